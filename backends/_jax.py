@@ -1,0 +1,176 @@
+"""JAX primitive table. See ``backends/_numpy.py`` for the reference list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.scipy.special import logsumexp as _lse
+
+name = "jax"
+float32 = jnp.dtype(jnp.float32)
+float64 = jnp.dtype(jnp.float64)
+int64 = jnp.dtype(jnp.int64)
+_HALF = {"float16", "bfloat16"}
+_Tracer = jax.core.Tracer
+
+# --- dtypes, shapes, conversion ---------------------------------------------
+
+
+def asarray(x: Any, like: Any = None) -> jax.Array:
+    return jnp.asarray(x)
+
+
+def dtype_name(x: Any) -> str:
+    return jnp.dtype(x.dtype).name
+
+
+def kind(x: Any) -> str:
+    dt = jnp.dtype(x.dtype)
+    if jnp.issubdtype(dt, jnp.floating):
+        return "f"
+    if jnp.issubdtype(dt, jnp.integer):
+        return "i"
+    if dt == jnp.bool_:
+        return "b"
+    if jnp.issubdtype(dt, jnp.complexfloating):
+        return "c"
+    return "?"
+
+
+def is_half(x: Any) -> bool:
+    return jnp.dtype(x.dtype).name in _HALF
+
+
+def cast(x: Any, dtype: Any) -> jax.Array:
+    return jnp.asarray(x).astype(dtype)
+
+
+def dtype_of(x: Any) -> Any:
+    return x.dtype
+
+
+def shape(x: Any) -> tuple:
+    return tuple(x.shape)
+
+
+def ndim(x: Any) -> int:
+    return x.ndim
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    return np.asarray(x)
+
+
+def device_of(x: Any) -> str:
+    try:
+        return str(next(iter(x.devices())))
+    except Exception:  # tracers have no device
+        return "traced"
+
+
+# --- elementwise math --------------------------------------------------------
+
+exp = jnp.exp
+log = jnp.log
+log1p = jnp.log1p
+expm1 = jnp.expm1
+abs = jnp.abs  # noqa: A001
+sqrt = jnp.sqrt
+square = jnp.square
+tanh = jnp.tanh
+sign = jnp.sign
+floor = jnp.floor
+isnan = jnp.isnan
+isfinite = jnp.isfinite
+sigmoid = jax.nn.sigmoid
+log_sigmoid = jax.nn.log_sigmoid
+softplus = jax.nn.softplus
+maximum = jnp.maximum
+minimum = jnp.minimum
+logaddexp = jnp.logaddexp
+where = jnp.where
+clip = jnp.clip
+
+
+def logsumexp(x: Any, axis: int, keepdims: bool = False) -> jax.Array:
+    return _lse(x, axis=axis, keepdims=keepdims)
+
+
+def log_softmax(x: Any, axis: int) -> jax.Array:
+    return jax.nn.log_softmax(x, axis=axis)
+
+
+def softmax(x: Any, axis: int) -> jax.Array:
+    return jax.nn.softmax(x, axis=axis)
+
+
+# --- reductions and indexing -------------------------------------------------
+
+
+def sum(x: Any, axis: Any = None, keepdims: bool = False) -> jax.Array:  # noqa: A001
+    return jnp.sum(x, axis=axis, keepdims=keepdims)
+
+
+def mean(x: Any, axis: Any = None, keepdims: bool = False) -> jax.Array:
+    return jnp.mean(x, axis=axis, keepdims=keepdims)
+
+
+def max(x: Any, axis: Any = None, keepdims: bool = False) -> jax.Array:  # noqa: A001
+    return jnp.max(x, axis=axis, keepdims=keepdims)
+
+
+def take_along_axis(x: Any, idx: Any, axis: int) -> jax.Array:
+    return jnp.take_along_axis(x, idx, axis=axis, mode="clip")
+
+
+def expand_dims(x: Any, axis: int) -> jax.Array:
+    return jnp.expand_dims(x, axis)
+
+
+def squeeze(x: Any, axis: int) -> jax.Array:
+    return jnp.squeeze(x, axis)
+
+
+def reshape(x: Any, shape: tuple) -> jax.Array:
+    return jnp.reshape(x, shape)
+
+
+def gather(table: Any, idx: Any) -> jax.Array:
+    return jnp.take(table, idx, mode="clip")
+
+
+def one_hot(labels: Any, depth: int, axis: int, dtype: Any) -> jax.Array:
+    return jax.nn.one_hot(labels, depth, axis=axis, dtype=dtype)
+
+
+zeros_like = jnp.zeros_like
+ones_like = jnp.ones_like
+full_like = jnp.full_like
+stop_gradient = jax.lax.stop_gradient
+
+
+# --- eager data checks -------------------------------------------------------
+
+
+def is_concrete(x: Any) -> bool:
+    return not isinstance(x, _Tracer)
+
+
+def any_true(x: Any) -> bool:
+    return bool(jnp.any(x))
+
+
+# --- autodiff and fused kernels ----------------------------------------------
+
+
+def value_and_grad(f: Any, y_pred: Any) -> tuple:
+    v, vjp = jax.vjp(f, y_pred)
+    (g,) = vjp(jnp.ones_like(v))
+    return v, g
+
+
+sparse_xent_logits = None
+softmax_xent_logits = None

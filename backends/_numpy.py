@@ -1,0 +1,201 @@
+"""NumPy primitive table (the float64 reference backend).
+
+Every table module exposes the same names; this one is the reference list.
+Array math that is plain operators (``+ - * /``, comparisons) is not in the
+table: the specs use the operators directly, which every framework overloads.
+
+NumPy has no autodiff, so ``value_and_grad`` here is ``None``: the specs'
+closed-form gradients are used instead (``losses.value_and_grad``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+name = "numpy"
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int64 = np.dtype(np.int64)
+_HALF = {"float16", "bfloat16"}
+
+# --- dtypes, shapes, conversion ---------------------------------------------
+
+
+def asarray(x: Any, like: Any = None) -> np.ndarray:
+    return np.asarray(x)
+
+
+def dtype_name(x: Any) -> str:
+    return np.asarray(x).dtype.name if not hasattr(x, "dtype") else x.dtype.name
+
+
+def kind(x: Any) -> str:
+    """'f' floating, 'i' integer (signed or unsigned), 'b' bool, 'c' complex, '?' other."""
+    dt = x.dtype
+    if dt.name == "bfloat16":
+        return "f"
+    k = dt.kind
+    return "i" if k == "u" else (k if k in "fibc" else "?")
+
+
+def is_half(x: Any) -> bool:
+    return x.dtype.name in _HALF
+
+
+def cast(x: Any, dtype: Any) -> np.ndarray:
+    return x.astype(dtype, copy=False) if isinstance(x, np.ndarray) else np.asarray(x, dtype)
+
+
+def dtype_of(x: Any) -> Any:
+    return x.dtype
+
+
+def shape(x: Any) -> tuple:
+    return x.shape
+
+
+def ndim(x: Any) -> int:
+    return x.ndim
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    return np.asarray(x)
+
+
+def device_of(x: Any) -> str:
+    return "cpu"
+
+
+# --- elementwise math --------------------------------------------------------
+
+exp = np.exp
+log = np.log
+log1p = np.log1p
+expm1 = np.expm1
+abs = np.abs  # noqa: A001
+sqrt = np.sqrt
+square = np.square
+tanh = np.tanh
+sign = np.sign
+floor = np.floor
+isnan = np.isnan
+isfinite = np.isfinite
+maximum = np.maximum
+minimum = np.minimum
+logaddexp = np.logaddexp
+
+
+def where(cond: Any, a: Any, b: Any) -> np.ndarray:
+    return np.where(cond, a, b)
+
+
+def clip(x: Any, lo: Any, hi: Any) -> np.ndarray:
+    return np.clip(x, lo, hi)
+
+
+def sigmoid(x: Any) -> np.ndarray:
+    # exp of a non-positive number only: no overflow warning at large |x|.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+
+
+def log_sigmoid(x: Any) -> np.ndarray:
+    return -np.logaddexp(np.zeros_like(x), -x)
+
+
+def softplus(x: Any) -> np.ndarray:
+    return np.logaddexp(np.zeros_like(x), x)
+
+
+def logsumexp(x: Any, axis: int, keepdims: bool = False) -> np.ndarray:
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, np.zeros_like(m))
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def log_softmax(x: Any, axis: int) -> np.ndarray:
+    return x - logsumexp(x, axis, keepdims=True)
+
+
+def softmax(x: Any, axis: int) -> np.ndarray:
+    return np.exp(log_softmax(x, axis))
+
+
+# --- reductions and indexing -------------------------------------------------
+
+
+def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    return np.mean(x, axis=axis, keepdims=keepdims)
+
+
+def max(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+    return np.max(x, axis=axis, keepdims=keepdims)
+
+
+def take_along_axis(x: Any, idx: Any, axis: int) -> np.ndarray:
+    return np.take_along_axis(x, idx, axis=axis)
+
+
+def expand_dims(x: Any, axis: int) -> np.ndarray:
+    return np.expand_dims(x, axis)
+
+
+def squeeze(x: Any, axis: int) -> np.ndarray:
+    return np.squeeze(x, axis=axis)
+
+
+def reshape(x: Any, shape: tuple) -> np.ndarray:
+    return np.reshape(x, shape)
+
+
+def gather(table: Any, idx: Any) -> np.ndarray:
+    """``table[idx]`` for a 1-D ``table`` and an integer array ``idx``."""
+    return np.take(table, idx)
+
+
+def one_hot(labels: Any, depth: int, axis: int, dtype: Any) -> np.ndarray:
+    out = (np.expand_dims(labels, -1) == np.arange(depth)).astype(dtype)
+    return np.moveaxis(out, -1, axis) if axis not in (-1, labels.ndim) else out
+
+
+def zeros_like(x: Any) -> np.ndarray:
+    return np.zeros_like(x)
+
+
+def ones_like(x: Any) -> np.ndarray:
+    return np.ones_like(x)
+
+
+def full_like(x: Any, value: float) -> np.ndarray:
+    return np.full_like(x, value)
+
+
+def stop_gradient(x: Any) -> Any:
+    return x
+
+
+# --- eager data checks -------------------------------------------------------
+
+
+def is_concrete(x: Any) -> bool:
+    """True when the data can be read now (not a traced/symbolic value)."""
+    return True
+
+
+def any_true(x: Any) -> bool:
+    return bool(np.any(x))
+
+
+# --- autodiff and fused kernels ----------------------------------------------
+
+value_and_grad = None
+sparse_xent_logits = None
+softmax_xent_logits = None

@@ -1,0 +1,221 @@
+"""TensorFlow primitive table. See ``backends/_numpy.py`` for the reference list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+name = "tensorflow"
+float32 = tf.float32
+float64 = tf.float64
+int64 = tf.int64
+_HALF = (tf.float16, tf.bfloat16)
+
+# --- dtypes, shapes, conversion ---------------------------------------------
+
+
+def asarray(x: Any, like: Any = None) -> tf.Tensor:
+    if isinstance(x, (tf.Tensor, tf.Variable)):
+        return x
+    if like is not None and tf.executing_eagerly():
+        with tf.device(like.device):
+            return tf.convert_to_tensor(x)
+    return tf.convert_to_tensor(x)
+
+
+def dtype_name(x: Any) -> str:
+    return x.dtype.name
+
+
+def kind(x: Any) -> str:
+    dt = x.dtype
+    if dt.is_floating:
+        return "f"
+    if dt == tf.bool:
+        return "b"
+    if dt.is_complex:
+        return "c"
+    return "i" if dt.is_integer else "?"
+
+
+def is_half(x: Any) -> bool:
+    return x.dtype in _HALF
+
+
+def cast(x: Any, dtype: Any) -> tf.Tensor:
+    return tf.cast(x, dtype)
+
+
+def dtype_of(x: Any) -> Any:
+    return x.dtype
+
+
+def shape(x: Any) -> tuple:
+    return tuple(x.shape)
+
+
+def ndim(x: Any) -> int:
+    return x.shape.rank
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    if x.dtype == tf.bfloat16:
+        x = tf.cast(x, tf.float32)
+    return x.numpy()
+
+
+def device_of(x: Any) -> str:
+    return x.device or "cpu"
+
+
+# --- elementwise math --------------------------------------------------------
+
+exp = tf.math.exp
+log = tf.math.log
+log1p = tf.math.log1p
+expm1 = tf.math.expm1
+abs = tf.math.abs  # noqa: A001
+sqrt = tf.math.sqrt
+square = tf.math.square
+tanh = tf.math.tanh
+sign = tf.math.sign
+floor = tf.math.floor
+isnan = tf.math.is_nan
+isfinite = tf.math.is_finite
+sigmoid = tf.math.sigmoid
+log_sigmoid = tf.math.log_sigmoid
+softplus = tf.math.softplus
+
+
+def _like(v: Any, x: Any) -> Any:
+    return v if isinstance(v, (tf.Tensor, tf.Variable)) else tf.constant(v, dtype=x.dtype)
+
+
+def maximum(a: Any, b: Any) -> tf.Tensor:
+    # tf.maximum drops NaN of its first operand; make NaN propagate as in the others.
+    a = _like(a, b)
+    b = _like(b, a)
+    return tf.where(tf.math.is_nan(a), a, tf.maximum(a, b))
+
+
+def minimum(a: Any, b: Any) -> tf.Tensor:
+    a = _like(a, b)
+    b = _like(b, a)
+    return tf.where(tf.math.is_nan(a), a, tf.minimum(a, b))
+
+
+def logaddexp(a: Any, b: Any) -> tf.Tensor:
+    m = tf.maximum(a, b)
+    return m + tf.math.log1p(tf.exp(-tf.abs(a - b)))
+
+
+def where(cond: Any, a: Any, b: Any) -> tf.Tensor:
+    if not isinstance(a, (tf.Tensor, tf.Variable)):
+        a = tf.constant(a, dtype=b.dtype)
+    elif not isinstance(b, (tf.Tensor, tf.Variable)):
+        b = tf.constant(b, dtype=a.dtype)
+    return tf.where(cond, a, b)
+
+
+def clip(x: Any, lo: Any, hi: Any) -> tf.Tensor:
+    return tf.clip_by_value(x, lo, hi)
+
+
+def logsumexp(x: Any, axis: int, keepdims: bool = False) -> tf.Tensor:
+    return tf.math.reduce_logsumexp(x, axis=axis, keepdims=keepdims)
+
+
+def log_softmax(x: Any, axis: int) -> tf.Tensor:
+    return tf.nn.log_softmax(x, axis=axis)
+
+
+def softmax(x: Any, axis: int) -> tf.Tensor:
+    return tf.nn.softmax(x, axis=axis)
+
+
+# --- reductions and indexing -------------------------------------------------
+
+
+def sum(x: Any, axis: Any = None, keepdims: bool = False) -> tf.Tensor:  # noqa: A001
+    return tf.reduce_sum(x, axis=axis, keepdims=keepdims)
+
+
+def mean(x: Any, axis: Any = None, keepdims: bool = False) -> tf.Tensor:
+    return tf.reduce_mean(x, axis=axis, keepdims=keepdims)
+
+
+def max(x: Any, axis: Any = None, keepdims: bool = False) -> tf.Tensor:  # noqa: A001
+    return tf.reduce_max(x, axis=axis, keepdims=keepdims)
+
+
+def take_along_axis(x: Any, idx: Any, axis: int) -> tf.Tensor:
+    nd = x.shape.rank
+    axis %= nd
+    if axis == nd - 1:
+        return tf.gather(x, idx, batch_dims=nd - 1, axis=nd - 1)
+    perm = [i for i in range(nd) if i != axis] + [axis]
+    inv = list(np.argsort(perm))
+    out = tf.gather(tf.transpose(x, perm), tf.transpose(idx, perm), batch_dims=nd - 1, axis=nd - 1)
+    return tf.transpose(out, inv)
+
+
+def expand_dims(x: Any, axis: int) -> tf.Tensor:
+    return tf.expand_dims(x, axis)
+
+
+def squeeze(x: Any, axis: int) -> tf.Tensor:
+    return tf.squeeze(x, axis)
+
+
+def reshape(x: Any, shape: tuple) -> tf.Tensor:
+    return tf.reshape(x, shape)
+
+
+def gather(table: Any, idx: Any) -> tf.Tensor:
+    return tf.gather(table, idx)
+
+
+def one_hot(labels: Any, depth: int, axis: int, dtype: Any) -> tf.Tensor:
+    return tf.one_hot(labels, depth, axis=axis, dtype=dtype)
+
+
+zeros_like = tf.zeros_like
+ones_like = tf.ones_like
+
+
+def full_like(x: Any, value: float) -> tf.Tensor:
+    return tf.fill(tf.shape(x), tf.constant(value, dtype=x.dtype))
+
+
+stop_gradient = tf.stop_gradient
+
+
+# --- eager data checks -------------------------------------------------------
+
+
+def is_concrete(x: Any) -> bool:
+    return tf.executing_eagerly() and hasattr(x, "numpy")
+
+
+def any_true(x: Any) -> bool:
+    return bool(tf.reduce_any(x))
+
+
+# --- autodiff and fused kernels ----------------------------------------------
+
+
+def value_and_grad(f: Any, y_pred: Any) -> tuple:
+    x = tf.identity(y_pred)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        v = f(x)
+    g = tape.gradient(v, x, output_gradients=tf.ones_like(v))
+    if g is None:
+        g = tf.zeros_like(x)
+    return v, g
+
+
+sparse_xent_logits = None
+softmax_xent_logits = None

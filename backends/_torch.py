@@ -1,0 +1,214 @@
+"""PyTorch primitive table. See ``backends/_numpy.py`` for the reference list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+name = "torch"
+float32 = torch.float32
+float64 = torch.float64
+int64 = torch.int64
+_HALF = (torch.float16, torch.bfloat16)
+_is_wrapped = torch._C._functorch.is_functorch_wrapped_tensor
+_is_compiling = torch.compiler.is_compiling
+
+# --- dtypes, shapes, conversion ---------------------------------------------
+
+
+def asarray(x: Any, like: Any = None) -> torch.Tensor:
+    if isinstance(x, torch.Tensor):
+        return x
+    if isinstance(x, np.ndarray) and not x.flags.writeable:
+        x = x.copy()
+    return torch.as_tensor(x, device=like.device if like is not None else None)
+
+
+def dtype_name(x: Any) -> str:
+    return str(x.dtype).rpartition(".")[2]
+
+
+def kind(x: Any) -> str:
+    dt = x.dtype
+    if dt.is_floating_point:
+        return "f"
+    if dt == torch.bool:
+        return "b"
+    if dt.is_complex:
+        return "c"
+    return "i"
+
+
+def is_half(x: Any) -> bool:
+    return x.dtype in _HALF
+
+
+def cast(x: Any, dtype: Any) -> torch.Tensor:
+    return x.to(dtype)
+
+
+def dtype_of(x: Any) -> Any:
+    return x.dtype
+
+
+def shape(x: Any) -> tuple:
+    return tuple(x.shape)
+
+
+def ndim(x: Any) -> int:
+    return x.dim()
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    x = x.detach().cpu()
+    if x.dtype == torch.bfloat16:
+        x = x.float()
+    return x.numpy()
+
+
+def device_of(x: Any) -> str:
+    return str(x.device)
+
+
+# --- elementwise math --------------------------------------------------------
+
+exp = torch.exp
+log = torch.log
+log1p = torch.log1p
+expm1 = torch.expm1
+abs = torch.abs  # noqa: A001
+sqrt = torch.sqrt
+square = torch.square
+tanh = torch.tanh
+sign = torch.sign
+floor = torch.floor
+isnan = torch.isnan
+isfinite = torch.isfinite
+sigmoid = torch.sigmoid
+log_sigmoid = F.logsigmoid
+softplus = F.softplus
+logaddexp = torch.logaddexp
+
+
+def maximum(a: Any, b: Any) -> torch.Tensor:
+    if not isinstance(b, torch.Tensor):
+        return torch.clamp(a, min=b)
+    if not isinstance(a, torch.Tensor):
+        return torch.clamp(b, min=a)
+    return torch.maximum(a, b)
+
+
+def minimum(a: Any, b: Any) -> torch.Tensor:
+    if not isinstance(b, torch.Tensor):
+        return torch.clamp(a, max=b)
+    if not isinstance(a, torch.Tensor):
+        return torch.clamp(b, max=a)
+    return torch.minimum(a, b)
+
+
+def where(cond: Any, a: Any, b: Any) -> torch.Tensor:
+    return torch.where(cond, a, b)
+
+
+def clip(x: Any, lo: Any, hi: Any) -> torch.Tensor:
+    return torch.clamp(x, lo, hi)
+
+
+def logsumexp(x: Any, axis: int, keepdims: bool = False) -> torch.Tensor:
+    return torch.logsumexp(x, dim=axis, keepdim=keepdims)
+
+
+def log_softmax(x: Any, axis: int) -> torch.Tensor:
+    return torch.log_softmax(x, dim=axis)
+
+
+def softmax(x: Any, axis: int) -> torch.Tensor:
+    return torch.softmax(x, dim=axis)
+
+
+# --- reductions and indexing -------------------------------------------------
+
+
+def sum(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:  # noqa: A001
+    if axis is None:
+        return torch.sum(x)
+    return torch.sum(x, dim=axis, keepdim=keepdims)
+
+
+def mean(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
+    if axis is None:
+        return torch.mean(x)
+    return torch.mean(x, dim=axis, keepdim=keepdims)
+
+
+def max(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:  # noqa: A001
+    if axis is None:
+        return torch.max(x)
+    return torch.amax(x, dim=axis, keepdim=keepdims)
+
+
+def take_along_axis(x: Any, idx: Any, axis: int) -> torch.Tensor:
+    return torch.take_along_dim(x, idx, dim=axis)
+
+
+def expand_dims(x: Any, axis: int) -> torch.Tensor:
+    return torch.unsqueeze(x, axis)
+
+
+def squeeze(x: Any, axis: int) -> torch.Tensor:
+    return torch.squeeze(x, axis)
+
+
+def reshape(x: Any, shape: tuple) -> torch.Tensor:
+    return torch.reshape(x, shape)
+
+
+def gather(table: Any, idx: Any) -> torch.Tensor:
+    return table[idx]
+
+
+def one_hot(labels: Any, depth: int, axis: int, dtype: Any) -> torch.Tensor:
+    out = F.one_hot(labels.long(), depth).to(dtype)
+    return torch.movedim(out, -1, axis) if axis not in (-1, labels.dim()) else out
+
+
+zeros_like = torch.zeros_like
+ones_like = torch.ones_like
+full_like = torch.full_like
+
+
+def stop_gradient(x: Any) -> torch.Tensor:
+    return x.detach()
+
+
+# --- eager data checks -------------------------------------------------------
+
+
+def is_concrete(x: Any) -> bool:
+    return not (_is_compiling() or _is_wrapped(x))
+
+
+def any_true(x: Any) -> bool:
+    return bool(torch.any(x))
+
+
+# --- autodiff and fused kernels ----------------------------------------------
+
+
+def value_and_grad(f: Any, y_pred: Any) -> tuple:
+    """``f(y_pred)`` and its vector-Jacobian product with ones (the gradient
+    of ``sum(f(y_pred))``)."""
+    x = y_pred.detach().requires_grad_(True)
+    with torch.enable_grad():
+        v = f(x)
+        (g,) = torch.autograd.grad(v, x, grad_outputs=torch.ones_like(v), allow_unused=True)
+    if g is None:
+        g = torch.zeros_like(x)
+    return v.detach(), g
+
+
+sparse_xent_logits = None
+softmax_xent_logits = None

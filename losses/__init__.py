@@ -1,0 +1,32 @@
+"""lossbridge: each loss written once, run on NumPy, PyTorch, TensorFlow and JAX.
+
+>>> import numpy as np, losses
+>>> round(float(losses.sparse_categorical_crossentropy(
+...     np.array([2]), np.array([[1.0, 2.0, 3.0]]), from_logits=True)), 6)
+0.407606
+
+Importing this package imports no framework: a backend is imported the first
+time an array of that framework arrives.
+"""
+
+from ._core import reduce, value_and_grad
+from ._registry import REGISTRY, Entry, entries
+from .crossentropy import (
+    binary_crossentropy,
+    categorical_crossentropy,
+    smooth_labels,
+    sparse_categorical_crossentropy,
+)
+
+__all__ = [
+    "REGISTRY",
+    "Entry",
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "entries",
+    "reduce",
+    "smooth_labels",
+    "sparse_categorical_crossentropy",
+    "value_and_grad",
+]
+__version__ = "0.1.0"

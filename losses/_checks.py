@@ -1,0 +1,107 @@
+"""Cheap checks shared by every spec: option values, shapes, dtypes.
+
+Every message names the argument and what was expected. Checks that read
+data (labels in range, ...) live with the spec that needs them and run only
+where the framework can raise (``xp.is_concrete``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+REDUCTIONS = ("none", "sum", "mean", "sum_over_batch_size")
+
+
+def fail(msg: str) -> None:
+    raise ValueError(f"lossbridge: {msg}")
+
+
+def reduction(value: Any, allowed: tuple[str, ...] = REDUCTIONS) -> str:
+    if value not in allowed:
+        fail(f"`reduction` must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+    return value
+
+
+def number(name: str, value: Any, lo: float | None = None, hi: float | None = None,
+           *, lo_open: bool = False, hi_open: bool = False) -> float:
+    """A Python/NumPy real number within [lo, hi] (ends open when asked)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        fail(f"`{name}` must be a real number; got {value!r}")
+    if math.isnan(v):
+        fail(f"`{name}` must be a real number; got nan")
+    ok = True
+    if lo is not None:
+        ok &= v > lo if lo_open else v >= lo
+    if hi is not None:
+        ok &= v < hi if hi_open else v <= hi
+    if not ok:
+        lb = "(" if lo_open else "["
+        rb = ")" if hi_open else "]"
+        lo_s = "-inf" if lo is None else f"{lo:g}"
+        hi_s = "inf" if hi is None else f"{hi:g}"
+        fail(f"`{name}` must be in {lb}{lo_s}, {hi_s}{rb}; got {value!r}")
+    return v
+
+
+def flag(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, int)) or isinstance(value, int) and value not in (0, 1):
+        fail(f"`{name}` must be True or False; got {value!r}")
+    return bool(value)
+
+
+def choice(name: str, value: Any, allowed: tuple) -> Any:
+    if value not in allowed:
+        fail(f"`{name}` must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+    return value
+
+
+def axis(value: Any, ndim: int, name: str = "axis", of: str = "y_pred") -> int:
+    """Normalise a class axis against an array of rank ``ndim``."""
+    if isinstance(value, bool) or not isinstance(value, int) and not hasattr(value, "__index__"):
+        fail(f"`{name}` must be an integer; got {value!r}")
+    value = int(value)
+    if ndim < 1:
+        fail(f"`{of}` must have at least 1 dimension (a class axis); got a scalar")
+    if not -ndim <= value < ndim:
+        fail(f"`{name}`={value} is out of range for `{of}` with {ndim} dimension(s); "
+             f"expected an integer in [{-ndim}, {ndim - 1}]")
+    return value % ndim
+
+
+def float_pred(xp: Any, y_pred: Any, name: str = "y_pred") -> None:
+    if xp.kind(y_pred) != "f":
+        fail(f"`{name}` must be a floating-point array (logits or probabilities); got dtype "
+             f"{xp.dtype_name(y_pred)}; cast it, e.g. to float32")
+
+
+def _fmt(shape: tuple) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def same_shape(a_name: str, a_shape: tuple, b_name: str, b_shape: tuple) -> None:
+    if len(a_shape) != len(b_shape) or any(
+        x is not None and y is not None and x != y for x, y in zip(a_shape, b_shape)
+    ):
+        fail(f"`{a_name}` and `{b_name}` must have the same shape; got {a_name}.shape="
+             f"{_fmt(a_shape)} and {b_name}.shape={_fmt(b_shape)}")
+
+
+def broadcastable(name: str, shape: tuple, target_name: str, target: tuple) -> None:
+    """``shape`` must broadcast to ``target`` (NumPy rules, trailing alignment)."""
+    if len(shape) > len(target) or any(
+        s is not None and t is not None and s not in (1, t)
+        for s, t in zip(reversed(shape), reversed(target))
+    ):
+        fail(f"`{name}` of shape {_fmt(shape)} does not broadcast to {target_name} of shape "
+             f"{_fmt(target)}")
+
+
+def vector(name: str, shape: tuple, length: int | None, what: str) -> None:
+    if len(shape) != 1 or (length is not None and shape[0] is not None and shape[0] != length):
+        fail(f"`{name}` must be a 1-D array of length {length} ({what}); got shape {_fmt(shape)}")
+
+
+fmt_shape = _fmt
