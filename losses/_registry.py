@@ -74,6 +74,8 @@ def make_dense(rng: np.random.Generator, options: dict) -> tuple:
     else:
         labels = rng.integers(0, shape[ax], size=tuple(np.delete(shape, ax)))
         y_true = np.moveaxis(np.eye(shape[ax])[labels], -1, ax)
+    if opts.get("class_weight") is ARRAY:
+        opts["class_weight"] = rng.uniform(0.2, 2.0, size=shape[ax])
     return y_true, y_pred, _sample_weight(rng, opts, tuple(np.delete(shape, ax)))
 
 
@@ -117,9 +119,11 @@ REGISTRY: tuple[Entry, ...] = (
             {"from_logits": True, "axis": 1},
             {"from_logits": False, "axis": 1, "soft": True},
             {"from_logits": True, "sample_weight": ARRAY},
+            {"from_logits": True, "class_weight": ARRAY, "label_smoothing": 0.1, "soft": True},
+            {"from_logits": False, "class_weight": ARRAY, "axis": 1},
             *({"from_logits": True, **r} for r in _RED),
         ),
-        "-sum_c y'_c log softmax(z)_c",
+        "-sum_c w_c y'_c log softmax(z)_c",
         {"keras": "keras.losses.categorical_crossentropy",
          "torch": "F.cross_entropy (probability targets)", "optax": "optax.softmax_cross_entropy"},
     ),

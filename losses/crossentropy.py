@@ -98,13 +98,16 @@ def smooth_labels(labels: Any, label_smoothing: float, *, axis: int = -1,
 
 
 def _cce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, label_smoothing: float,
-         axis: int, smoothing: str, epsilon: float) -> tuple:
+         axis: int, class_weight: Any, smoothing: str, epsilon: float) -> tuple:
     ax = _checks.axis(axis, xp.ndim(y_pred))
     y = _dense_true(xp, y_true, y_pred)
     c = _class_count(xp, y_pred, ax)
     eps = smoothing_eps(label_smoothing, smoothing, c)
     if eps:
         y = y * (1.0 - eps) + eps / c
+    if class_weight is not None:
+        _checks.vector("class_weight", xp.shape(class_weight), c, "one weight per class")
+        y = y * xp.reshape(class_weight, (c,) + (1,) * (xp.ndim(y_pred) - ax - 1))
     q = qc = s = None
     if from_logits:
         logp = xp.log_softmax(y_pred, ax)
@@ -115,17 +118,17 @@ def _cce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, 
     return loss, None, g, ax
 
 
-CATEGORICAL = Spec("categorical_crossentropy", _cce)
+CATEGORICAL = Spec("categorical_crossentropy", _cce, arrays=("class_weight",))
 
 
 def categorical_crossentropy(
     y_true: Any, y_pred: Any, *, from_logits: bool = False, label_smoothing: float = 0.0,
-    axis: int = -1, reduction: str = "mean", sample_weight: Any = None,
+    axis: int = -1, class_weight: Any = None, reduction: str = "mean", sample_weight: Any = None,
     smoothing: str = "standard", epsilon: float = 1e-7,
 ) -> Array:
     r"""Cross-entropy between a target distribution and a prediction.
 
-    .. math:: \ell = -\sum_c y'_c \log p_c,\qquad
+    .. math:: \ell = -\sum_c w_c\, y'_c \log p_c,\qquad
               p = \mathrm{softmax}(y_\text{pred}) \text{ (logits)},\quad
               y' = (1 - \varepsilon)\,y + \varepsilon / C
 
@@ -138,6 +141,9 @@ def categorical_crossentropy(
       label_smoothing: ``\varepsilon`` in ``[0, 1]`` (``smoothing="seed"``:
         any ``\varepsilon \ge 0`` of the seed's form ``(P + e)/(1 + C e)``).
       axis: the class axis.
+      class_weight: ``[C]`` weights ``w`` (1 when absent). As in torch's
+        ``cross_entropy`` with probability targets, they scale each term but
+        ``reduction="mean"`` still divides by the number of examples.
       reduction: ``"mean"`` (weighted by ``sample_weight``), ``"sum"``,
         ``"none"`` or ``"sum_over_batch_size"``.
       sample_weight: weights broadcast against the per-example loss
@@ -158,7 +164,7 @@ def categorical_crossentropy(
     """
     return run(CATEGORICAL, y_true, y_pred, reduction, sample_weight,
                {"from_logits": from_logits, "label_smoothing": label_smoothing, "axis": axis,
-                "smoothing": smoothing, "epsilon": epsilon})
+                "class_weight": class_weight, "smoothing": smoothing, "epsilon": epsilon})
 
 
 register(CATEGORICAL, categorical_crossentropy)
