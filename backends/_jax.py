@@ -163,6 +163,15 @@ def any_true(x: Any) -> bool:
     return bool(jnp.any(x))
 
 
+def eager_minmax(x: Any) -> tuple | None:
+    if isinstance(x, _Tracer) or x.size == 0:
+        return None if isinstance(x, _Tracer) else (0, 0)
+    lo, hi = jnp.min(x), jnp.max(x)
+    if isinstance(lo, _Tracer):  # inside jit, even constants are staged
+        return None
+    return int(lo), int(hi)
+
+
 # --- autodiff and fused kernels ----------------------------------------------
 
 
@@ -172,5 +181,13 @@ def value_and_grad(f: Any, y_pred: Any) -> tuple:
     return v, g
 
 
-sparse_xent_logits = None
-softmax_xent_logits = None
+#: Fused kernels (``None`` where the framework has none that pays; see
+#: benchmarks/overhead.py). ``cross_entropy(logits, target, weight, ignore_index,
+#: label_smoothing, reduction)``: torch's ``F.cross_entropy`` -- class axis 1,
+#: integer or probability targets, the whole reduced loss in one call.
+#: ``sparse_xent(logits, labels)``: per-example -log softmax(logits)[label],
+#: class axis last. ``dense_xent(labels, logits, axis)``: per-example
+#: -sum(labels * log_softmax(logits)).
+cross_entropy = None
+sparse_xent = None
+dense_xent = None

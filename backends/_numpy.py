@@ -194,8 +194,24 @@ def any_true(x: Any) -> bool:
     return bool(np.any(x))
 
 
+def eager_minmax(x: Any) -> tuple | None:
+    """``(min, max)`` of an integer array as Python ints, or ``None`` when the
+    data cannot be read now (traced). An empty array gives ``(0, 0)``."""
+    if x.size == 0:
+        return 0, 0
+    return int(x.min()), int(x.max())
+
+
 # --- autodiff and fused kernels ----------------------------------------------
 
 value_and_grad = None
-sparse_xent_logits = None
-softmax_xent_logits = None
+#: Fused kernels (``None`` where the framework has none that pays; see
+#: benchmarks/overhead.py). ``cross_entropy(logits, target, weight, ignore_index,
+#: label_smoothing, reduction)``: torch's ``F.cross_entropy`` -- class axis 1,
+#: integer or probability targets, the whole reduced loss in one call.
+#: ``sparse_xent(logits, labels)``: per-example -log softmax(logits)[label],
+#: class axis last. ``dense_xent(labels, logits, axis)``: per-example
+#: -sum(labels * log_softmax(logits)).
+cross_entropy = None
+sparse_xent = None
+dense_xent = None

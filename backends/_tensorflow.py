@@ -151,14 +151,10 @@ def max(x: Any, axis: Any = None, keepdims: bool = False) -> tf.Tensor:  # noqa:
 
 
 def take_along_axis(x: Any, idx: Any, axis: int) -> tf.Tensor:
-    nd = x.shape.rank
-    axis %= nd
-    if axis == nd - 1:
-        return tf.gather(x, idx, batch_dims=nd - 1, axis=nd - 1)
-    perm = [i for i in range(nd) if i != axis] + [axis]
-    inv = list(np.argsort(perm))
-    out = tf.gather(tf.transpose(x, perm), tf.transpose(idx, perm), batch_dims=nd - 1, axis=nd - 1)
-    return tf.transpose(out, inv)
+    """``x`` at ``idx`` (size 1 along ``axis``). A one-hot product: TF's batched
+    gather has a slow, Python-heavy gradient."""
+    oh = tf.one_hot(tf.squeeze(idx, axis), depth=x.shape[axis], axis=axis, dtype=x.dtype)
+    return tf.reduce_sum(x * oh, axis=axis, keepdims=True)
 
 
 def expand_dims(x: Any, axis: int) -> tf.Tensor:
@@ -203,6 +199,15 @@ def any_true(x: Any) -> bool:
     return bool(tf.reduce_any(x))
 
 
+def eager_minmax(x: Any) -> tuple | None:
+    if not (tf.executing_eagerly() and hasattr(x, "numpy")):
+        return None
+    a = x.numpy()
+    if a.size == 0:
+        return 0, 0
+    return int(a.min()), int(a.max())
+
+
 # --- autodiff and fused kernels ----------------------------------------------
 
 
@@ -217,5 +222,14 @@ def value_and_grad(f: Any, y_pred: Any) -> tuple:
     return v, g
 
 
-sparse_xent_logits = None
-softmax_xent_logits = None
+cross_entropy = None
+
+
+def sparse_xent(logits: Any, labels: Any) -> tf.Tensor:
+    return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+
+
+# tf.nn.softmax_cross_entropy_with_logits is not used: its gradient is
+# softmax - labels, which is the derivative of its value only when the labels
+# sum to 1 (not so with class weights or unnormalised soft labels).
+dense_xent = None

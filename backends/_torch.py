@@ -195,6 +195,15 @@ def any_true(x: Any) -> bool:
     return bool(torch.any(x))
 
 
+def eager_minmax(x: Any) -> tuple | None:
+    if _is_compiling() or _is_wrapped(x):
+        return None
+    if x.numel() == 0:
+        return 0, 0
+    lo, hi = torch.aminmax(x)
+    return int(lo), int(hi)
+
+
 # --- autodiff and fused kernels ----------------------------------------------
 
 
@@ -210,5 +219,14 @@ def value_and_grad(f: Any, y_pred: Any) -> tuple:
     return v.detach(), g
 
 
-sparse_xent_logits = None
-softmax_xent_logits = None
+
+def cross_entropy(logits: Any, target: Any, weight: Any, ignore_index: Any, label_smoothing: float,
+                  reduction: str) -> torch.Tensor:
+    """torch's fused ``F.cross_entropy`` (class axis 1); labels already validated."""
+    return F.cross_entropy(logits, target, weight=weight,
+                           ignore_index=-100 if ignore_index is None else ignore_index,
+                           reduction=reduction, label_smoothing=label_smoothing)
+
+
+sparse_xent = None
+dense_xent = None

@@ -31,6 +31,14 @@ class Spec(NamedTuple):
     fn: Callable[..., tuple]
     #: option names that may hold arrays (converted to y_pred's framework and device)
     arrays: tuple[str, ...] = ()
+    #: the spec takes ``_reduction`` (the reduction, or ``None`` when there are
+    #: sample weights) and may return ``denom=REDUCED`` with the reduced value,
+    #: when a fused kernel computed it in one call
+    fuses_reduction: bool = False
+
+
+#: ``denom`` of a spec whose ``loss`` is already the reduced value
+REDUCED = "reduced"
 
 
 _BY_PUBLIC: dict[Any, Spec] = {}
@@ -141,7 +149,11 @@ def run(spec: Spec, y_true: Any, y_pred: Any, reduction: str, sample_weight: Any
     """Evaluate ``spec`` and reduce; with ``grad``, also its closed-form gradient."""
     _checks.reduction(reduction)
     xp, y_pred, out_dtype = _prepare(spec, y_true, y_pred, sample_weight, opts)
+    if spec.fuses_reduction:
+        opts["_reduction"] = None if sample_weight is not None or grad else reduction
     loss, denom, g, axis = spec.fn(xp, y_true, y_pred, grad, **opts)
+    if denom is REDUCED:
+        return loss if out_dtype is None else xp.cast(loss, out_dtype)
     sw = None if sample_weight is None else _weights(xp, sample_weight, loss, y_pred)
     value = reduce(xp, loss, denom, sw, reduction)
     if out_dtype is not None:

@@ -13,7 +13,7 @@ from typing import Any
 from backends import table_for
 
 from . import _checks
-from ._core import Spec, register, run
+from ._core import REDUCED, Spec, register, run
 
 Array = Any
 NAN = float("nan")
@@ -98,16 +98,23 @@ def smooth_labels(labels: Any, label_smoothing: float, *, axis: int = -1,
 
 
 def _cce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, label_smoothing: float,
-         axis: int, class_weight: Any, smoothing: str, epsilon: float) -> tuple:
-    ax = _checks.axis(axis, xp.ndim(y_pred))
+         axis: int, class_weight: Any, smoothing: str, epsilon: float, _reduction: Any = None) -> tuple:
+    nd = xp.ndim(y_pred)
+    ax = _checks.axis(axis, nd)
     y = _dense_true(xp, y_true, y_pred)
     c = _class_count(xp, y_pred, ax)
     eps = smoothing_eps(label_smoothing, smoothing, c)
+    cw = class_weight
+    if cw is not None:
+        _checks.vector("class_weight", xp.shape(cw), c, "one weight per class")
+    if from_logits and _reduction in _FUSED_REDUCTIONS and xp.cross_entropy is not None and (ax == 1 or nd == 1):
+        return xp.cross_entropy(y_pred, y, cw, None, eps, _reduction), REDUCED, None, None
     if eps:
         y = y * (1.0 - eps) + eps / c
-    if class_weight is not None:
-        _checks.vector("class_weight", xp.shape(class_weight), c, "one weight per class")
-        y = y * xp.reshape(class_weight, (c,) + (1,) * (xp.ndim(y_pred) - ax - 1))
+    if cw is not None:
+        y = y * xp.reshape(cw, (c,) + (1,) * (nd - ax - 1))
+    if from_logits and not grad and xp.dense_xent is not None:
+        return xp.dense_xent(y, y_pred, ax), None, None, ax
     q = qc = s = None
     if from_logits:
         logp = xp.log_softmax(y_pred, ax)
@@ -118,7 +125,8 @@ def _cce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, 
     return loss, None, g, ax
 
 
-CATEGORICAL = Spec("categorical_crossentropy", _cce, arrays=("class_weight",))
+_FUSED_REDUCTIONS = ("mean", "sum", "none")
+CATEGORICAL = Spec("categorical_crossentropy", _cce, arrays=("class_weight",), fuses_reduction=True)
 
 
 def categorical_crossentropy(
@@ -206,19 +214,27 @@ def _check_labels(xp: Any, labels: Array, c: int, ignore_index: Any, fractional:
                   raw: Any, name: str = "y_true") -> tuple:
     """Range-check labels. Returns ``(safe labels, keep mask or None, bad mask or None)``.
 
-    In eager mode a bad label raises; under tracing (``jit``, ``tf.function``,
-    ``torch.compile``) the bad elements are returned for NaN-poisoning."""
+    In eager mode a bad label raises ``ValueError``; under tracing (``jit``,
+    ``tf.function``, ``torch.compile``, ``torch.func``) nothing can raise, so
+    the bad elements come back as a mask for NaN-poisoning."""
+    mm = xp.eager_minmax(labels)
+    if mm is not None:  # eager: read the data, raise on a bad label
+        if fractional is not None and xp.any_true(fractional):
+            _raise_bad_labels(xp, raw, labels, fractional, fractional, c, ignore_index, name)
+        lo, hi = mm
+        if lo >= 0 and hi < c:  # fast path: every label is a class
+            if ignore_index is None or not lo <= ignore_index <= hi:
+                return labels, None, None
+            return labels, labels != ignore_index, None
     valid = (labels >= 0) & (labels < c)
     keep = None if ignore_index is None else labels != ignore_index
     bad = ~valid if keep is None else ~valid & keep
     if fractional is not None:
         bad = bad | fractional
-    if xp.is_concrete(bad):
+    if mm is not None:
         if xp.any_true(bad):
             _raise_bad_labels(xp, raw, labels, bad, fractional, c, ignore_index, name)
         bad = None
-        if keep is None:
-            return labels, None, None
     return xp.where(valid, labels, 0 * labels), keep, bad
 
 
@@ -245,8 +261,9 @@ def _raise_bad_labels(xp: Any, raw: Any, labels: Any, bad: Any, fractional: Any,
 
 def _scce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
           label_smoothing: float, axis: int, ignore_index: Any, class_weight: Any,
-          smoothing: str, epsilon: float) -> tuple:
-    ax = _checks.axis(axis, xp.ndim(y_pred))
+          smoothing: str, epsilon: float, _reduction: Any = None) -> tuple:
+    nd = xp.ndim(y_pred)
+    ax = _checks.axis(axis, nd)
     c = _class_count(xp, y_pred, ax)
     eps = smoothing_eps(label_smoothing, smoothing, c)
     if ignore_index is not None and (isinstance(ignore_index, bool) or not isinstance(ignore_index, int)):
@@ -255,14 +272,19 @@ def _scce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
     if cw is not None:
         _checks.vector("class_weight", xp.shape(cw), c, "one weight per class")
     labels, fractional = _labels(xp, y_true, y_pred, ax)
-    raw = y_true
-    safe, keep, bad = _check_labels(xp, labels, c, ignore_index, fractional, raw)
-    if from_logits:
-        logp = xp.log_softmax(y_pred, ax)
-        q = qc = s = None
+    safe, keep, bad = _check_labels(xp, labels, c, ignore_index, fractional, y_true)
+    if (from_logits and bad is None and _reduction in _FUSED_REDUCTIONS and xp.cross_entropy is not None
+            and (ax == 1 or nd == 1)):
+        return xp.cross_entropy(y_pred, labels, cw, ignore_index, eps, _reduction), REDUCED, None, None
+    q = qc = s = None
+    if from_logits and not eps and not grad and xp.sparse_xent is not None and ax == nd - 1:
+        loss = xp.sparse_xent(y_pred, safe)
     else:
-        logp, q, qc, s = _prob_log(xp, y_pred, ax, epsilon)
-    loss = -xp.squeeze(xp.take_along_axis(logp, xp.expand_dims(safe, ax), ax), ax)
+        if from_logits:
+            logp = xp.log_softmax(y_pred, ax)
+        else:
+            logp, q, qc, s = _prob_log(xp, y_pred, ax, epsilon)
+        loss = -xp.squeeze(xp.take_along_axis(logp, xp.expand_dims(safe, ax), ax), ax)
     w_y = None
     if cw is not None:
         w_y = xp.gather(cw, safe)
@@ -272,7 +294,7 @@ def _scce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
         if cw is None:
             smooth = -xp.sum(logp, ax)
         else:
-            cw_b = xp.reshape(cw, (c,) + (1,) * (xp.ndim(y_pred) - ax - 1))
+            cw_b = xp.reshape(cw, (c,) + (1,) * (nd - ax - 1))
             smooth = -xp.sum(logp * cw_b, ax)
         loss = (1.0 - eps) * loss + (eps / c) * smooth
     denom = w_y
@@ -294,7 +316,7 @@ def _scce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
     return loss, denom, g, ax
 
 
-SPARSE = Spec("sparse_categorical_crossentropy", _scce, arrays=("class_weight",))
+SPARSE = Spec("sparse_categorical_crossentropy", _scce, arrays=("class_weight",), fuses_reduction=True)
 
 
 def sparse_categorical_crossentropy(
