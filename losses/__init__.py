@@ -17,6 +17,18 @@ from .crossentropy import (
     smooth_labels,
     sparse_categorical_crossentropy,
 )
+from .regression import (
+    gaussian_nll,
+    gaussian_nll_grads,
+    half_squared_error,
+    huber,
+    log_cosh,
+    mean_absolute_error,
+    mean_squared_error,
+    poisson,
+    poisson_nll,
+    smooth_l1,
+)
 
 __all__ = [
     "REGISTRY",
@@ -24,7 +36,17 @@ __all__ = [
     "binary_crossentropy",
     "categorical_crossentropy",
     "entries",
+    "gaussian_nll",
+    "gaussian_nll_grads",
+    "half_squared_error",
+    "huber",
+    "log_cosh",
+    "mean_absolute_error",
+    "mean_squared_error",
+    "poisson",
+    "poisson_nll",
     "reduce",
+    "smooth_l1",
     "smooth_labels",
     "sparse_categorical_crossentropy",
     "value_and_grad",

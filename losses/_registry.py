@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import crossentropy as ce
+from . import regression as rg
 
 ARRAY = "<array>"
 
@@ -105,6 +106,59 @@ def make_binary(rng: np.random.Generator, options: dict) -> tuple:
     return y_true, y_pred, _sample_weight(rng, opts, shape)
 
 
+# --- regression inputs ----------------------------------------------------------
+
+
+def _reg_shape(rng: np.random.Generator) -> tuple[int, int]:
+    return int(rng.integers(2, 7)), int(rng.integers(1, 5))
+
+
+def make_real(rng: np.random.Generator, options: dict) -> tuple:
+    """Real targets and predictions; option ``scale`` (popped) spreads the errors."""
+    opts = dict(options)
+    shape = _reg_shape(rng)
+    scale = opts.pop("scale", 1.5)
+    y_true = rng.normal(0.0, scale, size=shape)
+    y_pred = y_true + rng.normal(0.0, scale, size=shape)
+    return y_true, y_pred, _sample_weight(rng, opts, shape)
+
+
+def _counts(rng: np.random.Generator, options: dict, log_rates: bool) -> tuple:
+    opts = dict(options)
+    shape = _reg_shape(rng)
+    y_true = rng.integers(0, 6, size=shape).astype(np.float64)  # full meets 0, 1 and > 1
+    rate = rng.uniform(0.2, 4.0, size=shape)
+    return y_true, np.log(rate) if log_rates else rate, _sample_weight(rng, opts, shape)
+
+
+def make_rates(rng: np.random.Generator, options: dict) -> tuple:
+    """Counts in [0, 5] and positive rates."""
+    return _counts(rng, options, False)
+
+
+def make_poisson_nll(rng: np.random.Generator, options: dict) -> tuple:
+    """Counts in [0, 5] and log-rates (``log_input``, the default) or rates."""
+    return _counts(rng, options, options.get("log_input", True))
+
+
+def make_gaussian(rng: np.random.Generator, options: dict) -> tuple:
+    """Observations, means and, for ``var=ARRAY``, variances in [0.1, 2] shaped by
+    the popped option ``var_shape``: ``"full"`` (default), ``"drop_last"``
+    (mean's shape less the last dim), ``"last_one"`` or ``"first_one"`` (a
+    size-1 last or first dimension). (A 0-d ``var`` is tested in ``tests/test_regression.py``: the
+    parity harness's torch conversion makes 0-d arrays 1-d.)"""
+    opts = dict(options)
+    shape = _reg_shape(rng)
+    y_true = rng.normal(0.0, 1.5, size=shape)
+    mean = y_true + rng.normal(0.0, 1.0, size=shape)
+    kind = opts.pop("var_shape", "full")
+    if opts.get("var") is ARRAY:
+        vshape = {"full": shape, "drop_last": shape[:-1], "last_one": shape[:-1] + (1,),
+                  "first_one": (1,) + shape[1:]}[kind]
+        opts["var"] = rng.uniform(0.1, 2.0, size=vshape)
+    return y_true, mean, _sample_weight(rng, opts, shape)
+
+
 _RED = ({"reduction": "none"}, {"reduction": "sum"}, {"reduction": "sum_over_batch_size"})
 
 REGISTRY: tuple[Entry, ...] = (
@@ -164,6 +218,85 @@ REGISTRY: tuple[Entry, ...] = (
         {"keras": "keras.losses.binary_crossentropy",
          "torch": "F.binary_cross_entropy(_with_logits)",
          "optax": "optax.sigmoid_binary_cross_entropy"},
+    ),
+    # --- regression (element-wise; Keras' functions average the last axis) ---
+    Entry(
+        "mean_squared_error", rg.mean_squared_error, "regression", make_real,
+        ({}, {"sample_weight": ARRAY}, {"reduction": "none"}),
+        "(y_pred - y)^2",
+        {"torch": "F.mse_loss", "keras": "keras.losses.mean_squared_error",
+         "optax": "optax.squared_error"},
+    ),
+    Entry(
+        "mean_absolute_error", rg.mean_absolute_error, "regression", make_real,
+        ({}, {"reduction": "sum", "sample_weight": ARRAY}),
+        "|y_pred - y|",
+        {"torch": "F.l1_loss", "keras": "keras.losses.mean_absolute_error"},
+    ),
+    Entry(
+        "half_squared_error", rg.half_squared_error, "regression", make_real,
+        ({}, {"reduction": "none"}),
+        "(y_pred - y)^2 / 2",
+        {"optax": "optax.l2_loss", "torch": "0.5 * F.mse_loss"},
+    ),
+    Entry(
+        "huber", rg.huber, "regression", make_real,
+        (
+            {},
+            {"delta": 0.5, "reduction": "none"},
+            {"delta": 2.0, "sample_weight": ARRAY},
+            {"delta": 0.3, "reduction": "sum"},
+        ),
+        "x^2/2 if |x| <= d else d|x| - d^2/2",
+        {"torch": "F.huber_loss", "keras": "keras.losses.huber", "optax": "optax.huber_loss"},
+    ),
+    Entry(
+        "smooth_l1", rg.smooth_l1, "regression", make_real,
+        (
+            {},
+            {"beta": 0.5, "reduction": "none"},
+            {"beta": 0.0},
+            {"beta": 2.0, "sample_weight": ARRAY},
+        ),
+        "x^2/(2b) if |x| < b else |x| - b/2",
+        {"torch": "F.smooth_l1_loss"},
+    ),
+    Entry(
+        "log_cosh", rg.log_cosh, "regression", make_real,
+        ({}, {"scale": 0.3}, {"scale": 20.0, "reduction": "none"}, {"sample_weight": ARRAY}),
+        "log cosh(y_pred - y)",
+        {"keras": "keras.losses.log_cosh", "optax": "optax.log_cosh"},
+    ),
+    Entry(
+        "poisson", rg.poisson, "regression", make_rates,
+        ({}, {"epsilon": 1e-3, "reduction": "none"}, {"sample_weight": ARRAY}),
+        "y_pred - y log(y_pred + eps)",
+        {"keras": "keras.losses.poisson"},
+    ),
+    Entry(
+        "poisson_nll", rg.poisson_nll, "regression", make_poisson_nll,
+        (
+            {},
+            {"log_input": False},
+            {"full": True, "reduction": "none"},
+            {"log_input": False, "full": True, "eps": 1e-3, "sample_weight": ARRAY},
+        ),
+        "exp(z) - y z  |  y_pred - y log(y_pred + eps); + Stirling where y > 1",
+        {"torch": "F.poisson_nll_loss"},
+    ),
+    Entry(
+        "gaussian_nll", rg.gaussian_nll, "regression", make_gaussian,
+        (
+            {"var": ARRAY},
+            {"var": ARRAY, "var_shape": "drop_last"},
+            {"var": ARRAY, "var_shape": "last_one", "full": True},
+            {"var": ARRAY, "var_shape": "first_one", "reduction": "none"},
+            {"var": ARRAY, "eps": 0.5, "sample_weight": ARRAY},
+            {"var": 1.0, "reduction": "sum"},
+            {"var": 0.7, "full": True},
+        ),
+        "(log max(v, eps) + (y - mu)^2 / max(v, eps)) / 2 [+ log(2 pi)/2]",
+        {"torch": "F.gaussian_nll_loss"},
     ),
 )
 
