@@ -19,6 +19,7 @@ _HALF = (tf.float16, tf.bfloat16)
 def asarray(x: Any, like: Any = None) -> tf.Tensor:
     if isinstance(x, (tf.Tensor, tf.Variable)):
         return x
+    x = np.asarray(x)  # Python numbers and lists: float64/int64 as NumPy makes them
     if like is not None and tf.executing_eagerly():
         with tf.device(like.device):
             return tf.convert_to_tensor(x)

@@ -22,7 +22,10 @@ _is_compiling = torch.compiler.is_compiling
 def asarray(x: Any, like: Any = None) -> torch.Tensor:
     if isinstance(x, torch.Tensor):
         return x
-    if isinstance(x, np.ndarray) and not x.flags.writeable:
+    # Python numbers and lists go through NumPy, so they are float64/int64 as
+    # NumPy makes them (torch would make float32 and lose precision)
+    x = np.asarray(x)
+    if not x.flags.writeable:
         x = x.copy()
     return torch.as_tensor(x, device=like.device if like is not None else None)
 

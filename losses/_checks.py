@@ -26,6 +26,8 @@ def reduction(value: Any, allowed: tuple[str, ...] = REDUCTIONS) -> str:
 def number(name: str, value: Any, lo: float | None = None, hi: float | None = None,
            *, lo_open: bool = False, hi_open: bool = False) -> float:
     """A Python/NumPy real number within [lo, hi] (ends open when asked)."""
+    if isinstance(value, (str, bytes)):
+        fail(f"`{name}` must be a real number; got {value!r}")
     try:
         v = float(value)
     except (TypeError, ValueError):
