@@ -14,6 +14,7 @@ from ._registry import REGISTRY, Entry, entries
 from .crossentropy import (
     binary_crossentropy,
     categorical_crossentropy,
+    nll_loss,
     smooth_labels,
     sparse_categorical_crossentropy,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "binary_crossentropy",
     "categorical_crossentropy",
     "entries",
+    "nll_loss",
     "reduce",
     "smooth_labels",
     "sparse_categorical_crossentropy",

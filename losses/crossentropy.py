@@ -1,5 +1,5 @@
-"""Cross-entropy family: categorical, sparse categorical, binary, and the
-label-smoothing helper they share.
+"""Cross-entropy family: categorical, sparse categorical, negative
+log-likelihood, binary, and the label-smoothing helper they share.
 
 Every loss here is one spec over a backend's primitive table ``xp`` (see
 ``losses/_core.py``) plus a public function with the docstring. The spec
@@ -59,8 +59,12 @@ def _prob_log(xp: Any, y_pred: Array, ax: int, epsilon: float) -> tuple:
 
 
 def _xent_grad(xp: Any, a: Array, y_pred: Array, ax: int, from_logits: bool,
-               epsilon: float, logp: Array, q: Any = None, qc: Any = None, s: Any = None) -> Array:
-    """Gradient of ``-sum(a * log p, ax)`` w.r.t. ``y_pred`` (logits or probabilities)."""
+               epsilon: float, logp: Array, q: Any = None, qc: Any = None, s: Any = None,
+               log_probs: bool = False) -> Array:
+    """Gradient of ``-sum(a * log p, ax)`` w.r.t. ``y_pred`` (logits, probabilities,
+    or -- ``log_probs`` -- the log-probabilities themselves)."""
+    if log_probs:
+        return -a
     if from_logits:
         return xp.exp(logp) * xp.sum(a, ax, keepdims=True) - a
     inside = (q >= epsilon) & (q <= 1.0 - epsilon)
@@ -231,7 +235,7 @@ def _raise_bad_labels(xp: Any, raw: Any, labels: Any, bad: Any, fractional: Any,
     if r.shape != b.shape:
         r = r.reshape(b.shape)
     vals = r[b]
-    first = vals.flat[0]
+    first = vals.flat[0].item()  # a Python number: "5", not "np.int64(5)"
     where = tuple(int(i) for i in np.argwhere(b)[0])
     allowed = f"integers in [0, {c - 1}]"
     if ignore_index is not None:
@@ -243,9 +247,12 @@ def _raise_bad_labels(xp: Any, raw: Any, labels: Any, bad: Any, fractional: Any,
                  f"({vals.size} bad label(s)); expected {allowed} for {c} classes")
 
 
-def _scce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
-          label_smoothing: float, axis: int, ignore_index: Any, class_weight: Any,
-          smoothing: str, epsilon: float) -> tuple:
+def _sparse(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, mode: str,
+            label_smoothing: float, axis: int, ignore_index: Any, class_weight: Any,
+            smoothing: str, epsilon: float) -> tuple:
+    """The sparse body shared by :func:`sparse_categorical_crossentropy` and
+    :func:`nll_loss`; ``mode`` says what ``y_pred`` holds: ``"logits"``,
+    ``"probs"`` or ``"log_probs"``."""
     ax = _checks.axis(axis, xp.ndim(y_pred))
     c = _class_count(xp, y_pred, ax)
     eps = smoothing_eps(label_smoothing, smoothing, c)
@@ -257,9 +264,11 @@ def _scce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
     labels, fractional = _labels(xp, y_true, y_pred, ax)
     raw = y_true
     safe, keep, bad = _check_labels(xp, labels, c, ignore_index, fractional, raw)
-    if from_logits:
+    q = qc = s = None
+    if mode == "log_probs":
+        logp = y_pred
+    elif mode == "logits":
         logp = xp.log_softmax(y_pred, ax)
-        q = qc = s = None
     else:
         logp, q, qc, s = _prob_log(xp, y_pred, ax, epsilon)
     loss = -xp.squeeze(xp.take_along_axis(logp, xp.expand_dims(safe, ax), ax), ax)
@@ -290,8 +299,13 @@ def _scce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
             a = (1.0 - eps) * a + (eps / c) * (1.0 if cw_b is None else cw_b)
         if keep is not None:
             a = a * xp.cast(xp.expand_dims(keep, ax), xp.dtype_of(y_pred))
-        g = _xent_grad(xp, a, y_pred, ax, from_logits, epsilon, logp, q, qc, s)
+        g = _xent_grad(xp, a, y_pred, ax, mode == "logits", epsilon, logp, q, qc, s,
+                       log_probs=mode == "log_probs")
     return loss, denom, g, ax
+
+
+def _scce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, **options: Any) -> tuple:
+    return _sparse(xp, y_true, y_pred, grad, mode="logits" if from_logits else "probs", **options)
 
 
 SPARSE = Spec("sparse_categorical_crossentropy", _scce, arrays=("class_weight",))
@@ -342,6 +356,61 @@ def sparse_categorical_crossentropy(
 
 
 register(SPARSE, sparse_categorical_crossentropy)
+
+
+# --- negative log-likelihood of integer labels ------------------------------------
+
+
+def _nll(xp: Any, y_true: Any, y_pred: Array, grad: bool, **options: Any) -> tuple:
+    return _sparse(xp, y_true, y_pred, grad, mode="log_probs", epsilon=0.0, **options)
+
+
+NLL = Spec("nll_loss", _nll, arrays=("class_weight",))
+
+
+def nll_loss(
+    y_true: Any, y_pred: Any, *, axis: int = -1, ignore_index: int | None = None,
+    class_weight: Any = None, label_smoothing: float = 0.0, reduction: str = "mean",
+    sample_weight: Any = None, smoothing: str = "standard",
+) -> Array:
+    r"""Negative log-likelihood of integer labels under given log-probabilities.
+
+    .. math:: \ell_i = (1-\varepsilon)\, w_{y_i} (-x_{i,y_i})
+              + \frac{\varepsilon}{C} \sum_c w_c (-x_{i,c})
+
+    with ``x = y_pred`` the log-probabilities (used as given: nothing is
+    normalised or clipped) and ``w`` the class weights (1 when absent). It is
+    :func:`sparse_categorical_crossentropy` with ``log p`` supplied by the
+    caller: ``nll_loss(y, log_softmax(z))`` equals
+    ``sparse_categorical_crossentropy(y, z, from_logits=True)``. Ignored
+    labels contribute 0; ``reduction="mean"`` divides by ``sum_i s_i w_{y_i}``
+    over the counted elements (torch's weighted mean).
+
+    Args:
+      y_true: integer labels of ``y_pred``'s shape less ``axis``; checked as
+        in :func:`sparse_categorical_crossentropy`.
+      y_pred: log-probabilities, class axis ``axis``.
+      axis: the class axis (torch's ``[N, C, d1, ...]`` layout is ``axis=1``).
+      ignore_index, class_weight, label_smoothing, smoothing, reduction,
+        sample_weight: as in :func:`sparse_categorical_crossentropy`.
+
+    Gradient: ``d loss / d x_{i,c} = -a_{i,c}`` with
+    ``a = (1-e) w_y onehot(y) + (e/C) w`` (0 for ignored labels), scaled by the
+    reduction.
+
+    Native equivalents: ``torch.nn.functional.nll_loss`` (``axis=1``; it has no
+    ``label_smoothing``).
+
+    >>> import numpy as np
+    >>> round(float(nll_loss(np.array([1, 0]), np.log(np.array([[0.5, 0.5], [0.25, 0.75]])))), 6)
+    1.039721
+    """
+    return run(NLL, y_true, y_pred, reduction, sample_weight,
+               {"label_smoothing": label_smoothing, "axis": axis, "ignore_index": ignore_index,
+                "class_weight": class_weight, "smoothing": smoothing})
+
+
+register(NLL, nll_loss)
 
 # --- binary --------------------------------------------------------------------------
 
