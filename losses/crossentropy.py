@@ -419,6 +419,11 @@ def _bce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
          label_smoothing: float, pos_weight: Any, smoothing: str, epsilon: float,
          log_min: float | None) -> tuple:
     y = _dense_true(xp, y_true, y_pred)
+    bad = None
+    if log_min is not None and not from_logits:  # torch's rule: defined on [0, 1] only
+        bad = _unit_interval(xp, y_pred, "y_pred", "probabilities")
+        bad_y = _unit_interval(xp, y, "y_true", "targets")
+        bad = bad_y if bad is None else bad if bad_y is None else bad | bad_y
     eps = smoothing_eps(label_smoothing, smoothing, 2)
     if eps:
         y = y * (1.0 - eps) + 0.5 * eps
@@ -443,12 +448,39 @@ def _bce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
             inside = (p >= epsilon) & (p <= 1.0 - epsilon)
             g = xp.where(inside, (1.0 - y) / (1.0 - pc) - py / pc, 0.0 * p)
         return loss, None, g, None
-    lp, l1p = xp.log(p), xp.log1p(-p)  # torch: clamp the logs at log_min
-    loss = -(py * xp.maximum(lp, log_min) + (1.0 - y) * xp.maximum(l1p, log_min))
+    # torch: each log clamped at log_min. The logs are taken of safe values
+    # (1 where p is 0 or 1, whose log is clamped anyway) so that autodiff gives
+    # the clamped loss's gradient there (0), not 0 * inf = NaN.
+    pos, below1 = p > 0.0, p < 1.0
+    p_s = xp.where(pos, p, 0.0 * p + 1.0)
+    p_1 = xp.where(below1, p, 0.0 * p)
+    lo = 0.0 * p + log_min
+    lp = xp.maximum(xp.where(pos, xp.log(p_s), lo), log_min)
+    l1p = xp.maximum(xp.where(below1, xp.log1p(-p_1), lo), log_min)
+    loss = -(py * lp + (1.0 - y) * l1p)
+    if bad is not None:
+        loss = xp.where(bad, loss * NAN, loss)
     if grad:
-        g = (xp.where(l1p > log_min, (1.0 - y) / (1.0 - p), 0.0 * p)
-             - xp.where(lp > log_min, py / p, 0.0 * p))
+        g = (xp.where(l1p > log_min, (1.0 - y) / (1.0 - p_1), 0.0 * p)
+             - xp.where(lp > log_min, py / p_s, 0.0 * p))
     return loss, None, g, None
+
+
+def _unit_interval(xp: Any, x: Array, name: str, what: str) -> Any:
+    """Elements of ``x`` outside ``[0, 1]`` (NaN included). Eager: raise if
+    any; traced: return the mask, for NaN-poisoning."""
+    bad = ~((x >= 0.0) & (x <= 1.0))
+    if not xp.is_concrete(bad):
+        return bad
+    if xp.any_true(bad):
+        import numpy as np
+
+        b = np.asarray(xp.to_numpy(bad))
+        where = tuple(int(i) for i in np.argwhere(b)[0])
+        first = np.asarray(xp.to_numpy(x))[where].item()
+        _checks.fail(f"`{name}` holds {first!r} at index {where} ({int(b.sum())} value(s) outside "
+                     f"[0, 1]); with `log_min` (torch's BCELoss rule) {what} must lie in [0, 1]")
+    return None
 
 
 BINARY = Spec("binary_crossentropy", _bce, arrays=("pos_weight",))
@@ -471,7 +503,12 @@ def binary_crossentropy(
         ``BCEWithLogitsLoss(pos_weight=...)``: one per class on the last axis).
       log_min: ``None`` clips probabilities to ``[epsilon, 1 - epsilon]``
         (Keras); a number clamps each log at ``log_min`` instead (torch's
-        ``BCELoss`` uses ``-100``).
+        ``BCELoss`` uses ``-100``). Under this rule the loss is defined for
+        ``y_pred`` and ``y_true`` in ``[0, 1]`` only, as in torch: a value
+        outside (or NaN) raises ``ValueError`` in eager mode and makes that
+        element's loss NaN under ``jit``/``tf.function``/``torch.compile``.
+        The gradient is that of the clamped loss: 0 for a clamped log term
+        (torch's own backward differs there, see ``backends.torch.BCELoss``).
       label_smoothing, smoothing, reduction, sample_weight: as in
         :func:`categorical_crossentropy`. The loss is element-wise (no class
         axis): ``reduction="none"`` returns ``y_pred``'s shape, where
