@@ -37,6 +37,13 @@ def smoothing_eps(label_smoothing: Any, form: str, num_classes: int | None) -> f
     return num_classes * eps / (1.0 + num_classes * eps) if eps else 0.0
 
 
+def _poison(xp: Any, loss: Array, bad: Array) -> Array:
+    """``loss`` with NaN where ``bad`` (traced calls cannot raise). A factor
+    NaN-or-1 keeps the other elements' gradients exact; ``where(bad, loss * nan,
+    loss)`` would not: its gradient is ``0 * nan = nan`` everywhere."""
+    return loss * xp.where(bad, xp.full_like(loss, NAN), xp.ones_like(loss))
+
+
 def _dense_true(xp: Any, y_true: Any, y_pred: Array) -> Array:
     y = xp.asarray(y_true, like=y_pred)
     if xp.kind(y) not in "fib":
@@ -289,7 +296,7 @@ def _sparse(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, mode: str,
         loss = xp.where(keep, loss, 0.0 * loss)
         denom = xp.where(keep, xp.ones_like(loss) if w_y is None else w_y, 0.0 * loss)
     if bad is not None:
-        loss = xp.where(bad, loss * NAN, loss)
+        loss = _poison(xp, loss, bad)
     g = None
     if grad:
         a = xp.one_hot(safe, c, ax, xp.dtype_of(y_pred))
@@ -459,7 +466,7 @@ def _bce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
     l1p = xp.maximum(xp.where(below1, xp.log1p(-p_1), lo), log_min)
     loss = -(py * lp + (1.0 - y) * l1p)
     if bad is not None:
-        loss = xp.where(bad, loss * NAN, loss)
+        loss = _poison(xp, loss, bad)
     if grad:
         g = (xp.where(l1p > log_min, (1.0 - y) / (1.0 - p_1), 0.0 * p)
              - xp.where(lp > log_min, py / p_s, 0.0 * p))
