@@ -293,8 +293,11 @@ def _sparse(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, mode: str,
         loss = (1.0 - eps) * loss + (eps / c) * smooth
     denom = w_y
     if keep is not None:
-        loss = xp.where(keep, loss, 0.0 * loss)
-        denom = xp.where(keep, xp.ones_like(loss) if w_y is None else w_y, 0.0 * loss)
+        # zeros_like, not 0 * loss: an ignored element must have no gradient path,
+        # or a 0 "mean" denominator (every label ignored) makes it 0 * inf = NaN
+        zero = xp.zeros_like(loss)
+        loss = xp.where(keep, loss, zero)
+        denom = xp.where(keep, xp.ones_like(loss) if w_y is None else w_y, zero)
     if bad is not None:
         loss = _poison(xp, loss, bad)
     g = None
