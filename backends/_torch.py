@@ -150,8 +150,14 @@ def max(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:  # no
     return torch.amax(x, dim=axis, keepdim=keepdims)
 
 
+def _index(idx: Any) -> torch.Tensor:
+    # torch indexes with int64 only: int32 raises in take_along_dim, and uint8
+    # would be read as a boolean mask by table[idx]
+    return idx if idx.dtype == torch.int64 else idx.long()
+
+
 def take_along_axis(x: Any, idx: Any, axis: int) -> torch.Tensor:
-    return torch.take_along_dim(x, idx, dim=axis)
+    return torch.take_along_dim(x, _index(idx), dim=axis)
 
 
 def expand_dims(x: Any, axis: int) -> torch.Tensor:
@@ -167,7 +173,7 @@ def reshape(x: Any, shape: tuple) -> torch.Tensor:
 
 
 def gather(table: Any, idx: Any) -> torch.Tensor:
-    return table[idx]
+    return table[_index(idx)]
 
 
 def one_hot(labels: Any, depth: int, axis: int, dtype: Any) -> torch.Tensor:
