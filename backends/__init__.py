@@ -21,7 +21,6 @@ the public faces; the tables (``backends._numpy`` ...) are private.
 
 from __future__ import annotations
 
-import importlib
 from types import ModuleType
 from typing import Any
 
@@ -34,12 +33,6 @@ _ROOTS = {
     "tensorflow": "tensorflow",
     "jax": "jax",
     "jaxlib": "jax",
-}
-_TABLE_MODULES = {
-    "numpy": "backends._numpy",
-    "torch": "backends._torch",
-    "tensorflow": "backends._tensorflow",
-    "jax": "backends._jax",
 }
 FRAMEWORKS: tuple[str, ...] = ("numpy", "torch", "tensorflow", "jax")
 
@@ -74,12 +67,28 @@ def framework_of(x: Any) -> str | None:
 
 
 def table(name: str) -> ModuleType:
-    """The primitive table of framework ``name`` (imports it on first use)."""
+    """The primitive table of framework ``name`` (imports it on first use).
+
+    The imports are plain ``from . import`` statements, not
+    ``importlib.import_module``: when the first call of a process comes inside
+    ``torch.compile``, its tracer runs an import statement but cannot follow
+    ``importlib`` (a graph break, an error with ``fullgraph=True``)."""
     try:
         return _tables[name]
     except KeyError:
-        mod = _tables[name] = importlib.import_module(_TABLE_MODULES[name])
-        return mod
+        pass
+    if name == "numpy":
+        from . import _numpy as mod
+    elif name == "torch":
+        from . import _torch as mod
+    elif name == "tensorflow":
+        from . import _tensorflow as mod
+    elif name == "jax":
+        from . import _jax as mod
+    else:
+        raise ValueError(f"lossbridge: no primitive table for {name!r}; expected one of {FRAMEWORKS}")
+    _tables[name] = mod
+    return mod
 
 
 def table_for(*arrays: Any, names: tuple[str, ...] | None = None) -> ModuleType:

@@ -163,7 +163,9 @@ def any_true(x: Any) -> bool:
     return bool(jnp.any(x))
 
 
-def eager_minmax(x: Any) -> tuple | None:
+def eager_minmax(x: Any, like: Any = None) -> tuple | None:
+    if isinstance(like, _Tracer):
+        return None
     if isinstance(x, _Tracer) or x.size == 0:
         return None if isinstance(x, _Tracer) else (0, 0)
     lo, hi = jnp.min(x), jnp.max(x)

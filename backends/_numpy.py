@@ -194,7 +194,7 @@ def any_true(x: Any) -> bool:
     return bool(np.any(x))
 
 
-def eager_minmax(x: Any) -> tuple | None:
+def eager_minmax(x: Any, like: Any = None) -> tuple | None:
     """``(min, max)`` of an integer array as Python ints, or ``None`` when the
     data cannot be read now (traced). An empty array gives ``(0, 0)``."""
     if x.size == 0:

@@ -200,7 +200,7 @@ def any_true(x: Any) -> bool:
     return bool(tf.reduce_any(x))
 
 
-def eager_minmax(x: Any) -> tuple | None:
+def eager_minmax(x: Any, like: Any = None) -> tuple | None:
     if not (tf.executing_eagerly() and hasattr(x, "numpy")):
         return None
     a = x.numpy()

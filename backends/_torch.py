@@ -153,8 +153,14 @@ def max(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:  # no
     return torch.amax(x, dim=axis, keepdim=keepdims)
 
 
+def _index(idx: Any) -> torch.Tensor:
+    # torch indexes with int64 only: int32 raises in take_along_dim, and uint8
+    # would be read as a boolean mask by table[idx]
+    return idx if idx.dtype == torch.int64 else idx.long()
+
+
 def take_along_axis(x: Any, idx: Any, axis: int) -> torch.Tensor:
-    return torch.take_along_dim(x, idx, dim=axis)
+    return torch.take_along_dim(x, _index(idx), dim=axis)
 
 
 def expand_dims(x: Any, axis: int) -> torch.Tensor:
@@ -170,7 +176,7 @@ def reshape(x: Any, shape: tuple) -> torch.Tensor:
 
 
 def gather(table: Any, idx: Any) -> torch.Tensor:
-    return table[idx]
+    return table[_index(idx)]
 
 
 def one_hot(labels: Any, depth: int, axis: int, dtype: Any) -> torch.Tensor:
@@ -198,8 +204,8 @@ def any_true(x: Any) -> bool:
     return bool(torch.any(x))
 
 
-def eager_minmax(x: Any) -> tuple | None:
-    if _is_compiling() or _is_wrapped(x):
+def eager_minmax(x: Any, like: Any = None) -> tuple | None:
+    if _is_compiling() or _is_wrapped(x) or (like is not None and _is_wrapped(like)):
         return None
     if x.numel() == 0:
         return 0, 0
@@ -226,6 +232,8 @@ def value_and_grad(f: Any, y_pred: Any) -> tuple:
 def cross_entropy(logits: Any, target: Any, weight: Any, ignore_index: Any, label_smoothing: float,
                   reduction: str) -> torch.Tensor:
     """torch's fused ``F.cross_entropy`` (class axis 1); labels already validated."""
+    if not target.is_floating_point() and target.dtype != torch.int64:
+        target = target.long()
     return F.cross_entropy(logits, target, weight=weight,
                            ignore_index=-100 if ignore_index is None else ignore_index,
                            reduction=reduction, label_smoothing=label_smoothing)

@@ -14,6 +14,7 @@ from ._registry import REGISTRY, Entry, entries
 from .crossentropy import (
     binary_crossentropy,
     categorical_crossentropy,
+    nll_loss,
     smooth_labels,
     sparse_categorical_crossentropy,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "mean_absolute_error",
     "mean_squared_error",
     "poisson",
+    "nll_loss",
     "poisson_nll",
     "reduce",
     "smooth_l1",

@@ -7,7 +7,6 @@ where the framework can raise (``xp.is_concrete``).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 REDUCTIONS = ("none", "sum", "mean", "sum_over_batch_size")
@@ -32,7 +31,7 @@ def number(name: str, value: Any, lo: float | None = None, hi: float | None = No
         v = float(value)
     except (TypeError, ValueError):
         fail(f"`{name}` must be a real number; got {value!r}")
-    if math.isnan(v):
+    if v != v:  # NaN; not math.isnan, which torch.compile cannot trace on a symbolic float
         fail(f"`{name}` must be a real number; got nan")
     ok = True
     if lo is not None:
@@ -94,7 +93,7 @@ def same_shape(a_name: str, a_shape: tuple, b_name: str, b_shape: tuple) -> None
 def broadcastable(name: str, shape: tuple, target_name: str, target: tuple) -> None:
     """``shape`` must broadcast to ``target`` (NumPy rules, trailing alignment)."""
     if len(shape) > len(target) or any(
-        s is not None and t is not None and s not in (1, t)
+        s is not None and t is not None and s != 1 and s != t  # not `in (1, t)`: wrong on symbolic sizes
         for s, t in zip(reversed(shape), reversed(target))
     ):
         fail(f"`{name}` of shape {_fmt(shape)} does not broadcast to {target_name} of shape "

@@ -163,7 +163,9 @@ def run(spec: Spec, y_true: Any, y_pred: Any, reduction: str, sample_weight: Any
     f = _grad_factor(xp, loss, denom, sw, reduction)
     if axis is not None:
         f = xp.expand_dims(f, axis)
-    g = g * f
+    # an element with zero gradient (an ignored label) stays zero when the scale
+    # is not finite (a "mean" over no counted element), as autodiff gives it
+    g = xp.where(g == 0, g, g * f)
     if out_dtype is not None:
         g = xp.cast(g, out_dtype)
     return value, g

@@ -95,6 +95,15 @@ def make_sparse(rng: np.random.Generator, options: dict) -> tuple:
     return labels, y_pred, _sample_weight(rng, opts, per)
 
 
+def make_log_probs(rng: np.random.Generator, options: dict) -> tuple:
+    """Integer labels and log-probabilities (``log_softmax`` of random logits)."""
+    labels, z, opts = make_sparse(rng, {**options, "from_logits": True})
+    opts.pop("from_logits")
+    ax = opts.get("axis", -1)
+    m = z.max(axis=ax, keepdims=True)
+    return labels, z - m - np.log(np.exp(z - m).sum(axis=ax, keepdims=True)), opts
+
+
 def make_binary(rng: np.random.Generator, options: dict) -> tuple:
     opts = dict(options)
     shape = (int(rng.integers(2, 7)), int(rng.integers(1, 5)))
@@ -200,6 +209,21 @@ REGISTRY: tuple[Entry, ...] = (
         "(1-e) w_y (-log p_y) + e/C sum_c w_c (-log p_c)",
         {"keras": "keras.losses.sparse_categorical_crossentropy", "torch": "F.cross_entropy",
          "optax": "optax.softmax_cross_entropy_with_integer_labels"},
+    ),
+    Entry(
+        "nll_loss", ce.nll_loss, "crossentropy", make_log_probs,
+        (
+            {},
+            {"class_weight": ARRAY},
+            {"ignore_index": -100},
+            {"ignore_index": 1, "class_weight": ARRAY, "label_smoothing": 0.2},
+            {"axis": 1, "ignore_index": -100, "class_weight": ARRAY},
+            {"sample_weight": ARRAY, "class_weight": ARRAY},
+            {"label_smoothing": 0.3, "smoothing": "seed"},
+            *({"ignore_index": -100, **r} for r in _RED),
+        ),
+        "(1-e) w_y (-x_y) + e/C sum_c w_c (-x_c), x = log-probabilities",
+        {"torch": "F.nll_loss"},
     ),
     Entry(
         "binary_crossentropy", ce.binary_crossentropy, "crossentropy", make_binary,

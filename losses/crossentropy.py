@@ -1,5 +1,5 @@
-"""Cross-entropy family: categorical, sparse categorical, binary, and the
-label-smoothing helper they share.
+"""Cross-entropy family: categorical, sparse categorical, negative
+log-likelihood, binary, and the label-smoothing helper they share.
 
 Every loss here is one spec over a backend's primitive table ``xp`` (see
 ``losses/_core.py``) plus a public function with the docstring. The spec
@@ -37,6 +37,13 @@ def smoothing_eps(label_smoothing: Any, form: str, num_classes: int | None) -> f
     return num_classes * eps / (1.0 + num_classes * eps) if eps else 0.0
 
 
+def _poison(xp: Any, loss: Array, bad: Array) -> Array:
+    """``loss`` with NaN where ``bad`` (traced calls cannot raise). A factor
+    NaN-or-1 keeps the other elements' gradients exact; ``where(bad, loss * nan,
+    loss)`` would not: its gradient is ``0 * nan = nan`` everywhere."""
+    return loss * xp.where(bad, xp.full_like(loss, NAN), xp.ones_like(loss))
+
+
 def _dense_true(xp: Any, y_true: Any, y_pred: Array) -> Array:
     y = xp.asarray(y_true, like=y_pred)
     if xp.kind(y) not in "fib":
@@ -59,8 +66,12 @@ def _prob_log(xp: Any, y_pred: Array, ax: int, epsilon: float) -> tuple:
 
 
 def _xent_grad(xp: Any, a: Array, y_pred: Array, ax: int, from_logits: bool,
-               epsilon: float, logp: Array, q: Any = None, qc: Any = None, s: Any = None) -> Array:
-    """Gradient of ``-sum(a * log p, ax)`` w.r.t. ``y_pred`` (logits or probabilities)."""
+               epsilon: float, logp: Array, q: Any = None, qc: Any = None, s: Any = None,
+               log_probs: bool = False) -> Array:
+    """Gradient of ``-sum(a * log p, ax)`` w.r.t. ``y_pred`` (logits, probabilities,
+    or -- ``log_probs`` -- the log-probabilities themselves)."""
+    if log_probs:
+        return -a
     if from_logits:
         return xp.exp(logp) * xp.sum(a, ax, keepdims=True) - a
     inside = (q >= epsilon) & (q <= 1.0 - epsilon)
@@ -211,13 +222,13 @@ def _labels(xp: Any, y_true: Any, y_pred: Array, ax: int, name: str = "y_true") 
 
 
 def _check_labels(xp: Any, labels: Array, c: int, ignore_index: Any, fractional: Any,
-                  raw: Any, name: str = "y_true") -> tuple:
+                  raw: Any, name: str = "y_true", like: Any = None) -> tuple:
     """Range-check labels. Returns ``(safe labels, keep mask or None, bad mask or None)``.
 
     In eager mode a bad label raises ``ValueError``; under tracing (``jit``,
     ``tf.function``, ``torch.compile``, ``torch.func``) nothing can raise, so
     the bad elements come back as a mask for NaN-poisoning."""
-    mm = xp.eager_minmax(labels)
+    mm = xp.eager_minmax(labels, like)
     if mm is not None:  # eager: read the data, raise on a bad label
         if fractional is not None and xp.any_true(fractional):
             _raise_bad_labels(xp, raw, labels, fractional, fractional, c, ignore_index, name)
@@ -247,7 +258,7 @@ def _raise_bad_labels(xp: Any, raw: Any, labels: Any, bad: Any, fractional: Any,
     if r.shape != b.shape:
         r = r.reshape(b.shape)
     vals = r[b]
-    first = vals.flat[0]
+    first = vals.flat[0].item()  # a Python number: "5", not "np.int64(5)"
     where = tuple(int(i) for i in np.argwhere(b)[0])
     allowed = f"integers in [0, {c - 1}]"
     if ignore_index is not None:
@@ -259,9 +270,12 @@ def _raise_bad_labels(xp: Any, raw: Any, labels: Any, bad: Any, fractional: Any,
                  f"({vals.size} bad label(s)); expected {allowed} for {c} classes")
 
 
-def _scce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
-          label_smoothing: float, axis: int, ignore_index: Any, class_weight: Any,
-          smoothing: str, epsilon: float, _reduction: Any = None) -> tuple:
+def _sparse(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, mode: str,
+            label_smoothing: float, axis: int, ignore_index: Any, class_weight: Any,
+            smoothing: str, epsilon: float, _reduction: Any = None) -> tuple:
+    """The sparse body shared by :func:`sparse_categorical_crossentropy` and
+    :func:`nll_loss`; ``mode`` says what ``y_pred`` holds: ``"logits"``,
+    ``"probs"`` or ``"log_probs"``."""
     nd = xp.ndim(y_pred)
     ax = _checks.axis(axis, nd)
     c = _class_count(xp, y_pred, ax)
@@ -272,15 +286,17 @@ def _scce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
     if cw is not None:
         _checks.vector("class_weight", xp.shape(cw), c, "one weight per class")
     labels, fractional = _labels(xp, y_true, y_pred, ax)
-    safe, keep, bad = _check_labels(xp, labels, c, ignore_index, fractional, y_true)
-    if (from_logits and bad is None and _reduction in _FUSED_REDUCTIONS and xp.cross_entropy is not None
-            and (ax == 1 or nd == 1)):
+    safe, keep, bad = _check_labels(xp, labels, c, ignore_index, fractional, y_true, like=y_pred)
+    if (mode == "logits" and bad is None and _reduction in _FUSED_REDUCTIONS
+            and xp.cross_entropy is not None and (ax == 1 or nd == 1)):
         return xp.cross_entropy(y_pred, labels, cw, ignore_index, eps, _reduction), REDUCED, None, None
     q = qc = s = None
-    if from_logits and not eps and not grad and xp.sparse_xent is not None and ax == nd - 1:
+    if mode == "logits" and not eps and not grad and xp.sparse_xent is not None and ax == nd - 1:
         loss = xp.sparse_xent(y_pred, safe)
     else:
-        if from_logits:
+        if mode == "log_probs":
+            logp = y_pred
+        elif mode == "logits":
             logp = xp.log_softmax(y_pred, ax)
         else:
             logp, q, qc, s = _prob_log(xp, y_pred, ax, epsilon)
@@ -299,10 +315,13 @@ def _scce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
         loss = (1.0 - eps) * loss + (eps / c) * smooth
     denom = w_y
     if keep is not None:
-        loss = xp.where(keep, loss, 0.0 * loss)
-        denom = xp.where(keep, xp.ones_like(loss) if w_y is None else w_y, 0.0 * loss)
+        # zeros_like, not 0 * loss: an ignored element must have no gradient path,
+        # or a 0 "mean" denominator (every label ignored) makes it 0 * inf = NaN
+        zero = xp.zeros_like(loss)
+        loss = xp.where(keep, loss, zero)
+        denom = xp.where(keep, xp.ones_like(loss) if w_y is None else w_y, zero)
     if bad is not None:
-        loss = xp.where(bad, loss * NAN, loss)
+        loss = _poison(xp, loss, bad)
     g = None
     if grad:
         a = xp.one_hot(safe, c, ax, xp.dtype_of(y_pred))
@@ -312,8 +331,13 @@ def _scce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
             a = (1.0 - eps) * a + (eps / c) * (1.0 if cw_b is None else cw_b)
         if keep is not None:
             a = a * xp.cast(xp.expand_dims(keep, ax), xp.dtype_of(y_pred))
-        g = _xent_grad(xp, a, y_pred, ax, from_logits, epsilon, logp, q, qc, s)
+        g = _xent_grad(xp, a, y_pred, ax, mode == "logits", epsilon, logp, q, qc, s,
+                       log_probs=mode == "log_probs")
     return loss, denom, g, ax
+
+
+def _scce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, **options: Any) -> tuple:
+    return _sparse(xp, y_true, y_pred, grad, mode="logits" if from_logits else "probs", **options)
 
 
 SPARSE = Spec("sparse_categorical_crossentropy", _scce, arrays=("class_weight",), fuses_reduction=True)
@@ -365,6 +389,61 @@ def sparse_categorical_crossentropy(
 
 register(SPARSE, sparse_categorical_crossentropy)
 
+
+# --- negative log-likelihood of integer labels ------------------------------------
+
+
+def _nll(xp: Any, y_true: Any, y_pred: Array, grad: bool, **options: Any) -> tuple:
+    return _sparse(xp, y_true, y_pred, grad, mode="log_probs", epsilon=0.0, **options)
+
+
+NLL = Spec("nll_loss", _nll, arrays=("class_weight",))
+
+
+def nll_loss(
+    y_true: Any, y_pred: Any, *, axis: int = -1, ignore_index: int | None = None,
+    class_weight: Any = None, label_smoothing: float = 0.0, reduction: str = "mean",
+    sample_weight: Any = None, smoothing: str = "standard",
+) -> Array:
+    r"""Negative log-likelihood of integer labels under given log-probabilities.
+
+    .. math:: \ell_i = (1-\varepsilon)\, w_{y_i} (-x_{i,y_i})
+              + \frac{\varepsilon}{C} \sum_c w_c (-x_{i,c})
+
+    with ``x = y_pred`` the log-probabilities (used as given: nothing is
+    normalised or clipped) and ``w`` the class weights (1 when absent). It is
+    :func:`sparse_categorical_crossentropy` with ``log p`` supplied by the
+    caller: ``nll_loss(y, log_softmax(z))`` equals
+    ``sparse_categorical_crossentropy(y, z, from_logits=True)``. Ignored
+    labels contribute 0; ``reduction="mean"`` divides by ``sum_i s_i w_{y_i}``
+    over the counted elements (torch's weighted mean).
+
+    Args:
+      y_true: integer labels of ``y_pred``'s shape less ``axis``; checked as
+        in :func:`sparse_categorical_crossentropy`.
+      y_pred: log-probabilities, class axis ``axis``.
+      axis: the class axis (torch's ``[N, C, d1, ...]`` layout is ``axis=1``).
+      ignore_index, class_weight, label_smoothing, smoothing, reduction,
+        sample_weight: as in :func:`sparse_categorical_crossentropy`.
+
+    Gradient: ``d loss / d x_{i,c} = -a_{i,c}`` with
+    ``a = (1-e) w_y onehot(y) + (e/C) w`` (0 for ignored labels), scaled by the
+    reduction.
+
+    Native equivalents: ``torch.nn.functional.nll_loss`` (``axis=1``; it has no
+    ``label_smoothing``).
+
+    >>> import numpy as np
+    >>> round(float(nll_loss(np.array([1, 0]), np.log(np.array([[0.5, 0.5], [0.25, 0.75]])))), 6)
+    1.039721
+    """
+    return run(NLL, y_true, y_pred, reduction, sample_weight,
+               {"label_smoothing": label_smoothing, "axis": axis, "ignore_index": ignore_index,
+                "class_weight": class_weight, "smoothing": smoothing})
+
+
+register(NLL, nll_loss)
+
 # --- binary --------------------------------------------------------------------------
 
 
@@ -372,6 +451,11 @@ def _bce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
          label_smoothing: float, pos_weight: Any, smoothing: str, epsilon: float,
          log_min: float | None) -> tuple:
     y = _dense_true(xp, y_true, y_pred)
+    bad = None
+    if log_min is not None and not from_logits:  # torch's rule: defined on [0, 1] only
+        bad = _unit_interval(xp, y_pred, "y_pred", "probabilities")
+        bad_y = _unit_interval(xp, y, "y_true", "targets")
+        bad = bad_y if bad is None else bad if bad_y is None else bad | bad_y
     eps = smoothing_eps(label_smoothing, smoothing, 2)
     if eps:
         y = y * (1.0 - eps) + 0.5 * eps
@@ -396,12 +480,39 @@ def _bce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
             inside = (p >= epsilon) & (p <= 1.0 - epsilon)
             g = xp.where(inside, (1.0 - y) / (1.0 - pc) - py / pc, 0.0 * p)
         return loss, None, g, None
-    lp, l1p = xp.log(p), xp.log1p(-p)  # torch: clamp the logs at log_min
-    loss = -(py * xp.maximum(lp, log_min) + (1.0 - y) * xp.maximum(l1p, log_min))
+    # torch: each log clamped at log_min. The logs are taken of safe values
+    # (1 where p is 0 or 1, whose log is clamped anyway) so that autodiff gives
+    # the clamped loss's gradient there (0), not 0 * inf = NaN.
+    pos, below1 = p > 0.0, p < 1.0
+    p_s = xp.where(pos, p, 0.0 * p + 1.0)
+    p_1 = xp.where(below1, p, 0.0 * p)
+    lo = 0.0 * p + log_min
+    lp = xp.maximum(xp.where(pos, xp.log(p_s), lo), log_min)
+    l1p = xp.maximum(xp.where(below1, xp.log1p(-p_1), lo), log_min)
+    loss = -(py * lp + (1.0 - y) * l1p)
+    if bad is not None:
+        loss = _poison(xp, loss, bad)
     if grad:
-        g = (xp.where(l1p > log_min, (1.0 - y) / (1.0 - p), 0.0 * p)
-             - xp.where(lp > log_min, py / p, 0.0 * p))
+        g = (xp.where(l1p > log_min, (1.0 - y) / (1.0 - p_1), 0.0 * p)
+             - xp.where(lp > log_min, py / p_s, 0.0 * p))
     return loss, None, g, None
+
+
+def _unit_interval(xp: Any, x: Array, name: str, what: str) -> Any:
+    """Elements of ``x`` outside ``[0, 1]`` (NaN included). Eager: raise if
+    any; traced: return the mask, for NaN-poisoning."""
+    bad = ~((x >= 0.0) & (x <= 1.0))
+    if not xp.is_concrete(bad):
+        return bad
+    if xp.any_true(bad):
+        import numpy as np
+
+        b = np.asarray(xp.to_numpy(bad))
+        where = tuple(int(i) for i in np.argwhere(b)[0])
+        first = np.asarray(xp.to_numpy(x))[where].item()
+        _checks.fail(f"`{name}` holds {first!r} at index {where} ({int(b.sum())} value(s) outside "
+                     f"[0, 1]); with `log_min` (torch's BCELoss rule) {what} must lie in [0, 1]")
+    return None
 
 
 BINARY = Spec("binary_crossentropy", _bce, arrays=("pos_weight",))
@@ -424,7 +535,12 @@ def binary_crossentropy(
         ``BCEWithLogitsLoss(pos_weight=...)``: one per class on the last axis).
       log_min: ``None`` clips probabilities to ``[epsilon, 1 - epsilon]``
         (Keras); a number clamps each log at ``log_min`` instead (torch's
-        ``BCELoss`` uses ``-100``).
+        ``BCELoss`` uses ``-100``). Under this rule the loss is defined for
+        ``y_pred`` and ``y_true`` in ``[0, 1]`` only, as in torch: a value
+        outside (or NaN) raises ``ValueError`` in eager mode and makes that
+        element's loss NaN under ``jit``/``tf.function``/``torch.compile``.
+        The gradient is that of the clamped loss: 0 for a clamped log term
+        (torch's own backward differs there, see ``backends.torch.BCELoss``).
       label_smoothing, smoothing, reduction, sample_weight: as in
         :func:`categorical_crossentropy`. The loss is element-wise (no class
         axis): ``reduction="none"`` returns ``y_pred``'s shape, where

@@ -26,6 +26,7 @@ from backends import table_for
 
 from . import _checks, _core
 from ._core import Spec, register, run
+from .crossentropy import _poison
 
 Array = Any
 NAN = float("nan")
@@ -467,7 +468,7 @@ def _gaussian_terms(xp: Any, y_true: Any, mean: Array, var: Any, full: bool, eps
     if full:
         loss = loss + HALF_LOG_2PI
     if traced:  # no error can be raised: a negative variance poisons its elements
-        loss = xp.where(v < 0.0, loss * NAN, loss)
+        loss = _poison(xp, loss, v < 0.0)
     return loss, d, vc
 
 
