@@ -331,7 +331,7 @@ def _raise_bad_labels(xp: Any, raw: Any, labels: Any, bad: Any, fractional: Any,
     if r.shape != b.shape:
         r = r.reshape(b.shape)
     vals = r[b]
-    first = vals.flat[0]
+    first = vals.flat[0].item()  # a Python number: `1`, not `np.int64(1)`
     where = tuple(int(i) for i in np.argwhere(b)[0])
     allowed = f"integers in [0, {c - 1}]"
     if ignore_index is not None:
@@ -396,7 +396,11 @@ def _scce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
         loss = xp.where(keep, loss, 0.0 * loss)
         denom = xp.where(keep, xp.ones_like(loss) if w_y is None else w_y, 0.0 * loss)
     if bad is not None:
-        loss = xp.where(bad, loss * NAN, loss)
+        # NaN where bad, exactly ``loss`` elsewhere. A factor, not
+        # ``where(bad, loss * nan, loss)``: that form's backward multiplies the
+        # zero cotangent of the unselected branch by nan and makes every
+        # gradient nan under jit/torch.compile/tf.function.
+        loss = loss * xp.where(bad, xp.full_like(loss, NAN), xp.ones_like(loss))
     g = None
     if grad:
         a = xp.one_hot(safe, c, ax, xp.dtype_of(y_pred))
@@ -484,8 +488,10 @@ def _bce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
     if from_logits:
         z = y_pred
         lw = 1.0 if pw is None else 1.0 + (pw - 1.0) * y
-        # (1-y) z + lw * softplus(-z), with softplus(-z) = relu(-z) + log1p(exp(-|z|))
-        loss = (1.0 - y) * z + lw * (xp.maximum(-z, 0.0) + xp.softplus(-xp.abs(z)))
+        # (1-y) z + lw * softplus(-z), softplus(-z) = -log_sigmoid(z): one smooth,
+        # stable primitive. (relu(-z) + softplus(-|z|) is equal but has kinks at
+        # z = 0 whose autodiff subgradients do not cancel: JAX gave -1, not -0.5.)
+        loss = (1.0 - y) * z - lw * xp.log_sigmoid(z)
         if grad:
             g = (1.0 - y) - lw * xp.sigmoid(-z)
         return loss, None, g, None
