@@ -109,3 +109,20 @@ def test_label_on_an_excluded_class_is_an_error_naming_where():
         losses.sparse_categorical_crossentropy(np.array([bad, 0, 0, 0]), z, from_logits=True, where=m)
     with pytest.raises(ValueError, match="`where`.*does not broadcast"):
         losses.categorical_crossentropy(np.eye(6)[:4], z, from_logits=True, where=m[:, :3])
+
+
+@pytest.mark.parametrize("smoothing", ["standard", "seed"])
+def test_categorical_smoothing_with_where_equals_smoothed_sub_array(smoothing):
+    rng, z, m = _case(4)
+    y = rng.dirichlet(np.ones(6), size=4)
+    eps = 0.3
+    got = losses.categorical_crossentropy(y, z, from_logits=True, where=m, label_smoothing=eps,
+                                          smoothing=smoothing, reduction="none")
+    for i, row in enumerate(m):
+        if not row.any():
+            assert got[i] == 0.0
+            continue
+        idx, c = np.flatnonzero(row), row.sum()
+        t = y[i, idx]
+        t = (1 - eps) * t + eps / c if smoothing == "standard" else (t + eps) / (1 + c * eps)
+        assert got[i] == pytest.approx(-np.sum(t * _log_softmax(z[i, idx])), rel=1e-12)
