@@ -164,8 +164,8 @@ def any_true(x: Any) -> bool:
 
 
 def eager_minmax(x: Any, like: Any = None) -> tuple | None:
-    if isinstance(like, _Tracer):
-        return None
+    # ``like`` is not consulted: under jax.grad the labels are concrete and can
+    # be read (and raise); under jit even constants are staged (checked below)
     if isinstance(x, _Tracer) or x.size == 0:
         return None if isinstance(x, _Tracer) else (0, 0)
     lo, hi = jnp.min(x), jnp.max(x)
@@ -188,8 +188,6 @@ def value_and_grad(f: Any, y_pred: Any) -> tuple:
 #: label_smoothing, reduction)``: torch's ``F.cross_entropy`` -- class axis 1,
 #: integer or probability targets, the whole reduced loss in one call.
 #: ``sparse_xent(logits, labels)``: per-example -log softmax(logits)[label],
-#: class axis last. ``dense_xent(labels, logits, axis)``: per-example
-#: -sum(labels * log_softmax(logits)).
+#: class axis last, labels valid.
 cross_entropy = None
 sparse_xent = None
-dense_xent = None

@@ -210,8 +210,6 @@ value_and_grad = None
 #: label_smoothing, reduction)``: torch's ``F.cross_entropy`` -- class axis 1,
 #: integer or probability targets, the whole reduced loss in one call.
 #: ``sparse_xent(logits, labels)``: per-example -log softmax(logits)[label],
-#: class axis last. ``dense_xent(labels, logits, axis)``: per-example
-#: -sum(labels * log_softmax(logits)).
+#: class axis last, labels valid.
 cross_entropy = None
 sparse_xent = None
-dense_xent = None

@@ -240,4 +240,3 @@ def cross_entropy(logits: Any, target: Any, weight: Any, ignore_index: Any, labe
 
 
 sparse_xent = None
-dense_xent = None

@@ -65,6 +65,17 @@ def _logits_or_probs(rng: np.random.Generator, shape: tuple, axis: int, from_log
     return p / p.sum(axis=axis, keepdims=True)
 
 
+def _where(rng: np.random.Generator, shape: tuple, ax: int) -> np.ndarray:
+    """A boolean ``where`` mask of ``shape``: about 30% of the classes
+    excluded, every row keeping at least one class except the first, which is
+    fully excluded (its loss must be 0 and not counted)."""
+    m = np.moveaxis(rng.uniform(size=shape) < 0.7, ax, -1).copy()
+    keep = rng.integers(0, shape[ax], size=m.shape[:-1])
+    np.put_along_axis(m, keep[..., None], True, axis=-1)
+    m.reshape(-1, shape[ax])[0] = False
+    return np.moveaxis(m, -1, ax)
+
+
 def make_dense(rng: np.random.Generator, options: dict) -> tuple:
     opts = dict(options)
     shape, ax = _shape(rng, opts)
@@ -77,6 +88,8 @@ def make_dense(rng: np.random.Generator, options: dict) -> tuple:
         y_true = np.moveaxis(np.eye(shape[ax])[labels], -1, ax)
     if opts.get("class_weight") is ARRAY:
         opts["class_weight"] = rng.uniform(0.2, 2.0, size=shape[ax])
+    if opts.get("where") is ARRAY:
+        opts["where"] = _where(rng, shape, ax)
     return y_true, y_pred, _sample_weight(rng, opts, tuple(np.delete(shape, ax)))
 
 
@@ -87,9 +100,20 @@ def make_sparse(rng: np.random.Generator, options: dict) -> tuple:
     y_pred = _logits_or_probs(rng, shape, ax, opts.get("from_logits", False))
     per = tuple(np.delete(shape, ax))
     labels = rng.integers(0, c, size=per)
+    if opts.get("where") is ARRAY:
+        # each label on one of its row's included classes; the fully excluded
+        # first row gets an out-of-range label, which must not be checked
+        m = opts["where"] = _where(rng, shape, ax)
+        scores = np.where(np.moveaxis(m, ax, -1), rng.uniform(size=per + (c,)), -1.0)
+        labels = np.argmax(scores, axis=-1)
+        labels.flat[0] = c
     if opts.get("ignore_index") is not None:
+        counted = labels.flat[1]
         labels[rng.uniform(size=per) < 0.3] = opts["ignore_index"]
-        labels.flat[0] = 0  # at least one counted element
+        if opts.get("where") is None:
+            labels.flat[0] = 0  # at least one counted element
+        else:
+            labels.flat[1] = counted
     if opts.get("class_weight") is ARRAY:
         opts["class_weight"] = rng.uniform(0.2, 2.0, size=c)
     return labels, y_pred, _sample_weight(rng, opts, per)
@@ -184,6 +208,10 @@ REGISTRY: tuple[Entry, ...] = (
             {"from_logits": True, "sample_weight": ARRAY},
             {"from_logits": True, "class_weight": ARRAY, "label_smoothing": 0.1, "soft": True},
             {"from_logits": False, "class_weight": ARRAY, "axis": 1},
+            {"from_logits": True, "where": ARRAY, "soft": True},
+            {"from_logits": False, "where": ARRAY, "soft": True, "sample_weight": ARRAY},
+            {"from_logits": True, "where": ARRAY, "axis": 1, "label_smoothing": 0.2,
+             "class_weight": ARRAY},
             *({"from_logits": True, **r} for r in _RED),
         ),
         "-sum_c w_c y'_c log softmax(z)_c",
@@ -204,7 +232,10 @@ REGISTRY: tuple[Entry, ...] = (
             {"from_logits": True, "axis": 1, "ignore_index": -100},
             {"from_logits": True, "label_smoothing": 0.3, "smoothing": "seed"},
             {"from_logits": True, "sample_weight": ARRAY, "class_weight": ARRAY},
-            *({"from_logits": True, "ignore_index": -100, **r} for r in _RED),
+            {"from_logits": False, "where": ARRAY, "label_smoothing": 0.1},
+            {"from_logits": True, "where": ARRAY, "axis": 1, "ignore_index": -100,
+             "label_smoothing": 0.2, "class_weight": ARRAY},
+            {"from_logits": True, "where": ARRAY, "label_smoothing": 0.3, "smoothing": "seed"},
         ),
         "(1-e) w_y (-log p_y) + e/C sum_c w_c (-log p_c)",
         {"keras": "keras.losses.sparse_categorical_crossentropy", "torch": "F.cross_entropy",

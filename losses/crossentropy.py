@@ -56,10 +56,59 @@ def _class_count(xp: Any, y_pred: Array, ax: int) -> int | None:
     return xp.shape(y_pred)[ax]
 
 
-def _prob_log(xp: Any, y_pred: Array, ax: int, epsilon: float) -> tuple:
+def _where_mask(xp: Any, where: Any, y_pred: Array, ax: int, of: str = "y_pred") -> tuple:
+    """The ``where`` option (broadcastable to ``y_pred``; nonzero = included)
+    as ``(m, mf, rows, cnt)``: ``m`` the included elements (bool, ``y_pred``'s
+    shape), ``mf`` the same in ``y_pred``'s dtype, ``rows`` (bool, class axis
+    kept) the rows with at least one included class, ``cnt`` (class axis
+    kept) the number of included classes per row -- 1 for a row with none, so
+    that dividing by it is always safe."""
+    _checks.broadcastable("where", xp.shape(where), f"`{of}`", xp.shape(y_pred))
+    zero = xp.zeros_like(y_pred)
+    m = (zero + where) != 0
+    mf = xp.cast(m, xp.dtype_of(y_pred))
+    cnt = xp.sum(mf, ax, keepdims=True)
+    rows = cnt > 0
+    return m, mf, rows, xp.where(rows, cnt, xp.ones_like(cnt))
+
+
+def _smooth_terms(label_smoothing: Any, form: str, eps: float, cnt: Any) -> tuple:
+    """``(k, b)`` with ``P' = k P + b`` the smoothing of ``form`` over ``cnt``
+    classes (an array: the included classes of each row)."""
+    if form == "standard":
+        return 1.0 - eps, eps / cnt
+    e = float(label_smoothing)  # seed form: (P + e) / (1 + C e)
+    return 1.0 / (1.0 + cnt * e), e / (1.0 + cnt * e)
+
+
+def _squeezed(xp: Any, v: Any, ax: int) -> Any:
+    """``v`` without its (kept) class axis; Python numbers pass through."""
+    return v if isinstance(v, float) else xp.squeeze(v, ax)
+
+
+def _masked_log_softmax(xp: Any, y_pred: Array, ax: int, m: Array, rows: Array) -> tuple:
+    """``log softmax`` over the included classes of each row. Returns
+    ``(log p, p)``: ``log p`` is finite everywhere (excluded elements are
+    replaced by 0 before the shift, so ``-inf`` or huge excluded logits do no
+    harm) and ``p`` is 0 at excluded elements. A row with no included class
+    is computed as all zeros (its loss is dropped by the caller)."""
+    zero = xp.zeros_like(y_pred)
+    z = xp.where(m, y_pred, xp.where(rows, xp.full_like(y_pred, -float("inf")), zero))
+    lse = xp.logsumexp(z, ax, keepdims=True)
+    return xp.where(m, y_pred, zero) - lse, xp.exp(z - lse)
+
+
+def _prob_log(xp: Any, y_pred: Array, ax: int, epsilon: float, m: Any = None,
+              rows: Any = None) -> tuple:
     """Keras' probability rule: renormalise over the class axis, clip to
-    ``[epsilon, 1 - epsilon]``, take the log. Returns ``(log q, q, clipped q, s)``."""
+    ``[epsilon, 1 - epsilon]``, take the log. Returns ``(log q, q, clipped q, s)``.
+    With a mask ``m`` only the included elements are renormalised (the
+    excluded ones become 0)."""
+    if m is not None:
+        y_pred = xp.where(m, y_pred, xp.zeros_like(y_pred))
     s = xp.sum(y_pred, ax, keepdims=True)
+    if rows is not None:
+        s = xp.where(rows, s, xp.ones_like(s))
     q = y_pred / s
     qc = xp.clip(q, epsilon, 1.0 - epsilon)
     return xp.log(qc), q, qc, s
@@ -67,27 +116,37 @@ def _prob_log(xp: Any, y_pred: Array, ax: int, epsilon: float) -> tuple:
 
 def _xent_grad(xp: Any, a: Array, y_pred: Array, ax: int, from_logits: bool,
                epsilon: float, logp: Array, q: Any = None, qc: Any = None, s: Any = None,
-               log_probs: bool = False) -> Array:
+               p: Any = None, mf: Any = None, log_probs: bool = False) -> Array:
     """Gradient of ``-sum(a * log p, ax)`` w.r.t. ``y_pred`` (logits, probabilities,
-    or -- ``log_probs`` -- the log-probabilities themselves)."""
+    or -- ``log_probs`` -- the log-probabilities themselves).
+
+    With a ``where`` mask: ``p`` is the masked softmax and ``mf`` the mask
+    (``a`` is already 0 at excluded elements)."""
     if log_probs:
         return -a
     if from_logits:
-        return xp.exp(logp) * xp.sum(a, ax, keepdims=True) - a
+        return (xp.exp(logp) if p is None else p) * xp.sum(a, ax, keepdims=True) - a
     inside = (q >= epsilon) & (q <= 1.0 - epsilon)
     gq = xp.where(inside, -a / qc, 0.0 * a)
-    return (gq - xp.sum(gq * q, ax, keepdims=True)) / s
+    t = xp.sum(gq * q, ax, keepdims=True)
+    return (gq - (t if mf is None else mf * t)) / s
 
 
 def smooth_labels(labels: Any, label_smoothing: float, *, axis: int = -1,
-                  form: str = "standard") -> Array:
+                  form: str = "standard", where: Any = None) -> Array:
     """Smooth a distribution over the class axis.
 
     ``form="standard"`` (Keras, torch, optax): ``P' = (1 - e) P + e / C``.
     ``form="seed"``: ``P' = (P + e) / (1 + C e)``, which equals the standard
     form at ``e' = C e / (1 + C e)``.
 
-    Native equivalent: ``optax.smooth_labels(labels, alpha)`` (standard form).
+    ``where`` (broadcastable to ``labels``; nonzero = included) makes ``C``
+    the number of included classes of each row, as ``optax.smooth_labels``
+    does; the formula applies to every element. A row with no included class
+    is returned unchanged (optax divides by 0 there and gives ``inf``).
+
+    Native equivalent: ``optax.smooth_labels(labels, alpha, where=...)``
+    (standard form).
 
     >>> import numpy as np
     >>> smooth_labels(np.array([0., 1.]), 0.2).tolist()
@@ -95,21 +154,31 @@ def smooth_labels(labels: Any, label_smoothing: float, *, axis: int = -1,
     >>> smooth_labels(np.array([0., 1.]), 0.25, form="seed").tolist()
     [0.16666666666666666, 0.8333333333333334]
     """
-    xp = table_for(labels)
+    xp = table_for(labels, where, names=("labels", "where"))
     y = xp.asarray(labels)
     if xp.kind(y) != "f":
         _checks.fail(f"`labels` must be a floating-point array; got dtype {xp.dtype_name(y)}")
     ax = _checks.axis(axis, xp.ndim(y), of="labels")
     c = xp.shape(y)[ax]
     eps = smoothing_eps(label_smoothing, form, c)
-    return y * (1.0 - eps) + eps / c if eps else y
+    if where is None:
+        return y * (1.0 - eps) + eps / c if eps else y
+    w = xp.asarray(where, like=y)
+    if xp.kind(w) not in "fib":
+        _checks.fail(f"`where` must be a boolean (or 0/1) array; got dtype {xp.dtype_name(w)}")
+    _, _, rows, cnt = _where_mask(xp, xp.cast(w, xp.dtype_of(y)), y, ax, of="labels")
+    if not eps:
+        return y
+    k, b = _smooth_terms(label_smoothing, form, eps, cnt)
+    return xp.where(rows, y * k + b, y)
 
 
 # --- categorical ---------------------------------------------------------------
 
 
 def _cce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, label_smoothing: float,
-         axis: int, class_weight: Any, smoothing: str, epsilon: float, _reduction: Any = None) -> tuple:
+         axis: int, class_weight: Any, smoothing: str, epsilon: float, where: Any = None,
+         _reduction: Any = None) -> tuple:
     nd = xp.ndim(y_pred)
     ax = _checks.axis(axis, nd)
     y = _dense_true(xp, y_true, y_pred)
@@ -118,32 +187,42 @@ def _cce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, 
     cw = class_weight
     if cw is not None:
         _checks.vector("class_weight", xp.shape(cw), c, "one weight per class")
-    if from_logits and _reduction in _FUSED_REDUCTIONS and xp.cross_entropy is not None and (ax == 1 or nd == 1):
+    if (from_logits and where is None and _reduction in _FUSED_REDUCTIONS
+            and xp.cross_entropy is not None and (ax == 1 or nd == 1)):
         return xp.cross_entropy(y_pred, y, cw, None, eps, _reduction), REDUCED, None, None
-    if eps:
+    m = mf = rows = None
+    if where is not None:
+        m, mf, rows, cnt = _where_mask(xp, where, y_pred, ax)
+        if eps:
+            k, b = _smooth_terms(label_smoothing, smoothing, eps, cnt)
+            y = y * k + b
+        y = y * mf
+    elif eps:
         y = y * (1.0 - eps) + eps / c
     if cw is not None:
         y = y * xp.reshape(cw, (c,) + (1,) * (nd - ax - 1))
-    if from_logits and not grad and xp.dense_xent is not None:
-        return xp.dense_xent(y, y_pred, ax), None, None, ax
-    q = qc = s = None
+    q = qc = s = p = None
     if from_logits:
-        logp = xp.log_softmax(y_pred, ax)
+        if m is None:
+            logp = xp.log_softmax(y_pred, ax)
+        else:
+            logp, p = _masked_log_softmax(xp, y_pred, ax, m, rows)
     else:
-        logp, q, qc, s = _prob_log(xp, y_pred, ax, epsilon)
+        logp, q, qc, s = _prob_log(xp, y_pred, ax, epsilon, m, rows)
     loss = -xp.sum(y * logp, ax)
-    g = _xent_grad(xp, y, y_pred, ax, from_logits, epsilon, logp, q, qc, s) if grad else None
-    return loss, None, g, ax
+    denom = None if rows is None else xp.cast(xp.squeeze(rows, ax), xp.dtype_of(y_pred))
+    g = _xent_grad(xp, y, y_pred, ax, from_logits, epsilon, logp, q, qc, s, p, mf) if grad else None
+    return loss, denom, g, ax
 
 
 _FUSED_REDUCTIONS = ("mean", "sum", "none")
-CATEGORICAL = Spec("categorical_crossentropy", _cce, arrays=("class_weight",), fuses_reduction=True)
+CATEGORICAL = Spec("categorical_crossentropy", _cce, arrays=("class_weight", "where"), fuses_reduction=True)
 
 
 def categorical_crossentropy(
     y_true: Any, y_pred: Any, *, from_logits: bool = False, label_smoothing: float = 0.0,
     axis: int = -1, class_weight: Any = None, reduction: str = "mean", sample_weight: Any = None,
-    smoothing: str = "standard", epsilon: float = 1e-7,
+    smoothing: str = "standard", epsilon: float = 1e-7, where: Any = None,
 ) -> Array:
     r"""Cross-entropy between a target distribution and a prediction.
 
@@ -167,6 +246,12 @@ def categorical_crossentropy(
         ``"none"`` or ``"sum_over_batch_size"``.
       sample_weight: weights broadcast against the per-example loss
         (leading dimensions aligned: shape ``[N]`` weighs samples).
+      where: a mask broadcastable to ``y_pred`` (nonzero = included), as
+        ``optax.softmax_cross_entropy(where=...)``: excluded elements leave
+        the softmax (or the renormalisation of probabilities) and the sum, and
+        label smoothing spreads over the included classes of each row. A row
+        with no included class has loss 0, gradient 0, and is not counted by
+        ``reduction="mean"``.
 
     Returns:
       The reduced loss, or per-example losses (``y_pred``'s shape less
@@ -183,7 +268,8 @@ def categorical_crossentropy(
     """
     return run(CATEGORICAL, y_true, y_pred, reduction, sample_weight,
                {"from_logits": from_logits, "label_smoothing": label_smoothing, "axis": axis,
-                "class_weight": class_weight, "smoothing": smoothing, "epsilon": epsilon})
+                "class_weight": class_weight, "smoothing": smoothing, "epsilon": epsilon,
+                "where": where})
 
 
 register(CATEGORICAL, categorical_crossentropy)
@@ -222,8 +308,13 @@ def _labels(xp: Any, y_true: Any, y_pred: Array, ax: int, name: str = "y_true") 
 
 
 def _check_labels(xp: Any, labels: Array, c: int, ignore_index: Any, fractional: Any,
-                  raw: Any, name: str = "y_true", like: Any = None) -> tuple:
+                  raw: Any, name: str = "y_true", like: Any = None, mask: Any = None,
+                  ax: int = -1) -> tuple:
     """Range-check labels. Returns ``(safe labels, keep mask or None, bad mask or None)``.
+
+    ``mask``: ``(mf, rows)`` from :func:`_where_mask`; a row with no included
+    class is not kept (its label is not checked) and a label on an excluded
+    class is bad.
 
     In eager mode a bad label raises ``ValueError``; under tracing (``jit``,
     ``tf.function``, ``torch.compile``, ``torch.func``) nothing can raise, so
@@ -233,24 +324,33 @@ def _check_labels(xp: Any, labels: Array, c: int, ignore_index: Any, fractional:
         if fractional is not None and xp.any_true(fractional):
             _raise_bad_labels(xp, raw, labels, fractional, fractional, c, ignore_index, name)
         lo, hi = mm
-        if lo >= 0 and hi < c:  # fast path: every label is a class
+        if mask is None and lo >= 0 and hi < c:  # fast path: every label is a class
             if ignore_index is None or not lo <= ignore_index <= hi:
                 return labels, None, None
             return labels, labels != ignore_index, None
     valid = (labels >= 0) & (labels < c)
     keep = None if ignore_index is None else labels != ignore_index
+    excluded = None
+    if mask is not None:
+        mf, rows = mask
+        row_kept = xp.squeeze(rows, ax)
+        keep = row_kept if keep is None else keep & row_kept
+        inside = xp.where(valid, labels, 0 * labels)
+        included = xp.squeeze(xp.take_along_axis(mf, xp.expand_dims(inside, ax), ax), ax) != 0
+        excluded = valid & ~included
+        valid = valid & included
     bad = ~valid if keep is None else ~valid & keep
     if fractional is not None:
         bad = bad | fractional
     if mm is not None:
         if xp.any_true(bad):
-            _raise_bad_labels(xp, raw, labels, bad, fractional, c, ignore_index, name)
+            _raise_bad_labels(xp, raw, labels, bad, fractional, c, ignore_index, name, excluded)
         bad = None
     return xp.where(valid, labels, 0 * labels), keep, bad
 
 
 def _raise_bad_labels(xp: Any, raw: Any, labels: Any, bad: Any, fractional: Any, c: int,
-                      ignore_index: Any, name: str) -> None:
+                      ignore_index: Any, name: str, excluded: Any = None) -> None:
     import numpy as np
 
     b = np.asarray(xp.to_numpy(bad))
@@ -266,13 +366,16 @@ def _raise_bad_labels(xp: Any, raw: Any, labels: Any, bad: Any, fractional: Any,
     if fractional is not None and np.asarray(xp.to_numpy(fractional))[where]:
         _checks.fail(f"`{name}` holds a fractional class label {first!r} at index {where}; "
                      f"expected whole numbers ({allowed}) for {c} classes")
+    if excluded is not None and np.asarray(xp.to_numpy(excluded))[where]:
+        _checks.fail(f"`{name}` holds class label {first!r} at index {where}, a class that `where` "
+                     f"excludes from that row; a label must be one of its row's included classes")
     _checks.fail(f"`{name}` holds class label {first!r} at index {where} "
                  f"({vals.size} bad label(s)); expected {allowed} for {c} classes")
 
 
 def _sparse(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, mode: str,
             label_smoothing: float, axis: int, ignore_index: Any, class_weight: Any,
-            smoothing: str, epsilon: float, _reduction: Any = None) -> tuple:
+            smoothing: str, epsilon: float, where: Any = None, _reduction: Any = None) -> tuple:
     """The sparse body shared by :func:`sparse_categorical_crossentropy` and
     :func:`nll_loss`; ``mode`` says what ``y_pred`` holds: ``"logits"``,
     ``"probs"`` or ``"log_probs"``."""
@@ -286,33 +389,47 @@ def _sparse(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, mode: str,
     if cw is not None:
         _checks.vector("class_weight", xp.shape(cw), c, "one weight per class")
     labels, fractional = _labels(xp, y_true, y_pred, ax)
-    safe, keep, bad = _check_labels(xp, labels, c, ignore_index, fractional, y_true, like=y_pred)
-    if (mode == "logits" and bad is None and _reduction in _FUSED_REDUCTIONS
+    m = mf = rows = cnt = None
+    if where is not None:
+        m, mf, rows, cnt = _where_mask(xp, where, y_pred, ax)
+    safe, keep, bad = _check_labels(xp, labels, c, ignore_index, fractional, y_true, like=y_pred,
+                                    mask=None if m is None else (mf, rows), ax=ax)
+    if (mode == "logits" and m is None and bad is None and _reduction in _FUSED_REDUCTIONS
             and xp.cross_entropy is not None and (ax == 1 or nd == 1)):
         return xp.cross_entropy(y_pred, labels, cw, ignore_index, eps, _reduction), REDUCED, None, None
-    q = qc = s = None
-    if mode == "logits" and not eps and not grad and xp.sparse_xent is not None and ax == nd - 1:
+    q = qc = s = p = None
+    if (mode == "logits" and m is None and not eps and not grad and xp.sparse_xent is not None
+            and ax == nd - 1):
         loss = xp.sparse_xent(y_pred, safe)
     else:
         if mode == "log_probs":
             logp = y_pred
         elif mode == "logits":
-            logp = xp.log_softmax(y_pred, ax)
+            if m is None:
+                logp = xp.log_softmax(y_pred, ax)
+            else:
+                logp, p = _masked_log_softmax(xp, y_pred, ax, m, rows)
         else:
-            logp, q, qc, s = _prob_log(xp, y_pred, ax, epsilon)
+            logp, q, qc, s = _prob_log(xp, y_pred, ax, epsilon, m, rows)
         loss = -xp.squeeze(xp.take_along_axis(logp, xp.expand_dims(safe, ax), ax), ax)
     w_y = None
     if cw is not None:
         w_y = xp.gather(cw, safe)
         loss = loss * w_y
     cw_b = None
+    k, b = 1.0 - eps, eps / c  # P' = k P + b
+    if eps and m is not None:
+        k, b = _smooth_terms(label_smoothing, smoothing, eps, cnt)
     if eps:
-        if cw is None:
-            smooth = -xp.sum(logp, ax)
-        else:
+        terms = logp if mf is None else logp * mf
+        if cw is not None:
             cw_b = xp.reshape(cw, (c,) + (1,) * (nd - ax - 1))
-            smooth = -xp.sum(logp * cw_b, ax)
-        loss = (1.0 - eps) * loss + (eps / c) * smooth
+            terms = terms * cw_b
+        smooth = -xp.sum(terms, ax)
+        if m is None:
+            loss = k * loss + b * smooth
+        else:
+            loss = _squeezed(xp, k, ax) * loss + _squeezed(xp, b, ax) * smooth
     denom = w_y
     if keep is not None:
         # zeros_like, not 0 * loss: an ignored element must have no gradient path,
@@ -328,10 +445,11 @@ def _sparse(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, mode: str,
         if w_y is not None:
             a = a * xp.expand_dims(w_y, ax)
         if eps:
-            a = (1.0 - eps) * a + (eps / c) * (1.0 if cw_b is None else cw_b)
+            spread = b if cw_b is None else b * cw_b
+            a = k * a + (spread if mf is None else spread * mf)
         if keep is not None:
             a = a * xp.cast(xp.expand_dims(keep, ax), xp.dtype_of(y_pred))
-        g = _xent_grad(xp, a, y_pred, ax, mode == "logits", epsilon, logp, q, qc, s,
+        g = _xent_grad(xp, a, y_pred, ax, mode == "logits", epsilon, logp, q, qc, s, p, mf,
                        log_probs=mode == "log_probs")
     return loss, denom, g, ax
 
@@ -340,14 +458,15 @@ def _scce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
     return _sparse(xp, y_true, y_pred, grad, mode="logits" if from_logits else "probs", **options)
 
 
-SPARSE = Spec("sparse_categorical_crossentropy", _scce, arrays=("class_weight",), fuses_reduction=True)
+SPARSE = Spec("sparse_categorical_crossentropy", _scce, arrays=("class_weight", "where"),
+              fuses_reduction=True)
 
 
 def sparse_categorical_crossentropy(
     y_true: Any, y_pred: Any, *, from_logits: bool = False, label_smoothing: float = 0.0,
     axis: int = -1, ignore_index: int | None = None, class_weight: Any = None,
     reduction: str = "mean", sample_weight: Any = None, smoothing: str = "standard",
-    epsilon: float = 1e-7,
+    epsilon: float = 1e-7, where: Any = None,
 ) -> Array:
     r"""Cross-entropy with integer class labels.
 
@@ -369,6 +488,13 @@ def sparse_categorical_crossentropy(
       axis: the class axis (torch's ``[N, C, d1, ...]`` layout is ``axis=1``).
       ignore_index: a label value that contributes nothing.
       class_weight: ``[C]`` weights.
+      where: a mask broadcastable to ``y_pred`` (nonzero = included), as
+        ``optax.softmax_cross_entropy_with_integer_labels(where=...)``:
+        excluded classes leave the softmax, and smoothing spreads over the
+        included classes of each row. A row with no included class has loss 0,
+        gradient 0, is not counted by ``reduction="mean"`` and its label is
+        not checked. A label on an excluded class is a bad label (raises in
+        eager mode, NaN under tracing); optax returns a finite number there.
       label_smoothing, smoothing, reduction, sample_weight, epsilon: as in
         :func:`categorical_crossentropy`.
 
@@ -384,7 +510,7 @@ def sparse_categorical_crossentropy(
     return run(SPARSE, y_true, y_pred, reduction, sample_weight,
                {"from_logits": from_logits, "label_smoothing": label_smoothing, "axis": axis,
                 "ignore_index": ignore_index, "class_weight": class_weight,
-                "smoothing": smoothing, "epsilon": epsilon})
+                "smoothing": smoothing, "epsilon": epsilon, "where": where})
 
 
 register(SPARSE, sparse_categorical_crossentropy)
@@ -466,8 +592,10 @@ def _bce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
     if from_logits:
         z = y_pred
         lw = 1.0 if pw is None else 1.0 + (pw - 1.0) * y
-        # (1-y) z + lw * softplus(-z), with softplus(-z) = relu(-z) + log1p(exp(-|z|))
-        loss = (1.0 - y) * z + lw * (xp.maximum(-z, 0.0) + xp.softplus(-xp.abs(z)))
+        # (1-y) z + lw * softplus(-z), softplus(-z) = -log_sigmoid(z): one smooth,
+        # stable primitive. (relu(-z) + softplus(-|z|) is equal but has kinks at
+        # z = 0 whose autodiff subgradients do not cancel: JAX gave -1, not -0.5.)
+        loss = (1.0 - y) * z - lw * xp.log_sigmoid(z)
         if grad:
             g = (1.0 - y) - lw * xp.sigmoid(-z)
         return loss, None, g, None
