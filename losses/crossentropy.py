@@ -280,7 +280,9 @@ def _scce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
         loss = xp.where(keep, loss, 0.0 * loss)
         denom = xp.where(keep, xp.ones_like(loss) if w_y is None else w_y, 0.0 * loss)
     if bad is not None:
-        loss = xp.where(bad, loss * NAN, loss)
+        # a NaN constant, not `loss * NAN`: the unselected branch of `where` must not
+        # carry NaN into the gradient of the valid elements
+        loss = xp.where(bad, xp.full_like(loss, NAN), loss)
     g = None
     if grad:
         a = xp.one_hot(safe, c, ax, xp.dtype_of(y_pred))
