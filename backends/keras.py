@@ -103,10 +103,10 @@ def _check_flag(name: str, value: Any) -> bool:
 def _check_int(name: str, value: Any, optional: bool = False) -> Any:
     if value is None and optional:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         want = "an integer or None" if optional else "an integer"
         _fail(f"`{name}` must be {want}; got {value!r}")
-    return value
+    return int(value)
 
 
 def _check_smoothing(value: Any) -> float:
@@ -116,7 +116,7 @@ def _check_smoothing(value: Any) -> float:
         v = math.nan
     if isinstance(value, bool) or not 0.0 <= v <= 1.0:
         _fail(f"`label_smoothing` must be a real number in [0, 1]; got {value!r}")
-    return value
+    return v
 
 
 # --- conventions -----------------------------------------------------------------
