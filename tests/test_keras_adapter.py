@@ -181,8 +181,7 @@ def test_sparse_probabilities_renormalised_then_clipped():
 
 @pytest.mark.parametrize("half", ["float16", "bfloat16"])
 def test_half_precision_computed_in_float32(half):
-    import ml_dtypes
-
+    ml_dtypes = pytest.importorskip("ml_dtypes")  # NumPy's bfloat16 (a TensorFlow and JAX dependency)
     hd = np.dtype(ml_dtypes.bfloat16) if half == "bfloat16" else np.dtype(np.float16)
     rng = np.random.default_rng(3)
     z = (rng.normal(size=(64, 10)) * 3).astype(hd)
