@@ -45,7 +45,9 @@ def is_half(x: Any) -> bool:
 
 
 def cast(x: Any, dtype: Any) -> jax.Array:
-    return jnp.asarray(x).astype(dtype)
+    # without jax_enable_x64 (Keras' JAX backend, the default) a 64-bit request
+    # means jax's 32-bit default; canonicalize it so that no warning is raised
+    return jnp.asarray(x).astype(jax.dtypes.canonicalize_dtype(dtype))
 
 
 def dtype_of(x: Any) -> Any:

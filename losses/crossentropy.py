@@ -359,6 +359,8 @@ def _raise_bad_labels(xp: Any, raw: Any, labels: Any, bad: Any, fractional: Any,
         r = r.reshape(b.shape)
     vals = r[b]
     first = vals.flat[0].item()  # a Python number: "5", not "np.int64(5)"
+    if isinstance(first, float) and first.is_integer():  # whole float labels (Keras passes floats)
+        first = int(first)
     where = tuple(int(i) for i in np.argwhere(b)[0])
     allowed = f"integers in [0, {c - 1}]"
     if ignore_index is not None:
