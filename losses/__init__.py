@@ -17,16 +17,28 @@ from .crossentropy import (
     smooth_labels,
     sparse_categorical_crossentropy,
 )
+from .focal import (
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+    poly1_crossentropy,
+    sigmoid_focal_loss,
+    sparse_categorical_focal_crossentropy,
+)
 
 __all__ = [
     "REGISTRY",
     "Entry",
     "binary_crossentropy",
+    "binary_focal_crossentropy",
     "categorical_crossentropy",
+    "categorical_focal_crossentropy",
     "entries",
+    "poly1_crossentropy",
     "reduce",
+    "sigmoid_focal_loss",
     "smooth_labels",
     "sparse_categorical_crossentropy",
+    "sparse_categorical_focal_crossentropy",
     "value_and_grad",
 ]
 __version__ = "0.1.0"

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import crossentropy as ce
+from . import focal as fc
 
 ARRAY = "<array>"
 
@@ -164,6 +165,97 @@ REGISTRY: tuple[Entry, ...] = (
         {"keras": "keras.losses.binary_crossentropy",
          "torch": "F.binary_cross_entropy(_with_logits)",
          "optax": "optax.sigmoid_binary_cross_entropy"},
+    ),
+)
+
+
+# --- focal, poly and information-theory entries ------------------------------------------
+
+
+def _alpha(rng: np.random.Generator, opts: dict, c: int) -> dict:
+    if opts.get("alpha") is ARRAY:
+        opts["alpha"] = rng.uniform(0.1, 0.9, size=c)
+    return opts
+
+
+def make_focal_dense(rng: np.random.Generator, options: dict) -> tuple:
+    y_true, y_pred, opts = make_dense(rng, options)
+    return y_true, y_pred, _alpha(rng, opts, y_pred.shape[opts.get("axis", -1)])
+
+
+def make_focal_sparse(rng: np.random.Generator, options: dict) -> tuple:
+    y_true, y_pred, opts = make_sparse(rng, options)
+    return y_true, y_pred, _alpha(rng, opts, y_pred.shape[opts.get("axis", -1)])
+
+
+REGISTRY += (
+    Entry(
+        "binary_focal_crossentropy", fc.binary_focal_crossentropy, "focal", make_binary,
+        (
+            {"from_logits": True},
+            {"from_logits": False},
+            {"from_logits": True, "gamma": 0.5, "apply_class_balancing": True, "alpha": 0.3,
+             "reduction": "none"},
+            {"from_logits": False, "gamma": 0.5, "apply_class_balancing": True, "soft": True},
+            {"from_logits": True, "gamma": 0.0, "label_smoothing": 0.1, "soft": True},
+            {"from_logits": False, "gamma": 3.0, "label_smoothing": 0.2, "smoothing": "seed",
+             "sample_weight": ARRAY, "reduction": "sum_over_batch_size"},
+        ),
+        "w (1-p_t)^g BCE(y', p)",
+        {"keras": "keras.losses.binary_focal_crossentropy (last-axis mean)"},
+    ),
+    Entry(
+        "sigmoid_focal_loss", fc.sigmoid_focal_loss, "focal", make_binary,
+        (
+            {},
+            {"alpha": None, "gamma": 0.5},
+            {"alpha": -1.0, "gamma": 1.0, "soft": True, "reduction": "sum", "sample_weight": ARRAY},
+        ),
+        "a_t (1-p_t)^g BCE_logits(y, z)",
+        {"torchvision": "torchvision.ops.sigmoid_focal_loss", "optax": "optax.sigmoid_focal_loss"},
+    ),
+    Entry(
+        "categorical_focal_crossentropy", fc.categorical_focal_crossentropy, "focal",
+        make_focal_dense,
+        (
+            {"from_logits": True},
+            {"from_logits": False},
+            {"from_logits": True, "alpha": ARRAY, "gamma": 0.5, "soft": True},
+            {"from_logits": False, "alpha": ARRAY, "gamma": 0.5, "label_smoothing": 0.1, "axis": 1},
+            {"from_logits": True, "gamma": 0.0, "alpha": 1.0, "label_smoothing": 0.2,
+             "smoothing": "seed"},
+            {"from_logits": True, "axis": 1, "gamma": 3.0, "sample_weight": ARRAY, "reduction": "sum"},
+        ),
+        "-sum_c a_c (1-p_c)^g y'_c log p_c",
+        {"keras": "keras.losses.categorical_focal_crossentropy"},
+    ),
+    Entry(
+        "sparse_categorical_focal_crossentropy", fc.sparse_categorical_focal_crossentropy, "focal",
+        make_focal_sparse,
+        (
+            {"from_logits": True},
+            {"from_logits": False, "gamma": 0.5, "label_smoothing": 0.3, "smoothing": "seed",
+             "alpha": ARRAY},
+            {"from_logits": True, "alpha": ARRAY, "class_weight": ARRAY, "label_smoothing": 0.1},
+            {"from_logits": True, "ignore_index": -100, "gamma": 0.5, "reduction": "none"},
+            {"from_logits": True, "axis": 1, "ignore_index": 1, "class_weight": ARRAY,
+             "sample_weight": ARRAY},
+        ),
+        "sum_c a_c w_c [(1-e)[c=y] + e/C] (1-p_c)^g (-log p_c)",
+        {},
+    ),
+    Entry(
+        "poly1_crossentropy", fc.poly1_crossentropy, "focal", make_dense,
+        (
+            {"from_logits": True},
+            {"from_logits": False},
+            {"from_logits": True, "poly_epsilon": -1.0, "soft": True, "label_smoothing": 0.1,
+             "axis": 1},
+            {"from_logits": False, "poly_epsilon": 1.0, "soft": True, "smoothing": "seed",
+             "label_smoothing": 0.2, "sample_weight": ARRAY, "reduction": "sum"},
+        ),
+        "-sum_c y'_c log p_c + e1 sum_c y'_c (1 - p_c)",
+        {"optax": "optax.poly_loss_cross_entropy"},
     ),
 )
 
