@@ -17,6 +17,13 @@ from .crossentropy import (
     smooth_labels,
     sparse_categorical_crossentropy,
 )
+from .divergence import (
+    conditional_entropy,
+    entropy,
+    js_divergence,
+    kl_divergence,
+    mutual_information,
+)
 from .focal import (
     binary_focal_crossentropy,
     categorical_focal_crossentropy,
@@ -32,7 +39,12 @@ __all__ = [
     "binary_focal_crossentropy",
     "categorical_crossentropy",
     "categorical_focal_crossentropy",
+    "conditional_entropy",
     "entries",
+    "entropy",
+    "js_divergence",
+    "kl_divergence",
+    "mutual_information",
     "poly1_crossentropy",
     "reduce",
     "sigmoid_focal_loss",
