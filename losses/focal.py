@@ -16,7 +16,7 @@ for logits, as ``-log p_t ~ u``). So:
 * logits: ``u`` is computed without cancellation (``sigmoid(-z)`` for a
   positive label; for softmax, the sum of the *other* classes' probabilities
   for the one class with ``p > 1/2``, whose ``log p`` is then ``log1p(-u)``),
-  so easy examples keep their digits, and ``u`` is floored at ``1e-30`` (below it the
+  so easy examples keep their digits, and floored at ``1e-30`` (below it the
   factor's derivative is taken as 0; the value changes by less than
   ``1e-30^gamma`` times a cross-entropy that is itself ``~u``);
 * probabilities: ``u`` is computed from the clipped probability
@@ -142,9 +142,9 @@ def _bfce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, apply_class_balanc
     if eps:
         y = y * (1.0 - eps) + 0.5 * eps
     if from_logits:
-        # In the log-sigmoid form, not binary_crossentropy's softplus form: for the
-        # easy examples the focal factor is about (an easy negative, z << 0, y = 0)
-        # that one computes -z + (-z + tiny) and loses the tiny loss's digits.
+        # The log-sigmoid form, not binary_crossentropy's softplus form: for the easy
+        # examples the focal factor is about (an easy negative: z << 0, y = 0) that
+        # one computes z + (-z + tiny) and loses the tiny loss's digits.
         z = y_pred
         sp, sn = xp.sigmoid(z), xp.sigmoid(-z)
         ce = -(y * xp.log_sigmoid(z) + (1.0 - y) * xp.log_sigmoid(-z))
@@ -211,9 +211,9 @@ def binary_focal_crossentropy(
     * ``keras.losses.binary_focal_crossentropy(y_true, y_pred, ...)`` is the
       mean over the last axis of ``reduction="none"`` here (ours stays
       element-wise, as :func:`~losses.binary_crossentropy`); the
-      ``BinaryFocalCrossentropy`` class's reductions equal ours
-      (``"sum_over_batch_size"``, ``"sum"``; ``sample_weight`` of shape
-      ``[N]``).
+      ``BinaryFocalCrossentropy`` class's ``"sum_over_batch_size"`` equals
+      ours (``sample_weight`` of shape ``[N]`` included); its ``"sum"`` is
+      ours divided by the last axis' size (it sums row means).
     * torchvision ``sigmoid_focal_loss`` and ``optax.sigmoid_focal_loss``:
       see :func:`sigmoid_focal_loss` (the same spec).
 
@@ -352,8 +352,8 @@ def categorical_focal_crossentropy(
         enter the ``"mean"`` denominator (as in Keras).
       gamma: focusing parameter ``>= 0``; ``gamma = 0, alpha = 1`` is
         :func:`~losses.categorical_crossentropy`.
-      from_logits, label_smoothing, smoothing, axis, reduction, sample_weight:
-        as in :func:`~losses.categorical_crossentropy`.
+      from_logits, label_smoothing, smoothing, axis, reduction, sample_weight,
+        epsilon: as in :func:`~losses.categorical_crossentropy`.
 
     Returns:
       The reduced loss, or ``y_pred``'s shape less ``axis`` with
@@ -527,9 +527,9 @@ def poly1_crossentropy(
         behaviour. Probabilities are renormalised over ``axis``; the log uses
         Keras' clip to ``[epsilon, 1 - epsilon]``, the poly term the unclipped
         ``p`` (it is bounded, and clipping would only zero its gradient).
-      label_smoothing, smoothing, axis, reduction, sample_weight: as in
-        :func:`~losses.categorical_crossentropy` (the smoothed ``y'`` enters
-        both terms).
+      label_smoothing, smoothing, axis, reduction, sample_weight, epsilon: as
+        in :func:`~losses.categorical_crossentropy` (the smoothed ``y'``
+        enters both terms).
 
     Native equivalent: ``optax.poly_loss_cross_entropy(logits, labels,
     epsilon=k, axis=a)`` = ``poly1_crossentropy(labels, logits,

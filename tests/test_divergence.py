@@ -126,11 +126,13 @@ def test_kl_input_spaces_agree():
 
 # --- entropy and the cross-entropy identity ----------------------------------------------
 
-scipy_stats = pytest.importorskip("scipy.stats")
+@pytest.fixture(scope="module")
+def scipy_stats():
+    return pytest.importorskip("scipy.stats")
 
 
 @pytest.mark.parametrize("zeros", [False, True])
-def test_entropy_equals_scipy(zeros):
+def test_entropy_equals_scipy(scipy_stats, zeros):
     w = _dist((6, 5), zeros=zeros) * RNG.uniform(0.5, 3.0, (6, 1))  # unnormalised
     np.testing.assert_allclose(losses.entropy(w, reduction="none"), scipy_stats.entropy(w, axis=-1),
                                rtol=1e-12)
@@ -139,7 +141,7 @@ def test_entropy_equals_scipy(zeros):
                                rtol=1e-12)
 
 
-def test_entropy_from_logits_equals_scipy_and_torch():
+def test_entropy_from_logits_equals_scipy_and_torch(scipy_stats):
     torch = pytest.importorskip("torch")
     z = RNG.normal(0.0, 3.0, (6, 5))
     expected = scipy_stats.entropy(np.exp(_log_softmax(z)), axis=-1)
@@ -191,11 +193,13 @@ def test_cross_entropy_is_entropy_plus_kl(from_logits):
 
 # --- Jensen-Shannon -------------------------------------------------------------------------
 
-scipy_distance = pytest.importorskip("scipy.spatial.distance")
+@pytest.fixture(scope="module")
+def scipy_distance():
+    return pytest.importorskip("scipy.spatial.distance")
 
 
 @pytest.mark.parametrize("zeros", [False, True])
-def test_js_equals_scipy_jensenshannon_squared(zeros):
+def test_js_equals_scipy_jensenshannon_squared(scipy_distance, zeros):
     p = _dist((6, 5), zeros=zeros) * RNG.uniform(0.5, 3.0, (6, 1))
     q = _dist((6, 5), zeros=zeros) * RNG.uniform(0.5, 3.0, (6, 1))
     expected = scipy_distance.jensenshannon(p, q, axis=-1) ** 2
@@ -219,7 +223,9 @@ def test_js_properties():
 
 # --- mutual information and conditional entropy --------------------------------------------
 
-sklearn_metrics = pytest.importorskip("sklearn.metrics")
+@pytest.fixture(scope="module")
+def sklearn_metrics():
+    return pytest.importorskip("sklearn.metrics")
 
 
 def _table(nx, ny, zeros=False):
@@ -230,13 +236,15 @@ def _table(nx, ny, zeros=False):
 
 def _cond_entropy_scipy(t):
     """H(X | Y) = sum_y P(y) H(X | Y = y), X on axis 0."""
+    import scipy.stats as scipy_stats
+
     p = t / t.sum()
     py = p.sum(0)
     return sum(py[j] * scipy_stats.entropy(p[:, j]) for j in range(p.shape[1]) if py[j] > 0)
 
 
 @pytest.mark.parametrize("zeros", [False, True])
-def test_mutual_information_equals_sklearn(zeros):
+def test_mutual_information_equals_sklearn(sklearn_metrics, zeros):
     for nx, ny in ((2, 2), (3, 5), (4, 3)):
         t = _table(nx, ny, zeros)  # a contingency table of counts
         expected = sklearn_metrics.mutual_info_score(None, None, contingency=t)
@@ -247,7 +255,7 @@ def test_mutual_information_equals_sklearn(zeros):
 
 
 @pytest.mark.parametrize("zeros", [False, True])
-def test_conditional_entropy_and_the_identities(zeros):
+def test_conditional_entropy_and_the_identities(scipy_stats, zeros):
     t = np.stack([_table(3, 4, zeros) for _ in range(5)])  # a batch of tables [B, X, Y]
     h_x_y = losses.conditional_entropy(t, reduction="none")
     mi = losses.mutual_information(t, reduction="none")
@@ -262,7 +270,7 @@ def test_conditional_entropy_and_the_identities(zeros):
     assert np.all(mi >= -1e-15) and np.all(h_x_y <= h_x + 1e-15)
 
 
-def test_independent_tables_have_zero_information():
+def test_independent_tables_have_zero_information(scipy_stats):
     for _ in range(5):
         px, py = RNG.dirichlet(np.ones(3)), RNG.dirichlet(np.ones(4))
         t = np.outer(px, py) * 17.0

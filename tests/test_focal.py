@@ -40,14 +40,20 @@ def _dense_case(n=5, c=4):
 
 # --- Keras 3 natives ------------------------------------------------------------------
 
-keras = pytest.importorskip("keras")
+@pytest.fixture(scope="module")
+def keras():
+    return pytest.importorskip("keras")
 
 
 def _k(x):
+    import keras
+
     return keras.ops.convert_to_tensor(np.asarray(x, dtype=np.float64), dtype="float64")
 
 
 def _np(x):
+    import keras
+
     return np.asarray(keras.ops.convert_to_numpy(x))
 
 
@@ -63,7 +69,7 @@ BFCE_OPTIONS = [
 
 @pytest.mark.parametrize("from_logits", [False, True])
 @pytest.mark.parametrize("opts", BFCE_OPTIONS, ids=str)
-def test_binary_focal_equals_keras_mean_over_last_axis(opts, from_logits):
+def test_binary_focal_equals_keras_mean_over_last_axis(keras, opts, from_logits):
     y, z = _binary_case(soft=bool(opts.get("label_smoothing")))
     x = z if from_logits else _sigmoid(z)
     expected = _np(keras.losses.binary_focal_crossentropy(_k(y), _k(x), from_logits=from_logits, **opts))
@@ -73,7 +79,7 @@ def test_binary_focal_equals_keras_mean_over_last_axis(opts, from_logits):
 
 
 @pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum"])
-def test_binary_focal_equals_keras_class_with_sample_weight(reduction):
+def test_binary_focal_equals_keras_class_with_sample_weight(keras, reduction):
     y, z = _binary_case()
     sw = RNG.uniform(0.1, 2.0, y.shape[0])
     native = keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, gamma=2.5, from_logits=True,
@@ -97,7 +103,7 @@ CFCE_OPTIONS = [
 
 @pytest.mark.parametrize("from_logits", [False, True])
 @pytest.mark.parametrize("opts", CFCE_OPTIONS, ids=str)
-def test_categorical_focal_equals_keras(opts, from_logits):
+def test_categorical_focal_equals_keras(keras, opts, from_logits):
     y, z = _dense_case()
     if opts.get("label_smoothing"):
         y = RNG.dirichlet(np.ones(4), 5)
@@ -111,7 +117,7 @@ def test_categorical_focal_equals_keras(opts, from_logits):
     np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=1e-15)
 
 
-def test_categorical_focal_class_axis_equals_keras_on_moved_axis():
+def test_categorical_focal_class_axis_equals_keras_on_moved_axis(keras):
     # Keras lays a list alpha on the last axis; ours lays it along `axis`.
     z = RNG.normal(0.0, 2.0, (3, 4, 2))  # class axis 1
     y = np.moveaxis(np.eye(4)[RNG.integers(0, 4, (3, 2))], -1, 1)
@@ -123,7 +129,7 @@ def test_categorical_focal_class_axis_equals_keras_on_moved_axis():
     np.testing.assert_allclose(ours, expected, rtol=1e-12)
 
 
-def test_categorical_focal_equals_keras_class_reductions():
+def test_categorical_focal_equals_keras_class_reductions(keras):
     y, z = _dense_case()
     p = _softmax(z)
     sw = RNG.uniform(0.1, 2.0, 5)
@@ -134,7 +140,7 @@ def test_categorical_focal_equals_keras_class_reductions():
         np.testing.assert_allclose(ours, expected, rtol=1e-12)
 
 
-def test_sparse_focal_equals_keras_categorical_focal_on_one_hot():
+def test_sparse_focal_equals_keras_categorical_focal_on_one_hot(keras):
     z = RNG.normal(0.0, 2.0, (6, 5))
     labels = RNG.integers(0, 5, 6)
     alpha = RNG.uniform(0.1, 0.9, 5)
@@ -151,7 +157,7 @@ def test_sparse_focal_equals_keras_categorical_focal_on_one_hot():
 # --- documented differences from Keras ------------------------------------------------
 
 
-def test_categorical_focal_logits_do_not_saturate_like_keras():
+def test_categorical_focal_logits_do_not_saturate_like_keras(keras):
     # p_0 = e^-40 < epsilon: Keras clips softmax to [eps, 1-eps] and saturates at
     # -log(eps); ours is the log_softmax value 40 (with gamma=0, alpha=1).
     y, z = np.array([[1.0, 0.0]]), np.array([[-20.0, 20.0]])
@@ -165,7 +171,7 @@ def test_categorical_focal_logits_do_not_saturate_like_keras():
     np.testing.assert_allclose(g, [[-1.0, 1.0]], atol=1e-15)  # Keras' gradient here is 0
 
 
-def test_binary_focal_logits_keras_backends_differ_ours_is_stable():
+def test_binary_focal_logits_keras_backends_differ_ours_is_stable(keras):
     # Keras on JAX/torch/NumPy: sigmoid, then clip -> saturates at -log(eps) = 16.12;
     # Keras on TensorFlow recovers the logits and equals ours.
     y, z = np.array([[1.0, 0.0]]), np.array([[-30.0, 30.0]])
@@ -185,7 +191,7 @@ def test_binary_focal_logits_keras_backends_differ_ours_is_stable():
         np.testing.assert_allclose(tf_v, ours.mean(-1), rtol=1e-12)
 
 
-def test_binary_focal_probabilities_finite_where_keras_gradient_is_not():
+def test_binary_focal_probabilities_finite_where_keras_gradient_is_not(keras):
     # y = 1, p = 1, gamma = 0.5: Keras' factor (1 - p)^0.5 uses the unclipped p and
     # its gradient is infinite; ours uses the clipped p: constant beyond the clip.
     tf = pytest.importorskip("tensorflow")
@@ -270,10 +276,14 @@ def test_sigmoid_focal_gradient_finite_where_torchvision_is_nan():
 
 # --- gradients at the extreme points (gamma < 1, p -> 0 or 1) against mpmath -------------
 
-mpmath = pytest.importorskip("mpmath")
+@pytest.fixture(scope="module")
+def mpmath():
+    return pytest.importorskip("mpmath")
 
 
 def _mp_binary_focal_logits(z, y, gamma):
+    import mpmath
+
     s = 1 / (1 + mpmath.exp(-z))
     u = y * (1 - s) + (1 - y) * s
     ce = -(y * mpmath.log(s) + (1 - y) * mpmath.log(1 - s))
@@ -281,7 +291,7 @@ def _mp_binary_focal_logits(z, y, gamma):
 
 
 @pytest.mark.parametrize("gamma", [0.0, 0.3, 0.5, 1.0, 2.0])
-def test_binary_focal_logit_gradient_at_extremes_equals_mpmath(gamma):
+def test_binary_focal_logit_gradient_at_extremes_equals_mpmath(mpmath, gamma):
     zs = np.array([-40.0, -20.0, -8.0, -1e-3, 8.0, 20.0, 40.0])
     with mpmath.workdps(60):
         for y in (0.0, 1.0, 0.3):
@@ -294,6 +304,8 @@ def test_binary_focal_logit_gradient_at_extremes_equals_mpmath(gamma):
 
 
 def _mp_categorical_focal_logits(zs, k, gamma):
+    import mpmath
+
     m = max(zs)
     e = [mpmath.exp(z - m) for z in zs]
     p = e[k] / sum(e)
@@ -301,7 +313,7 @@ def _mp_categorical_focal_logits(zs, k, gamma):
 
 
 @pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0])
-def test_categorical_focal_logit_gradient_at_extremes_equals_mpmath(gamma):
+def test_categorical_focal_logit_gradient_at_extremes_equals_mpmath(mpmath, gamma):
     # p_target -> 1 (first row) and -> 0 (second row)
     z = np.array([[30.0, 0.0, -5.0], [-30.0, 10.0, 0.0], [18.0, -1.0, 0.5]])
     y = np.eye(3)[[0, 0, 0]]
@@ -316,7 +328,7 @@ def test_categorical_focal_logit_gradient_at_extremes_equals_mpmath(gamma):
                 assert g[r, c] == pytest.approx(float(exact), rel=1e-8, abs=1e-300)
 
 
-def test_probability_paths_gradients_at_extremes_equal_mpmath_and_are_zero_beyond_the_clip():
+def test_probability_paths_gradients_at_extremes_equal_mpmath_and_are_zero_beyond_the_clip(mpmath):
     eps = 1e-7
     # inside the clip the gradient equals the exact derivative; beyond it, 0
     for gamma in (0.5, 2.0):
