@@ -11,7 +11,9 @@ backend's primitive table ``xp``. It returns ``(loss, denom, g, axis)``:
 * ``g``     -- when ``grad`` is true, ``d loss / d y_pred`` element by element
   (``y_pred``'s shape), else ``None``; NumPy uses it, the other backends use
   their own autodiff and the tests hold the two against each other;
-* ``axis``  -- the class axis ``loss`` was reduced over, or ``None``.
+* ``axis``  -- the class axis ``loss`` was reduced over, a tuple of
+  non-negative axes (a loss over a table, e.g. a joint distribution), or
+  ``None``.
 """
 
 from __future__ import annotations
@@ -161,8 +163,9 @@ def run(spec: Spec, y_true: Any, y_pred: Any, reduction: str, sample_weight: Any
     if not grad:
         return value
     f = _grad_factor(xp, loss, denom, sw, reduction)
-    if axis is not None:
-        f = xp.expand_dims(f, axis)
+    axes = () if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    for a in sorted(axes):  # non-negative, ascending: each is a position in g's shape
+        f = xp.expand_dims(f, a)
     # an element with zero gradient (an ignored label) stays zero when the scale
     # is not finite (a "mean" over no counted element), as autodiff gives it
     g = xp.where(g == 0, g, g * f)

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 
 from . import crossentropy as ce
+from . import divergence as dv
+from . import focal as fc
 from . import regression as rg
 
 ARRAY = "<array>"
@@ -352,6 +354,224 @@ REGISTRY: tuple[Entry, ...] = (
         ),
         "(log max(v, eps) + (y - mu)^2 / max(v, eps)) / 2 [+ log(2 pi)/2]",
         {"torch": "F.gaussian_nll_loss"},
+    ),
+)
+
+
+# --- focal, poly and information-theory entries ------------------------------------------
+
+
+def _alpha(rng: np.random.Generator, opts: dict, c: int) -> dict:
+    if opts.get("alpha") is ARRAY:
+        opts["alpha"] = rng.uniform(0.1, 0.9, size=c)
+    return opts
+
+
+def make_focal_dense(rng: np.random.Generator, options: dict) -> tuple:
+    y_true, y_pred, opts = make_dense(rng, options)
+    return y_true, y_pred, _alpha(rng, opts, y_pred.shape[opts.get("axis", -1)])
+
+
+def make_focal_sparse(rng: np.random.Generator, options: dict) -> tuple:
+    y_true, y_pred, opts = make_sparse(rng, options)
+    return y_true, y_pred, _alpha(rng, opts, y_pred.shape[opts.get("axis", -1)])
+
+
+def _dirichlet(rng: np.random.Generator, shape: tuple, ax: int, zeros: bool) -> np.ndarray:
+    """Random distributions along ``ax``; with ``zeros``, about a quarter of the
+    entries are 0 (each distribution keeps one positive entry)."""
+    rows = rng.dirichlet(np.ones(shape[ax]), size=int(np.prod(shape) // shape[ax]))
+    if zeros:
+        rows[rng.uniform(size=rows.shape) < 0.25] = 0.0
+        rows[np.arange(len(rows)), rng.integers(0, rows.shape[1], len(rows))] += 0.5
+        rows /= rows.sum(1, keepdims=True)
+    return np.moveaxis(rows.reshape(tuple(np.delete(shape, ax)) + (shape[ax],)), -1, ax)
+
+
+def make_distributions(rng: np.random.Generator, options: dict) -> tuple:
+    """Target and prediction distributions for KL / JS (``soft`` and ``axis``
+    as in ``make_dense``; ``zeros`` puts zeros in the target; ``log_input``,
+    ``log_target``, ``from_logits`` choose the spaces; ``unnormalised`` scales
+    both by random positive factors)."""
+    opts = dict(options)
+    pointwise = "axis" in opts and opts["axis"] is None
+    shape, ax = _shape(rng, {} if pointwise else opts)
+    z = rng.normal(0.0, 2.0, size=shape)
+    logq = z - np.log(np.exp(z).sum(ax, keepdims=True))
+    if opts.get("from_logits", False):
+        y_pred = z
+    elif opts.get("log_input", False):
+        y_pred = logq
+    else:
+        y_pred = np.exp(logq)
+    p = _dirichlet(rng, shape, ax, opts.pop("zeros", False))
+    if opts.pop("unnormalised", False):  # a random positive scale per distribution
+        per_row = tuple(1 if i == ax else d for i, d in enumerate(shape))
+        p = p * rng.uniform(0.5, 3.0, size=per_row)
+        y_pred = y_pred * rng.uniform(0.5, 3.0, size=per_row)
+    with np.errstate(divide="ignore"):
+        y_true = np.log(p) if opts.get("log_target", False) else p
+    return y_true, y_pred, _sample_weight(rng, opts, tuple(np.delete(shape, ax)))
+
+
+def make_single(rng: np.random.Generator, options: dict) -> tuple:
+    """``(None, distribution, options)`` for the one-distribution losses:
+    positive weights (renormalised by the loss; ``zeros`` adds zero entries)
+    or logits."""
+    opts = dict(options)
+    shape, ax = _shape(rng, opts)
+    if opts.get("from_logits", False):
+        x = rng.normal(0.0, 2.0, size=shape)
+    else:
+        x = _dirichlet(rng, shape, ax, opts.pop("zeros", False)) * rng.uniform(0.5, 3.0)
+    return None, x, _sample_weight(rng, opts, tuple(np.delete(shape, ax)))
+
+
+def make_joint(rng: np.random.Generator, options: dict) -> tuple:
+    """``(None, table, options)``: a joint table ``P(X, Y)`` of positive counts
+    (``zeros``: some empty cells), batched when ``batch`` (popped) is set; the
+    ``X``/``Y`` axes follow ``x_axis``/``y_axis``."""
+    opts = dict(options)
+    nx, ny = int(rng.integers(2, 5)), int(rng.integers(2, 5))
+    batch = int(rng.integers(2, 4)) if opts.pop("batch", False) else None
+    xa, ya = opts.get("x_axis", -2), opts.get("y_axis", -1)
+    nd = 2 if batch is None else 3
+    shape = [batch] * nd
+    shape[xa % nd], shape[ya % nd] = nx, ny
+    t = rng.uniform(0.1, 3.0, size=tuple(shape))
+    if opts.pop("zeros", False):
+        t[rng.uniform(size=t.shape) < 0.25] = 0.0
+        t.flat[0] = 1.0
+    per = (batch,) if batch is not None else ()
+    return None, t, _sample_weight(rng, opts, per)
+
+
+REGISTRY += (
+    Entry(
+        "binary_focal_crossentropy", fc.binary_focal_crossentropy, "focal", make_binary,
+        (
+            {"from_logits": True},
+            {"from_logits": False},
+            {"from_logits": True, "gamma": 0.5, "apply_class_balancing": True, "alpha": 0.3,
+             "reduction": "none"},
+            {"from_logits": False, "gamma": 0.5, "apply_class_balancing": True, "soft": True},
+            {"from_logits": True, "gamma": 0.0, "label_smoothing": 0.1, "soft": True},
+            {"from_logits": False, "gamma": 3.0, "label_smoothing": 0.2, "smoothing": "seed",
+             "sample_weight": ARRAY, "reduction": "sum_over_batch_size"},
+        ),
+        "w (1-p_t)^g BCE(y', p)",
+        {"keras": "keras.losses.binary_focal_crossentropy (last-axis mean)"},
+    ),
+    Entry(
+        "sigmoid_focal_loss", fc.sigmoid_focal_loss, "focal", make_binary,
+        (
+            {},
+            {"alpha": None, "gamma": 0.5},
+            {"alpha": -1.0, "gamma": 1.0, "soft": True, "reduction": "sum", "sample_weight": ARRAY},
+        ),
+        "a_t (1-p_t)^g BCE_logits(y, z)",
+        {"torchvision": "torchvision.ops.sigmoid_focal_loss", "optax": "optax.sigmoid_focal_loss"},
+    ),
+    Entry(
+        "categorical_focal_crossentropy", fc.categorical_focal_crossentropy, "focal",
+        make_focal_dense,
+        (
+            {"from_logits": True},
+            {"from_logits": False},
+            {"from_logits": True, "alpha": ARRAY, "gamma": 0.5, "soft": True},
+            {"from_logits": False, "alpha": ARRAY, "gamma": 0.5, "label_smoothing": 0.1, "axis": 1},
+            {"from_logits": True, "gamma": 0.0, "alpha": 1.0, "label_smoothing": 0.2,
+             "smoothing": "seed"},
+            {"from_logits": True, "axis": 1, "gamma": 3.0, "sample_weight": ARRAY, "reduction": "sum"},
+        ),
+        "-sum_c a_c (1-p_c)^g y'_c log p_c",
+        {"keras": "keras.losses.categorical_focal_crossentropy"},
+    ),
+    Entry(
+        "sparse_categorical_focal_crossentropy", fc.sparse_categorical_focal_crossentropy, "focal",
+        make_focal_sparse,
+        (
+            {"from_logits": True},
+            {"from_logits": False, "gamma": 0.5, "label_smoothing": 0.3, "smoothing": "seed",
+             "alpha": ARRAY},
+            {"from_logits": True, "alpha": ARRAY, "class_weight": ARRAY, "label_smoothing": 0.1},
+            {"from_logits": True, "ignore_index": -100, "gamma": 0.5, "reduction": "none"},
+            {"from_logits": True, "axis": 1, "ignore_index": 1, "class_weight": ARRAY,
+             "sample_weight": ARRAY},
+        ),
+        "sum_c a_c w_c [(1-e)[c=y] + e/C] (1-p_c)^g (-log p_c)",
+        {},
+    ),
+    Entry(
+        "poly1_crossentropy", fc.poly1_crossentropy, "focal", make_dense,
+        (
+            {"from_logits": True},
+            {"from_logits": False},
+            {"from_logits": True, "poly_epsilon": -1.0, "soft": True, "label_smoothing": 0.1,
+             "axis": 1},
+            {"from_logits": False, "poly_epsilon": 1.0, "soft": True, "smoothing": "seed",
+             "label_smoothing": 0.2, "sample_weight": ARRAY, "reduction": "sum"},
+        ),
+        "-sum_c y'_c log p_c + e1 sum_c y'_c (1 - p_c)",
+        {"optax": "optax.poly_loss_cross_entropy"},
+    ),
+    Entry(
+        "kl_divergence", dv.kl_divergence, "divergence", make_distributions,
+        (
+            {},
+            {"log_input": True, "zeros": True},
+            {"log_input": True, "log_target": True, "zeros": True},
+            {"from_logits": True, "axis": 1},
+            {"from_logits": True, "log_target": True},
+            {"log_target": True, "sample_weight": ARRAY, "reduction": "sum_over_batch_size"},
+            {"log_input": True, "axis": None, "reduction": "sum", "sample_weight": 0.25},
+            {"axis": None, "reduction": "none", "zeros": True},
+        ),
+        "sum_c p_c (log p_c - log q_c)",
+        {"keras": "keras.losses.kl_divergence", "torch": "F.kl_div",
+         "optax": "optax.kl_divergence(_with_log_targets)"},
+    ),
+    Entry(
+        "entropy", dv.entropy_pair, "divergence", make_single,
+        (
+            {},
+            {"from_logits": True},
+            {"zeros": True, "axis": 1, "sample_weight": ARRAY},
+            {"from_logits": True, "axis": 1, "reduction": "sum"},
+        ),
+        "-sum_c p_c log p_c",
+        {"scipy": "scipy.stats.entropy"},
+    ),
+    Entry(
+        "js_divergence", dv.js_divergence, "divergence", make_distributions,
+        (
+            {},
+            {"from_logits": True},
+            {"zeros": True, "unnormalised": True, "sample_weight": ARRAY, "reduction": "sum"},
+            {"from_logits": True, "axis": 1, "zeros": True},
+        ),
+        "1/2 KL(P||M) + 1/2 KL(Q||M), M = (P+Q)/2",
+        {"scipy": "scipy.spatial.distance.jensenshannon ** 2"},
+    ),
+    Entry(
+        "mutual_information", dv.mutual_information_pair, "divergence", make_joint,
+        (
+            {},
+            {"zeros": True},
+            {"batch": True, "x_axis": 2, "y_axis": 0, "sample_weight": ARRAY, "reduction": "sum"},
+        ),
+        "sum_xy P(x,y) log P(x,y) / (P(x) P(y))",
+        {"sklearn": "sklearn.metrics.mutual_info_score(contingency=...)"},
+    ),
+    Entry(
+        "conditional_entropy", dv.conditional_entropy_pair, "divergence", make_joint,
+        (
+            {},
+            {"batch": True, "x_axis": -1, "y_axis": -2, "reduction": "none"},
+            {"batch": True, "x_axis": 0, "y_axis": 2, "zeros": True, "sample_weight": ARRAY},
+        ),
+        "-sum_xy P(x,y) log P(x,y) / P(y)",
+        {},
     ),
 )
 

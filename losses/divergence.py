@@ -1,0 +1,438 @@
+"""Information-theory family: KL divergence, entropy, Jensen-Shannon
+divergence, mutual information and conditional entropy -- the quantities
+cross-entropy is built from (``H(P, Q) = H(P) + KL(P || Q)``).
+
+All in nats. Probability inputs follow one log rule, Keras' clip made
+one-sided where it can be: ``log(max(p, epsilon))``. It leaves ``0 log 0 = 0``
+and every value with ``p >= epsilon`` exact, and keeps the gradient finite at
+``p = 0`` (where the true derivative of ``p log p`` is infinite).
+
+One-distribution losses (:func:`entropy`, :func:`mutual_information`,
+:func:`conditional_entropy`) take their distribution as their only
+positional argument. To fit the two-array protocol of
+:func:`~losses.value_and_grad` and the registry they are also callable as
+``(y_true=None, y_pred=distribution)``: ``losses.value_and_grad(losses.entropy,
+None, p)`` gives ``H(p)`` and ``dH/dp``; a ``y_true`` other than ``None``
+raises ``ValueError``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from . import _checks
+from ._core import Spec, register, run
+from .crossentropy import _dense_true
+
+Array = Any
+_P = inspect.Parameter
+
+# --- shared pieces -----------------------------------------------------------
+
+
+def _clip_eps(epsilon: Any) -> float:
+    return _checks.number("epsilon", epsilon, 0.0, 0.5, lo_open=True, hi_open=True)
+
+
+def _flog(xp: Any, p: Array, epsilon: float) -> tuple:
+    """``(log(max(p, epsilon)), 1 where p >= epsilon else 0)``."""
+    inside = p >= epsilon
+    return xp.log(xp.maximum(p, epsilon)), xp.where(inside, xp.ones_like(p), xp.zeros_like(p))
+
+
+def _normalised(xp: Any, x: Array, ax: int) -> tuple:
+    s = xp.sum(x, ax, keepdims=True)
+    return x / s, s
+
+
+def _no_target(y_true: Any, name: str) -> None:
+    if y_true is not None:
+        _checks.fail(f"{name}() takes one distribution: `y_true` must be None (pass the distribution "
+                     f"as `y_pred`, or call {name}(distribution)); got a {type(y_true).__name__}")
+
+
+def _unary(spec: Spec, public: Callable) -> Callable:
+    """Register a one-distribution loss: ``public(x, **options)`` and its
+    two-array form ``pair(None, x, **options)`` (what ``value_and_grad`` and
+    the registry call). Returns ``pair``."""
+
+    def pair(y_true: Any, y_pred: Any, **options: Any) -> Array:
+        _no_target(y_true, public.__name__)
+        return public(y_pred, **options)
+
+    params = list(inspect.signature(public).parameters.values())
+    pair.__signature__ = inspect.signature(public).replace(parameters=[
+        _P("y_true", _P.POSITIONAL_OR_KEYWORD), params[0].replace(name="y_pred"), *params[1:]])
+    pair.__name__ = pair.__qualname__ = public.__name__
+    pair.__doc__ = public.__doc__
+    register(spec, public)  # spec_of(public) -> spec
+    register(spec, pair)  # registered last: value_and_grad calls the two-array form
+    return pair
+
+
+# --- KL divergence -----------------------------------------------------------------
+
+
+def _kl(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, log_input: bool,
+        log_target: bool, axis: int | None, epsilon: float) -> tuple:
+    from_logits = _checks.flag("from_logits", from_logits)
+    log_input = _checks.flag("log_input", log_input)
+    log_target = _checks.flag("log_target", log_target)
+    epsilon = _clip_eps(epsilon)
+    if from_logits and log_input:
+        _checks.fail("`from_logits` and `log_input` are exclusive: y_pred holds logits "
+                     "(from_logits=True) or log-probabilities (log_input=True)")
+    if axis is None:
+        if from_logits:
+            _checks.fail("`from_logits=True` needs a class `axis` for the softmax; got axis=None")
+        ax = None
+    else:
+        ax = _checks.axis(axis, xp.ndim(y_pred))
+    y = _dense_true(xp, y_true, y_pred)
+    keras = not (from_logits or log_input or log_target)
+    if from_logits:
+        logq = xp.log_softmax(y_pred, ax)
+    elif log_input:
+        logq = y_pred
+    else:  # Keras: clip to [epsilon, 1]
+        pc = xp.clip(y_pred, epsilon, 1.0)
+        logq = xp.log(pc)
+    if keras:  # Keras clips the target too: a 0 counts as epsilon
+        t = xp.clip(y, epsilon, 1.0)
+        lt = xp.log(t)
+    else:  # torch / optax: t log t = 0 at t = 0 (and at log t = -inf), no clip
+        t = xp.exp(y) if log_target else y
+        pos = t > 0.0
+        lt = xp.where(pos, y, xp.zeros_like(y)) if log_target else xp.log(xp.where(pos, y, xp.ones_like(y)))
+        logq = xp.where(pos, logq, xp.zeros_like(logq))  # multiplied by t = 0 there
+    point = t * (lt - logq)
+    loss = point if ax is None else xp.sum(point, ax)
+    g = None
+    if grad:
+        if from_logits:
+            g = xp.exp(logq) * xp.sum(t, ax, keepdims=True) - t
+        elif log_input:
+            g = -t
+        else:
+            inside = (y_pred >= epsilon) & (y_pred <= 1.0)
+            g = xp.where(inside, -t / pc, 0.0 * t)
+    return loss, None, g, ax
+
+
+KL = Spec("kl_divergence", _kl)
+
+
+def kl_divergence(
+    y_true: Any, y_pred: Any, *, from_logits: bool = False, log_input: bool = False,
+    log_target: bool = False, axis: int | None = -1, reduction: str = "mean",
+    sample_weight: Any = None, epsilon: float = 1e-7,
+) -> Array:
+    r"""Kullback-Leibler divergence ``KL(P || Q)`` of the prediction ``Q`` from the target ``P``.
+
+    .. math:: \ell = \sum_c p_c\,(\log p_c - \log q_c)
+
+    One spec; the options say which space each input is in:
+
+    =========================================  =================================  ==========================================
+    options                                    inputs                             native it equals
+    =========================================  =================================  ==========================================
+    (defaults)                                 ``P``, ``Q`` probabilities         ``keras.losses.kl_divergence``: both
+                                                                                  clipped to ``[epsilon, 1]`` (a 0 in ``P``
+                                                                                  counts as ``epsilon``)
+    ``log_input=True``                         ``Q`` log-probabilities            ``torch.nn.functional.kl_div(input,
+                                                                                  target)``, ``optax.kl_divergence``
+    ``log_input=True, log_target=True``        both log-probabilities             ``F.kl_div(..., log_target=True)``,
+                                                                                  ``optax.kl_divergence_with_log_targets``
+    ``from_logits=True``                       ``Q`` logits (``log_softmax``)     --
+    =========================================  =================================  ==========================================
+
+    Outside the all-probability (Keras) case nothing is clipped and
+    ``p log p = 0`` where ``p = 0``, as in torch and optax.
+
+    Args:
+      y_true: the target ``P`` (probabilities, or log-probabilities with
+        ``log_target=True``), same shape as ``y_pred``.
+      y_pred: the prediction ``Q``: probabilities, log-probabilities
+        (``log_input=True``) or logits (``from_logits=True``; exclusive with
+        ``log_input``).
+      axis: the class axis summed over; ``None`` keeps the point-wise terms
+        (torch's ``F.kl_div`` with ``reduction="none"`` / ``"mean"``).
+      reduction, sample_weight: as in :func:`~losses.categorical_crossentropy`.
+        torch's ``reduction="batchmean"`` is ``reduction="sum"`` with
+        ``sample_weight=1 / N`` (``N = y_pred.shape[0]``); its ``"mean"`` (over
+        every element) is ``axis=None, reduction="mean"``.
+      epsilon: the clip of the all-probability case.
+
+    Native calls, with ``x`` torch's ``input`` (log-probabilities) and ``t``
+    its ``target``: ``F.kl_div(x, t, reduction="batchmean", log_target=b)``
+    = ``kl_divergence(t, x, log_input=True, log_target=b, axis=None,
+    reduction="sum", sample_weight=1 / x.shape[0])``;
+    ``optax.kl_divergence(log_q, p, axis=a)`` = ``kl_divergence(p, log_q,
+    log_input=True, axis=a, reduction="none")``. Keras' ``KLDivergence()``
+    = ``kl_divergence(p, q, reduction="sum_over_batch_size")``.
+
+    Better than torch and optax: with ``log_target=True`` a target
+    log-probability of ``-inf`` (probability 0) contributes 0 here; torch and
+    optax compute ``exp(-inf) * (-inf - x) = NaN``.
+
+    >>> import numpy as np
+    >>> # KL((1/2, 1/2) || (1/4, 3/4)) = 1/2 log 2 + 1/2 log(2/3)
+    >>> round(float(kl_divergence(np.array([[0.5, 0.5]]), np.array([[0.25, 0.75]]))), 6)
+    0.143841
+    """
+    return run(KL, y_true, y_pred, reduction, sample_weight,
+               {"from_logits": from_logits, "log_input": log_input, "log_target": log_target,
+                "axis": axis, "epsilon": epsilon})
+
+
+register(KL, kl_divergence)
+
+# --- entropy --------------------------------------------------------------------------
+
+
+def _entropy(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, axis: int,
+             epsilon: float) -> tuple:
+    _no_target(y_true, "entropy")
+    from_logits = _checks.flag("from_logits", from_logits)
+    epsilon = _clip_eps(epsilon)
+    ax = _checks.axis(axis, xp.ndim(y_pred), of="p")
+    g = None
+    if from_logits:
+        logp = xp.log_softmax(y_pred, ax)
+        p = xp.exp(logp)
+        loss = -xp.sum(p * logp, ax)
+        if grad:  # dH/dz_k = -p_k (log p_k + H)
+            g = -p * (logp + xp.expand_dims(loss, ax))
+        return loss, None, g, ax
+    q, s = _normalised(xp, y_pred, ax)
+    lq, iq = _flog(xp, q, epsilon)
+    loss = -xp.sum(q * lq, ax)
+    if grad:
+        gq = -(lq + iq)
+        g = (gq - xp.sum(gq * q, ax, keepdims=True)) / s
+    return loss, None, g, ax
+
+
+ENTROPY = Spec("entropy", _entropy)
+
+
+def entropy(p: Any, *, from_logits: bool = False, axis: int = -1, reduction: str = "mean",
+            sample_weight: Any = None, epsilon: float = 1e-7) -> Array:
+    r"""Shannon entropy of a distribution, in nats.
+
+    .. math:: H(p) = -\sum_c p_c \log p_c
+
+    Args:
+      p: probabilities or non-negative weights (renormalised over ``axis``, as
+        ``scipy.stats.entropy`` does), or logits (``from_logits=True``:
+        ``p = softmax``, computed with ``log_softmax``).
+      axis: the axis of the distribution.
+      reduction, sample_weight: over the per-distribution entropies, as in
+        :func:`~losses.categorical_crossentropy`.
+      epsilon: the log's floor, ``log(max(p, epsilon))``: ``0 log 0 = 0`` and
+        the gradient at ``p = 0`` is finite (``-log(epsilon) - ...`` instead
+        of ``+inf``).
+
+    Two-array form (``value_and_grad``, the registry): ``y_true`` is ``None``
+    and ``p`` is ``y_pred`` -- see :mod:`losses.divergence`.
+
+    Native equivalents: ``scipy.stats.entropy(p, axis=axis)``;
+    ``torch.distributions.Categorical(logits=z).entropy()``
+    (``from_logits=True``, ``reduction="none"``).
+
+    >>> import numpy as np
+    >>> round(float(entropy(np.array([1.0, 1.0, 2.0]))), 6)  # 1/2 log 4 + 1/2 log 2
+    1.039721
+    """
+    return run(ENTROPY, None, p, reduction, sample_weight,
+               {"from_logits": from_logits, "axis": axis, "epsilon": epsilon})
+
+
+entropy_pair = _unary(ENTROPY, entropy)
+
+# --- Jensen-Shannon divergence -----------------------------------------------------------
+
+
+def _js(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, axis: int,
+        epsilon: float) -> tuple:
+    from_logits = _checks.flag("from_logits", from_logits)
+    epsilon = _clip_eps(epsilon)
+    ax = _checks.axis(axis, xp.ndim(y_pred))
+    p, _ = _normalised(xp, _dense_true(xp, y_true, y_pred), ax)
+    lp, _ = _flog(xp, p, epsilon)
+    if from_logits:
+        lq = xp.log_softmax(y_pred, ax)
+        q = xp.exp(lq)
+        iq = 1.0
+    else:
+        q, s = _normalised(xp, y_pred, ax)
+        lq, iq = _flog(xp, q, epsilon)
+    lm, im = _flog(xp, 0.5 * (p + q), epsilon)
+    loss = 0.5 * xp.sum(p * (lp - lm) + q * (lq - lm), ax)
+    g = None
+    if grad:
+        gq = 0.5 * (lq - lm + iq - im)
+        gq = gq - xp.sum(gq * q, ax, keepdims=True)
+        g = q * gq if from_logits else gq / s
+    return loss, None, g, ax
+
+
+JS = Spec("js_divergence", _js)
+
+
+def js_divergence(
+    y_true: Any, y_pred: Any, *, from_logits: bool = False, axis: int = -1, reduction: str = "mean",
+    sample_weight: Any = None, epsilon: float = 1e-7,
+) -> Array:
+    r"""Jensen-Shannon divergence, in nats.
+
+    .. math:: \mathrm{JS}(P, Q) = \tfrac12 \mathrm{KL}(P \| M) + \tfrac12 \mathrm{KL}(Q \| M),
+              \qquad M = \tfrac12 (P + Q)
+
+    Symmetric, bounded by ``log 2``, finite even where the supports differ.
+
+    Args:
+      y_true: ``P``: probabilities or non-negative weights (renormalised over
+        ``axis``), same shape as ``y_pred``.
+      y_pred: ``Q``: the same, or logits (``from_logits=True``).
+      axis: the class axis.
+      reduction, sample_weight: as in :func:`~losses.categorical_crossentropy`.
+      epsilon: the log's floor ``log(max(x, epsilon))`` (see
+        :func:`entropy`).
+
+    Native equivalent: ``scipy.spatial.distance.jensenshannon(p, q,
+    axis=axis) ** 2`` (scipy returns the distance, the square root).
+
+    >>> import numpy as np
+    >>> round(float(js_divergence(np.array([1.0, 0.0]), np.array([0.0, 1.0]))), 6)  # log 2
+    0.693147
+    """
+    return run(JS, y_true, y_pred, reduction, sample_weight,
+               {"from_logits": from_logits, "axis": axis, "epsilon": epsilon})
+
+
+register(JS, js_divergence)
+
+# --- mutual information and conditional entropy of a joint table -------------------------
+
+
+def _joint(xp: Any, y_true: Any, table: Array, x_axis: int, y_axis: int, epsilon: float,
+           name: str) -> tuple:
+    """Normalised joint ``P``, its scale ``s``, the axes, and the floored logs
+    (with their inside-masks) of ``P`` and of the marginals ``P(X)``, ``P(Y)``."""
+    _no_target(y_true, name)
+    epsilon = _clip_eps(epsilon)
+    nd = xp.ndim(table)
+    if nd < 2:
+        _checks.fail(f"`joint` must have at least 2 dimensions (X and Y); got shape "
+                     f"{_checks.fmt_shape(xp.shape(table))}")
+    xa = _checks.axis(x_axis, nd, "x_axis", of="joint")
+    ya = _checks.axis(y_axis, nd, "y_axis", of="joint")
+    if xa == ya:
+        _checks.fail(f"`x_axis` and `y_axis` must be different axes of `joint`; both are {xa}")
+    s = xp.sum(xp.sum(table, xa, keepdims=True), ya, keepdims=True)
+    p = table / s
+    px = xp.sum(p, ya, keepdims=True)
+    py = xp.sum(p, xa, keepdims=True)
+    return p, s, xa, ya, _flog(xp, p, epsilon), _flog(xp, px, epsilon), _flog(xp, py, epsilon)
+
+
+def _sum2(xp: Any, x: Array, a: int, b: int) -> Array:
+    return xp.sum(xp.sum(x, max(a, b)), min(a, b))
+
+
+def _table_grad(xp: Any, gp: Array, p: Array, s: Array, xa: int, ya: int) -> Array:
+    """From ``d/dP`` to ``d/dtable`` through ``P = table / sum(table)``."""
+    return (gp - xp.sum(xp.sum(gp * p, xa, keepdims=True), ya, keepdims=True)) / s
+
+
+def _mi(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, x_axis: int, y_axis: int,
+        epsilon: float) -> tuple:
+    p, s, xa, ya, (lp, ip), (lx, ix), (ly, iy) = _joint(
+        xp, y_true, y_pred, x_axis, y_axis, epsilon, "mutual_information")
+    loss = _sum2(xp, p * (lp - lx - ly), xa, ya)
+    g = _table_grad(xp, (lp + ip) - (lx + ix) - (ly + iy), p, s, xa, ya) if grad else None
+    return loss, None, g, (min(xa, ya), max(xa, ya))
+
+
+MI = Spec("mutual_information", _mi)
+
+
+def mutual_information(joint: Any, *, x_axis: int = -2, y_axis: int = -1, reduction: str = "mean",
+                       sample_weight: Any = None, epsilon: float = 1e-7) -> Array:
+    r"""Mutual information ``I(X; Y)`` of a joint distribution table, in nats.
+
+    .. math:: I(X; Y) = \sum_{x, y} P(x, y) \log \frac{P(x, y)}{P(x)\,P(y)}
+              = H(X) + H(Y) - H(X, Y) \;\ge 0
+
+    Args:
+      joint: ``P(X, Y)`` with ``X`` along ``x_axis`` and ``Y`` along
+        ``y_axis`` (other axes are a batch of tables). Unnormalised tables
+        are accepted -- each is divided by its total, so a contingency table
+        of counts works as well as probabilities -- and the gradient is that
+        of the normalised quantity (orthogonal to the table: scaling it
+        changes nothing).
+      x_axis, y_axis: the axes of ``X`` and ``Y`` (default: the last two).
+      reduction, sample_weight: over the batch of tables, as in
+        :func:`~losses.categorical_crossentropy`.
+      epsilon: the log's floor (see :func:`entropy`): zero cells are exact,
+        the gradient there is finite.
+
+    Two-array form: ``(None, joint)`` -- see :mod:`losses.divergence`.
+
+    Native equivalent: ``sklearn.metrics.mutual_info_score(None, None,
+    contingency=joint)`` for one 2-D table.
+
+    >>> import numpy as np
+    >>> round(float(mutual_information(np.array([[1.0, 0.0], [0.0, 1.0]]))), 6)  # log 2
+    0.693147
+    """
+    return run(MI, None, joint, reduction, sample_weight,
+               {"x_axis": x_axis, "y_axis": y_axis, "epsilon": epsilon})
+
+
+mutual_information_pair = _unary(MI, mutual_information)
+
+
+def _cond(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, x_axis: int, y_axis: int,
+          epsilon: float) -> tuple:
+    p, s, xa, ya, (lp, ip), _, (ly, iy) = _joint(
+        xp, y_true, y_pred, x_axis, y_axis, epsilon, "conditional_entropy")
+    loss = -_sum2(xp, p * (lp - ly), xa, ya)
+    g = _table_grad(xp, (ly + iy) - (lp + ip), p, s, xa, ya) if grad else None
+    return loss, None, g, (min(xa, ya), max(xa, ya))
+
+
+CONDITIONAL = Spec("conditional_entropy", _cond)
+
+
+def conditional_entropy(joint: Any, *, x_axis: int = -2, y_axis: int = -1, reduction: str = "mean",
+                        sample_weight: Any = None, epsilon: float = 1e-7) -> Array:
+    r"""Conditional entropy ``H(X | Y)`` of a joint distribution table, in nats.
+
+    .. math:: H(X \mid Y) = -\sum_{x, y} P(x, y) \log \frac{P(x, y)}{P(y)}
+              = H(X, Y) - H(Y) = H(X) - I(X; Y)
+
+    ``X`` is along ``x_axis``, the conditioning ``Y`` along ``y_axis``;
+    swap them for ``H(Y | X)``.
+
+    Args:
+      joint, x_axis, y_axis, reduction, sample_weight, epsilon: as in
+        :func:`mutual_information` (unnormalised tables are normalised).
+
+    Two-array form: ``(None, joint)`` -- see :mod:`losses.divergence`.
+
+    Native equivalent: none; ``sum_y P(y) scipy.stats.entropy(P(X | y))``.
+
+    >>> import numpy as np
+    >>> # X uniform on {0, 1} and independent of Y: H(X | Y) = log 2
+    >>> round(float(conditional_entropy(np.array([[1.0, 3.0], [1.0, 3.0]]))), 6)
+    0.693147
+    """
+    return run(CONDITIONAL, None, joint, reduction, sample_weight,
+               {"x_axis": x_axis, "y_axis": y_axis, "epsilon": epsilon})
+
+
+conditional_entropy_pair = _unary(CONDITIONAL, conditional_entropy)

@@ -1,0 +1,551 @@
+"""Focal and poly family: binary / sigmoid / categorical / sparse categorical
+focal cross-entropy and Poly-1 cross-entropy.
+
+These are cross-entropies with a weight that depends on the prediction: the
+focal factor ``(1 - p_t)^gamma`` (Lin et al., 2017, `Focal Loss for Dense
+Object Detection <https://arxiv.org/abs/1708.02002>`_) or the first
+polynomial term ``epsilon_1 (1 - p_t)`` (Leng et al., 2022, `PolyLoss
+<https://arxiv.org/abs/2204.12511>`_). The cross-entropy pieces (log-prob
+rules, label handling, smoothing) come from :mod:`losses.crossentropy`.
+
+Numerics of the focal factor ``m = u^gamma``, ``u = 1 - p_t``: its
+derivative ``gamma u^(gamma-1)`` is infinite at ``u = 0`` when
+``gamma < 1``, while the loss's true gradient there is finite (it tends to 0
+for logits, as ``-log p_t ~ u``). So:
+
+* logits: ``u`` is computed without cancellation (``sigmoid(-z)`` for a
+  positive label; for softmax, the sum of the *other* classes' probabilities
+  for the one class with ``p > 1/2``, whose ``log p`` is then ``log1p(-u)``),
+  so easy examples keep their digits, and floored at ``1e-30`` (below it the
+  factor's derivative is taken as 0; the value changes by less than
+  ``1e-30^gamma`` times a cross-entropy that is itself ``~u``);
+* probabilities: ``u`` is computed from the clipped probability
+  ``clip(p, epsilon, 1 - epsilon)``, so ``u >= epsilon``.
+
+Gradients (closed form and every framework's autodiff) stay finite for every
+``gamma >= 0`` at every input.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+from backends import table_for
+
+from . import _checks
+from ._core import Spec, register, run
+from .crossentropy import (
+    _bce,
+    _check_labels,
+    _dense_true,
+    _labels,
+    _poison,
+    _prob_log,
+    _xent_grad,
+    smoothing_eps,
+)
+
+Array = Any
+#: floor of ``u = 1 - p_t`` in the focal factor (see the module docstring)
+TINY = 1e-30
+
+# --- shared pieces -----------------------------------------------------------
+
+
+def _gamma(gamma: Any) -> float:
+    return _checks.number("gamma", gamma, 0.0)
+
+
+def _clip_eps(epsilon: Any) -> float:
+    return _checks.number("epsilon", epsilon, 0.0, 0.5, hi_open=True)
+
+
+def _focal_factor(xp: Any, u: Array, gamma: float) -> tuple:
+    """``(m, m / u)`` with ``m = max(u, TINY)^gamma``; ``m / u`` is set to 0
+    where ``u <= TINY`` (the factor is constant there)."""
+    uc = xp.maximum(u, TINY)
+    m = uc ** gamma
+    return m, xp.where(u > TINY, m / uc, 0.0 * u)
+
+
+def _class_alpha(xp: Any, alpha: Any, y_pred: Array, ax: int, c: int | None) -> Any:
+    """``alpha`` as a number in [0, 1] or an array of ``c`` such numbers
+    shaped to broadcast along the class axis ``ax``."""
+    if isinstance(alpha, numbers.Real) and not isinstance(alpha, bool):
+        return _checks.number("alpha", alpha, 0.0, 1.0)
+    if alpha is None or isinstance(alpha, (bool, str)):
+        _checks.fail(f"`alpha` must be a number in [0, 1] or an array of {c} such numbers "
+                     f"(one per class); got {alpha!r}")
+    table_for(y_pred, alpha, names=("y_pred", "alpha"))  # TypeError if two frameworks meet
+    a = xp.asarray(alpha, like=y_pred)
+    if xp.kind(a) not in "fi":
+        _checks.fail(f"`alpha` must be real; got dtype {xp.dtype_name(a)}")
+    a = xp.cast(a, xp.dtype_of(y_pred))
+    if xp.ndim(a) > 0:
+        _checks.vector("alpha", xp.shape(a), c, "one weight per class")
+    if xp.is_concrete(a):
+        bad = (a < 0.0) | (a > 1.0) | xp.isnan(a)
+        if xp.any_true(bad):
+            import numpy as np
+
+            _checks.fail(f"`alpha` must hold values in [0, 1]; got {np.asarray(xp.to_numpy(a)).tolist()}")
+    if xp.ndim(a) > 0:
+        a = xp.reshape(a, (c,) + (1,) * (xp.ndim(y_pred) - ax - 1))
+    return a
+
+
+def _softmax_focal(xp: Any, a: Array, y_pred: Array, ax: int, from_logits: bool, gamma: float,
+                   epsilon: float, grad: bool) -> tuple:
+    """``-sum_c a_c (1 - p_c)^gamma log p_c`` over ``ax`` and its gradient.
+
+    ``a`` holds the per-class target weights (alpha times the smoothed,
+    class-weighted target). With ``v_c = a_c (m_c - gamma m_c / u_c p_c log p_c)``
+    the gradient has the cross-entropy form with targets ``v``."""
+    q = qc = s = None
+    if from_logits:
+        logp = xp.log_softmax(y_pred, ax)
+        p = xp.exp(logp)
+        big = p > 0.5  # at most one class; its 1 - p is the sum of the others ...
+        rest = xp.sum(xp.where(big, 0.0 * p, p), ax, keepdims=True)
+        u = xp.where(big, rest + 0.0 * p, 1.0 - p)
+        logp = xp.where(big, xp.log1p(-xp.where(big, u, 0.0 * u)), logp)  # ... and its log p log1p(-u)
+    else:  # Keras: renormalise, clip to [eps, 1 - eps]; the factor uses the clipped p
+        logp, q, qc, s = _prob_log(xp, y_pred, ax, epsilon)
+        p = qc
+        u = 1.0 - qc
+    m, m_u = _focal_factor(xp, u, gamma)
+    loss = -xp.sum(a * m * logp, ax)
+    g = None
+    if grad:
+        v = a * (m - gamma * m_u * p * logp)
+        if from_logits:  # p S - v, written p (S - v) - v u so that p -> 1 does not cancel
+            g = p * (xp.sum(v, ax, keepdims=True) - v) - v * u
+        else:
+            g = _xent_grad(xp, v, y_pred, ax, False, epsilon, logp, q, qc, s)
+    return loss, g
+
+
+# --- binary --------------------------------------------------------------------------
+
+
+def _bfce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, apply_class_balancing: bool,
+          alpha: float, gamma: float, from_logits: bool, label_smoothing: float, smoothing: str,
+          epsilon: float) -> tuple:
+    balance = _checks.flag("apply_class_balancing", apply_class_balancing)
+    alpha = _checks.number("alpha", alpha, 0.0, 1.0)
+    gamma = _gamma(gamma)
+    from_logits = _checks.flag("from_logits", from_logits)
+    epsilon = _clip_eps(epsilon)
+    y = _dense_true(xp, y_true, y_pred)
+    eps = smoothing_eps(label_smoothing, smoothing, 2)
+    if eps:
+        y = y * (1.0 - eps) + 0.5 * eps
+    if from_logits:
+        # The log-sigmoid form, not binary_crossentropy's softplus form: for the easy
+        # examples the focal factor is about (an easy negative: z << 0, y = 0) that
+        # one computes z + (-z + tiny) and loses the tiny loss's digits.
+        z = y_pred
+        sp, sn = xp.sigmoid(z), xp.sigmoid(-z)
+        ce = -(y * xp.log_sigmoid(z) + (1.0 - y) * xp.log_sigmoid(-z))
+        u = y * sn + (1.0 - y) * sp  # 1 - p_t, no cancellation
+        if grad:
+            dce = (1.0 - y) * sp - y * sn
+            du = (1.0 - 2.0 * y) * sp * sn
+    else:  # Keras' clipped probability cross-entropy
+        ce, _, dce, _ = _bce(xp, y_true, y_pred, grad, from_logits=False,
+                             label_smoothing=label_smoothing, pos_weight=None, smoothing=smoothing,
+                             epsilon=epsilon, log_min=None)
+        pc = xp.clip(y_pred, epsilon, 1.0 - epsilon)
+        u = y * (1.0 - pc) + (1.0 - y) * pc
+        if grad:
+            inside = (y_pred >= epsilon) & (y_pred <= 1.0 - epsilon)
+            du = xp.where(inside, 1.0 - 2.0 * y, 0.0 * y)
+    m, m_u = _focal_factor(xp, u, gamma)
+    loss = m * ce
+    g = (gamma * m_u * du) * ce + m * dce if grad else None
+    if balance:
+        w = alpha * y + (1.0 - alpha) * (1.0 - y)
+        loss = w * loss
+        g = w * g if grad else None
+    return loss, None, g, None
+
+
+BINARY_FOCAL = Spec("binary_focal_crossentropy", _bfce)
+
+
+def binary_focal_crossentropy(
+    y_true: Any, y_pred: Any, *, apply_class_balancing: bool = False, alpha: float = 0.25,
+    gamma: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0,
+    reduction: str = "mean", sample_weight: Any = None, smoothing: str = "standard",
+    epsilon: float = 1e-7,
+) -> Array:
+    r"""Element-wise binary focal cross-entropy (Keras 3 semantics).
+
+    .. math:: \ell = w\,(1 - p_t)^\gamma\, \mathrm{BCE}(y', p),\qquad
+              1 - p_t = y'(1 - p) + (1 - y')\,p,\qquad
+              w = \alpha y' + (1 - \alpha)(1 - y') \text{ (class balancing) or } 1
+
+    with ``p = sigmoid(y_pred)`` for logits, ``y' = (1 - e) y + e / 2`` the
+    smoothed target (used in the factor and the weight too, as Keras does).
+
+    Args:
+      y_true: targets in ``[0, 1]``, same shape as ``y_pred``.
+      y_pred: logits (``from_logits=True``) or probabilities.
+      apply_class_balancing: weigh positives by ``alpha`` and negatives by
+        ``1 - alpha``.
+      alpha: in ``[0, 1]`` (checked even when unused).
+      gamma: focusing parameter ``>= 0``; ``gamma = 0`` is
+        :func:`~losses.binary_crossentropy` (times ``w``).
+      from_logits: whether ``y_pred`` holds logits.
+      label_smoothing, smoothing, reduction, sample_weight: as in
+        :func:`~losses.binary_crossentropy`.
+      epsilon: probability clip: probabilities are clipped to
+        ``[epsilon, 1 - epsilon]`` in the log *and* in the factor.
+
+    Returns:
+      The reduced loss, or ``y_pred``'s shape with ``reduction="none"``.
+
+    Native equivalents:
+
+    * ``keras.losses.binary_focal_crossentropy(y_true, y_pred, ...)`` is the
+      mean over the last axis of ``reduction="none"`` here (ours stays
+      element-wise, as :func:`~losses.binary_crossentropy`); the
+      ``BinaryFocalCrossentropy`` class's ``"sum_over_batch_size"`` equals
+      ours (``sample_weight`` of shape ``[N]`` included); its ``"sum"`` is
+      ours divided by the last axis' size (it sums row means).
+    * torchvision ``sigmoid_focal_loss`` and ``optax.sigmoid_focal_loss``:
+      see :func:`sigmoid_focal_loss` (the same spec).
+
+    Differences from Keras, both confined to inputs near the ends:
+
+    * logits: ours is ``log_sigmoid``-stable. Keras computes
+      ``sigmoid(z)`` and then the clipped probability cross-entropy on the
+      JAX, torch and NumPy backends, which saturates at ``-log(epsilon)
+      = 16.12`` (zero gradient) once ``|z| > 16.1``; Keras on the TensorFlow
+      backend recovers the logits and equals ours.
+    * probabilities: Keras' factor uses the unclipped ``p``, whose
+      derivative is infinite at ``p = 1, y = 1`` (or ``p = 0, y = 0``) for
+      ``gamma < 1``; ours uses the clipped one (as Keras' categorical focal
+      loss does), so the loss is constant, with zero gradient, beyond the
+      clip. Values differ by at most ``epsilon^gamma`` times the clipped
+      cross-entropy there, and are the same inside ``[epsilon, 1 - epsilon]``.
+
+    >>> import numpy as np
+    >>> # p = 1/2: (1/2)^2 log 2
+    >>> round(float(binary_focal_crossentropy(np.array([1.0]), np.array([0.0]),
+    ...     from_logits=True)), 6)
+    0.173287
+    """
+    return run(BINARY_FOCAL, y_true, y_pred, reduction, sample_weight,
+               {"apply_class_balancing": apply_class_balancing, "alpha": alpha, "gamma": gamma,
+                "from_logits": from_logits, "label_smoothing": label_smoothing,
+                "smoothing": smoothing, "epsilon": epsilon})
+
+
+register(BINARY_FOCAL, binary_focal_crossentropy)
+
+# --- sigmoid focal loss (torchvision / optax form of the same spec) ---------------------
+
+
+def _sfl(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, alpha: float | None,
+         gamma: float) -> tuple:
+    if alpha is not None:
+        alpha = _checks.number("alpha", alpha, None, 1.0)
+    balance = alpha is not None and alpha >= 0.0
+    return _bfce(xp, y_true, y_pred, grad, apply_class_balancing=balance,
+                 alpha=alpha if balance else 0.0, gamma=gamma, from_logits=True,
+                 label_smoothing=0.0, smoothing="standard", epsilon=1e-7)
+
+
+SIGMOID_FOCAL = Spec("sigmoid_focal_loss", _sfl)
+
+
+def sigmoid_focal_loss(
+    y_true: Any, y_pred: Any, *, alpha: float | None = 0.25, gamma: float = 2.0,
+    reduction: str = "mean", sample_weight: Any = None,
+) -> Array:
+    r"""Sigmoid focal loss on logits, torchvision's and optax's form.
+
+    .. math:: \ell = \alpha_t\,(1 - p_t)^\gamma\,
+              \mathrm{BCE}_\text{logits}(y, z),\qquad
+              \alpha_t = \alpha y + (1 - \alpha)(1 - y)
+
+    The same spec as :func:`binary_focal_crossentropy` with
+    ``from_logits=True`` and ``apply_class_balancing = alpha >= 0``: only the
+    way the weighting is switched off differs. ``alpha=None`` (optax) or a
+    negative ``alpha`` (torchvision) turns it off; ``alpha`` in ``[0, 1]``
+    applies it; ``alpha > 1`` raises ``ValueError``.
+
+    Args:
+      y_true: targets in ``[0, 1]`` (binary or soft), same shape as ``y_pred``.
+      y_pred: logits.
+      alpha: weight of the positives, ``None`` or negative for none.
+      gamma: focusing parameter ``>= 0``.
+      reduction, sample_weight: as in :func:`~losses.binary_crossentropy`.
+
+    Native equivalents:
+
+    * ``torchvision.ops.sigmoid_focal_loss(inputs, targets, alpha, gamma,
+      reduction)`` = ``sigmoid_focal_loss(targets, inputs, alpha=alpha,
+      gamma=gamma, reduction=reduction)`` (torchvision's default reduction
+      is ``"none"``, ours ``"mean"``). Better: torchvision computes
+      ``(1 - p_t)^gamma`` from ``p = sigmoid(z)``, which rounds to 1 for
+      large ``z`` (``z > 17`` in float32, ``> 37`` in float64); with
+      ``gamma < 1`` its gradient there is NaN. Ours stays finite.
+    * ``optax.sigmoid_focal_loss(logits, labels, alpha=alpha, gamma=gamma)``
+      = ``sigmoid_focal_loss(labels, logits, alpha=alpha, gamma=gamma,
+      reduction="none")`` for ``alpha`` ``None`` or in ``[0, 1]`` (optax
+      applies a negative ``alpha`` as a weight).
+
+    >>> import numpy as np
+    >>> # z = 0, y = 1: alpha (1/2)^2 log 2
+    >>> round(float(sigmoid_focal_loss(np.array([1.0]), np.array([0.0]))), 6)
+    0.043322
+    """
+    return run(SIGMOID_FOCAL, y_true, y_pred, reduction, sample_weight,
+               {"alpha": alpha, "gamma": gamma})
+
+
+register(SIGMOID_FOCAL, sigmoid_focal_loss)
+
+# --- categorical ---------------------------------------------------------------
+
+
+def _cfce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, alpha: Any, gamma: float,
+          from_logits: bool, label_smoothing: float, axis: int, smoothing: str,
+          epsilon: float) -> tuple:
+    ax = _checks.axis(axis, xp.ndim(y_pred))
+    gamma = _gamma(gamma)
+    from_logits = _checks.flag("from_logits", from_logits)
+    epsilon = _clip_eps(epsilon)
+    y = _dense_true(xp, y_true, y_pred)
+    c = xp.shape(y_pred)[ax]
+    eps = smoothing_eps(label_smoothing, smoothing, c)
+    if eps:
+        y = y * (1.0 - eps) + eps / c
+    a = y * _class_alpha(xp, alpha, y_pred, ax, c)
+    loss, g = _softmax_focal(xp, a, y_pred, ax, from_logits, gamma, epsilon, grad)
+    return loss, None, g, ax
+
+
+CATEGORICAL_FOCAL = Spec("categorical_focal_crossentropy", _cfce)
+
+
+def categorical_focal_crossentropy(
+    y_true: Any, y_pred: Any, *, alpha: Any = 0.25, gamma: float = 2.0, from_logits: bool = False,
+    label_smoothing: float = 0.0, axis: int = -1, reduction: str = "mean",
+    sample_weight: Any = None, smoothing: str = "standard", epsilon: float = 1e-7,
+) -> Array:
+    r"""Categorical focal cross-entropy (Keras 3 semantics).
+
+    .. math:: \ell = -\sum_c \alpha_c\,(1 - p_c)^\gamma\, y'_c \log p_c,
+              \qquad y' = (1 - \varepsilon)\,y + \varepsilon / C
+
+    Args:
+      y_true: target distribution (one-hot or soft), same shape as ``y_pred``.
+      y_pred: logits (``from_logits=True``) or probabilities; probabilities
+        are renormalised over ``axis`` and clipped to ``[epsilon,
+        1 - epsilon]``, and the factor uses the clipped ``p`` (as Keras).
+      alpha: a number in ``[0, 1]`` or ``[C]`` numbers in ``[0, 1]`` (one per
+        class, along ``axis``). Unlike ``class_weight`` elsewhere it does not
+        enter the ``"mean"`` denominator (as in Keras).
+      gamma: focusing parameter ``>= 0``; ``gamma = 0, alpha = 1`` is
+        :func:`~losses.categorical_crossentropy`.
+      from_logits, label_smoothing, smoothing, axis, reduction, sample_weight,
+        epsilon: as in :func:`~losses.categorical_crossentropy`.
+
+    Returns:
+      The reduced loss, or ``y_pred``'s shape less ``axis`` with
+      ``reduction="none"``.
+
+    Native equivalent: ``keras.losses.categorical_focal_crossentropy`` and
+    ``CategoricalFocalCrossentropy``: equal for probabilities. For logits,
+    Keras takes ``softmax`` then clips it to ``[epsilon, 1 - epsilon]`` (on
+    every backend), so its loss saturates at ``-log(epsilon) = 16.12`` with
+    zero gradient when ``p_c < epsilon``; ours uses ``log_softmax`` and
+    equals Keras whenever all ``p_c`` lie in ``[epsilon, 1 - epsilon]``.
+    Keras broadcasts a list ``alpha`` against the last axis whatever ``axis``
+    is; ours lays it along ``axis``.
+
+    >>> import numpy as np
+    >>> # two classes at p = 1/2: alpha (1/2)^2 log 2
+    >>> round(float(categorical_focal_crossentropy(np.array([[0., 1.]]),
+    ...     np.array([[0.0, 0.0]]), from_logits=True)), 6)
+    0.043322
+    """
+    return run(CATEGORICAL_FOCAL, y_true, y_pred, reduction, sample_weight,
+               {"alpha": alpha, "gamma": gamma, "from_logits": from_logits,
+                "label_smoothing": label_smoothing, "axis": axis, "smoothing": smoothing,
+                "epsilon": epsilon})
+
+
+register(CATEGORICAL_FOCAL, categorical_focal_crossentropy)
+
+# --- sparse categorical ----------------------------------------------------------
+
+
+def _scfce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, alpha: Any, gamma: float,
+           from_logits: bool, label_smoothing: float, axis: int, ignore_index: Any,
+           class_weight: Any, smoothing: str, epsilon: float) -> tuple:
+    ax = _checks.axis(axis, xp.ndim(y_pred))
+    gamma = _gamma(gamma)
+    from_logits = _checks.flag("from_logits", from_logits)
+    epsilon = _clip_eps(epsilon)
+    c = xp.shape(y_pred)[ax]
+    eps = smoothing_eps(label_smoothing, smoothing, c)
+    if ignore_index is not None and (isinstance(ignore_index, bool) or not isinstance(ignore_index, int)):
+        _checks.fail(f"`ignore_index` must be an integer or None; got {ignore_index!r}")
+    cw = class_weight
+    if cw is not None:
+        _checks.vector("class_weight", xp.shape(cw), c, "one weight per class")
+    al = _class_alpha(xp, alpha, y_pred, ax, c)
+    labels, fractional = _labels(xp, y_true, y_pred, ax)
+    safe, keep, bad = _check_labels(xp, labels, c, ignore_index, fractional, y_true, like=y_pred)
+    dt = xp.dtype_of(y_pred)
+    a = xp.one_hot(safe, c, ax, dt)
+    if eps:
+        a = (1.0 - eps) * a + eps / c
+    w_y = None
+    if cw is not None:  # w_c [(1 - e) onehot_c + e / C]: the sparse cross-entropy's weights
+        a = a * xp.reshape(cw, (c,) + (1,) * (xp.ndim(y_pred) - ax - 1))
+        w_y = xp.gather(cw, safe)
+    if keep is not None:
+        a = a * xp.cast(xp.expand_dims(keep, ax), dt)
+    loss, g = _softmax_focal(xp, a * al, y_pred, ax, from_logits, gamma, epsilon, grad)
+    denom = w_y
+    if keep is not None:
+        denom = xp.where(keep, xp.ones_like(loss) if w_y is None else w_y, xp.zeros_like(loss))
+    if bad is not None:
+        loss = _poison(xp, loss, bad)
+    return loss, denom, g, ax
+
+
+SPARSE_FOCAL = Spec("sparse_categorical_focal_crossentropy", _scfce, arrays=("class_weight",))
+
+
+def sparse_categorical_focal_crossentropy(
+    y_true: Any, y_pred: Any, *, alpha: Any = 0.25, gamma: float = 2.0, from_logits: bool = False,
+    label_smoothing: float = 0.0, axis: int = -1, ignore_index: int | None = None,
+    class_weight: Any = None, reduction: str = "mean", sample_weight: Any = None,
+    smoothing: str = "standard", epsilon: float = 1e-7,
+) -> Array:
+    r"""Focal cross-entropy with integer class labels.
+
+    .. math:: \ell_i = \sum_c \alpha_c\, w_c \left[(1-\varepsilon)\,[c = y_i]
+              + \tfrac{\varepsilon}{C}\right] (1 - p_{i,c})^\gamma (-\log p_{i,c})
+
+    i.e. :func:`categorical_focal_crossentropy` of the one-hot labels, with
+    the class weights ``w`` (1 when absent) and ``ignore_index`` of
+    :func:`~losses.sparse_categorical_crossentropy`: ``reduction="mean"``
+    divides by ``sum_i s_i w_{y_i}`` over the counted elements (torch's
+    weighted mean), ignored labels contribute 0. ``gamma = 0, alpha = 1`` is
+    :func:`~losses.sparse_categorical_crossentropy` exactly.
+
+    Args:
+      y_true: integer labels of ``y_pred``'s shape less ``axis`` (rules and
+        errors as in :func:`~losses.sparse_categorical_crossentropy`).
+      y_pred: logits (``from_logits=True``) or probabilities.
+      alpha: a number or ``[C]`` numbers in ``[0, 1]`` (a focal weight that,
+        unlike ``class_weight``, is not in the ``"mean"`` denominator).
+      gamma: focusing parameter ``>= 0``.
+      axis, ignore_index, class_weight, label_smoothing, smoothing, reduction,
+        sample_weight, epsilon: as in
+        :func:`~losses.sparse_categorical_crossentropy`.
+
+    Native equivalents: none in Keras, torch or optax;
+    ``keras.losses.categorical_focal_crossentropy(one_hot(y_true), y_pred)``
+    for the options they share.
+
+    >>> import numpy as np
+    >>> round(float(sparse_categorical_focal_crossentropy(np.array([1]),
+    ...     np.array([[0.0, 0.0]]), from_logits=True)), 6)
+    0.043322
+    """
+    return run(SPARSE_FOCAL, y_true, y_pred, reduction, sample_weight,
+               {"alpha": alpha, "gamma": gamma, "from_logits": from_logits,
+                "label_smoothing": label_smoothing, "axis": axis, "ignore_index": ignore_index,
+                "class_weight": class_weight, "smoothing": smoothing, "epsilon": epsilon})
+
+
+register(SPARSE_FOCAL, sparse_categorical_focal_crossentropy)
+
+# --- Poly-1 ------------------------------------------------------------------------
+
+
+def _poly1(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, poly_epsilon: float,
+           from_logits: bool, label_smoothing: float, axis: int, smoothing: str,
+           epsilon: float) -> tuple:
+    ax = _checks.axis(axis, xp.ndim(y_pred))
+    k = _checks.number("poly_epsilon", poly_epsilon)
+    from_logits = _checks.flag("from_logits", from_logits)
+    epsilon = _clip_eps(epsilon)
+    y = _dense_true(xp, y_true, y_pred)
+    c = xp.shape(y_pred)[ax]
+    eps = smoothing_eps(label_smoothing, smoothing, c)
+    if eps:
+        y = y * (1.0 - eps) + eps / c
+    q = qc = s = None
+    if from_logits:
+        logp = xp.log_softmax(y_pred, ax)
+        p = xp.exp(logp)
+    else:  # the log uses Keras' clipped rule; the poly term the renormalised p
+        logp, q, qc, s = _prob_log(xp, y_pred, ax, epsilon)
+        p = q
+    loss = -xp.sum(y * logp, ax) + k * xp.sum(y * (1.0 - p), ax)
+    g = None
+    if grad:
+        g = _xent_grad(xp, y, y_pred, ax, from_logits, epsilon, logp, q, qc, s)
+        yp = xp.sum(y * p, ax, keepdims=True)
+        g = g + (k * p * (yp - y) if from_logits else -k * (y - yp) / s)
+    return loss, None, g, ax
+
+
+POLY1 = Spec("poly1_crossentropy", _poly1)
+
+
+def poly1_crossentropy(
+    y_true: Any, y_pred: Any, *, poly_epsilon: float = 2.0, from_logits: bool = False,
+    label_smoothing: float = 0.0, axis: int = -1, reduction: str = "mean",
+    sample_weight: Any = None, smoothing: str = "standard", epsilon: float = 1e-7,
+) -> Array:
+    r"""Poly-1 cross-entropy: cross-entropy plus a weighted first polynomial term.
+
+    .. math:: \ell = -\sum_c y'_c \log p_c + \epsilon_1 \sum_c y'_c (1 - p_c)
+
+    (``1 - p_t`` for a one-hot target), ``y' = (1 - e) y + e / C``.
+
+    Args:
+      y_true: target distribution, same shape as ``y_pred``.
+      y_pred: logits (``from_logits=True``) or probabilities.
+      poly_epsilon: ``\epsilon_1``, any real number. Named so as not to clash
+        with ``epsilon``, the probability clip of every loss here; optax calls
+        it ``epsilon``. Default ``2.0``, optax's (the paper's ImageNet value;
+        it recommends ``-1`` for detection).
+      from_logits: default ``False`` as every loss of this catalogue (Keras'
+        convention); optax takes logits, so pass ``from_logits=True`` for its
+        behaviour. Probabilities are renormalised over ``axis``; the log uses
+        Keras' clip to ``[epsilon, 1 - epsilon]``, the poly term the unclipped
+        ``p`` (it is bounded, and clipping would only zero its gradient).
+      label_smoothing, smoothing, axis, reduction, sample_weight, epsilon: as
+        in :func:`~losses.categorical_crossentropy` (the smoothed ``y'``
+        enters both terms).
+
+    Native equivalent: ``optax.poly_loss_cross_entropy(logits, labels,
+    epsilon=k, axis=a)`` = ``poly1_crossentropy(labels, logits,
+    poly_epsilon=k, from_logits=True, axis=a, reduction="none")``. None in
+    Keras or torch.
+
+    >>> import numpy as np
+    >>> # two classes at p = 1/2: log 2 + 2 (1 - 1/2)
+    >>> round(float(poly1_crossentropy(np.array([[0., 1.]]), np.array([[0.0, 0.0]]),
+    ...     from_logits=True)), 6)
+    1.693147
+    """
+    return run(POLY1, y_true, y_pred, reduction, sample_weight,
+               {"poly_epsilon": poly_epsilon, "from_logits": from_logits,
+                "label_smoothing": label_smoothing, "axis": axis, "smoothing": smoothing,
+                "epsilon": epsilon})
+
+
+register(POLY1, poly1_crossentropy)
