@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import jax
@@ -54,6 +55,10 @@ def dtype_of(x: Any) -> Any:
     return x.dtype
 
 
+def max_finite(dtype: Any) -> float:
+    return float(jnp.finfo(dtype).max)
+
+
 def shape(x: Any) -> tuple:
     return tuple(x.shape)
 
@@ -102,7 +107,10 @@ def logsumexp(x: Any, axis: int, keepdims: bool = False) -> jax.Array:
 
 
 def log_softmax(x: Any, axis: int) -> jax.Array:
-    return jax.nn.log_softmax(x, axis=axis)
+    """``log softmax`` floored at the dtype's lowest finite value: a logit
+    spread beyond the dtype's range gives a very negative, finite log p (not
+    ``-inf``), so ``0 * log p`` stays 0 and the loss stays finite."""
+    return jnp.maximum(jax.nn.log_softmax(x, axis=axis), -jnp.finfo(x.dtype).max)
 
 
 def softmax(x: Any, axis: int) -> jax.Array:
@@ -152,6 +160,18 @@ zeros_like = jnp.zeros_like
 ones_like = jnp.ones_like
 full_like = jnp.full_like
 stop_gradient = jax.lax.stop_gradient
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
+def saturate(x: Any, limit: float) -> jax.Array:
+    """Clip to ``[-limit, limit]`` in value, identity in every derivative."""
+    return jnp.clip(x, -limit, limit)
+
+
+@saturate.defjvp
+def _saturate_jvp(limit: float, primals: tuple, tangents: tuple) -> tuple:
+    (x,), (t,) = primals, tangents
+    return saturate(x, limit), t
 
 
 # --- eager data checks -------------------------------------------------------

@@ -52,6 +52,15 @@ def dtype_of(x: Any) -> Any:
     return x.dtype
 
 
+def max_finite(dtype: Any) -> float:
+    """The largest finite value of a floating dtype."""
+    if np.dtype(dtype).name == "bfloat16":
+        import ml_dtypes
+
+        return float(ml_dtypes.finfo(dtype).max)
+    return float(np.finfo(dtype).max)
+
+
 def shape(x: Any) -> tuple:
     return x.shape
 
@@ -118,7 +127,15 @@ def logsumexp(x: Any, axis: int, keepdims: bool = False) -> np.ndarray:
 
 
 def log_softmax(x: Any, axis: int) -> np.ndarray:
-    return x - logsumexp(x, axis, keepdims=True)
+    """``log softmax`` floored at the dtype's lowest finite value: a logit
+    spread beyond the dtype's range gives a very negative, finite log p (not
+    ``-inf``), so ``0 * log p`` stays 0 and the loss stays finite."""
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, np.zeros_like(m))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        d = x - m  # shifted first, as torch/TF/JAX do: (x - m) - log(sum exp(x - m)) keeps
+        # log S when |m| >> log S, where x - (m + log S) would round it away
+        return np.maximum(d - np.log(np.sum(np.exp(d), axis=axis, keepdims=True)), -np.finfo(x.dtype).max)
 
 
 def softmax(x: Any, axis: int) -> np.ndarray:
@@ -180,6 +197,13 @@ def full_like(x: Any, value: float) -> np.ndarray:
 
 def stop_gradient(x: Any) -> Any:
     return x
+
+
+def saturate(x: Any, limit: float) -> np.ndarray:
+    """``x`` clipped to ``[-limit, limit]`` (NaN kept); its derivative is taken
+    as 1 (the autodiff tables implement it so): a loss beyond the dtype's range
+    saturates without changing its gradient."""
+    return np.clip(x, -limit, limit)
 
 
 # --- eager data checks -------------------------------------------------------

@@ -53,6 +53,10 @@ def dtype_of(x: Any) -> Any:
     return x.dtype
 
 
+def max_finite(dtype: Any) -> float:
+    return float(tf.as_dtype(dtype).max)
+
+
 def shape(x: Any) -> tuple:
     return tuple(x.shape)
 
@@ -129,7 +133,10 @@ def logsumexp(x: Any, axis: int, keepdims: bool = False) -> tf.Tensor:
 
 
 def log_softmax(x: Any, axis: int) -> tf.Tensor:
-    return tf.nn.log_softmax(x, axis=axis)
+    """``log softmax`` floored at the dtype's lowest finite value: a logit
+    spread beyond the dtype's range gives a very negative, finite log p (not
+    ``-inf``), so ``0 * log p`` stays 0 and the loss stays finite."""
+    return tf.maximum(tf.nn.log_softmax(x, axis=axis), -x.dtype.max)
 
 
 def softmax(x: Any, axis: int) -> tf.Tensor:
@@ -152,10 +159,12 @@ def max(x: Any, axis: Any = None, keepdims: bool = False) -> tf.Tensor:  # noqa:
 
 
 def take_along_axis(x: Any, idx: Any, axis: int) -> tf.Tensor:
-    """``x`` at ``idx`` (size 1 along ``axis``). A one-hot product: TF's batched
-    gather has a slow, Python-heavy gradient."""
-    oh = tf.one_hot(tf.squeeze(idx, axis), depth=x.shape[axis], axis=axis, dtype=x.dtype)
-    return tf.reduce_sum(x * oh, axis=axis, keepdims=True)
+    """``x`` at ``idx`` (size 1 along ``axis``): a one-hot select and sum (TF's
+    batched gather has a slow, Python-heavy gradient; a select, unlike a
+    product with the one-hot, keeps ``-inf``/huge entries elsewhere out)."""
+    hit = tf.one_hot(tf.squeeze(idx, axis), depth=x.shape[axis], axis=axis, on_value=True,
+                     off_value=False, dtype=tf.bool)
+    return tf.reduce_sum(tf.where(hit, x, tf.zeros_like(x)), axis=axis, keepdims=True)
 
 
 def expand_dims(x: Any, axis: int) -> tf.Tensor:
@@ -187,6 +196,21 @@ def full_like(x: Any, value: float) -> tf.Tensor:
 
 
 stop_gradient = tf.stop_gradient
+
+
+_SATURATE: dict = {}
+
+
+def saturate(x: Any, limit: float) -> tf.Tensor:
+    """Clip to ``[-limit, limit]`` in value, identity in the gradient."""
+    f = _SATURATE.get(limit)
+    if f is None:
+        @tf.custom_gradient
+        def f(v: Any) -> tuple:
+            return tf.clip_by_value(v, -limit, limit), lambda dy: dy
+
+        _SATURATE[limit] = f
+    return f(x)
 
 
 # --- eager data checks -------------------------------------------------------

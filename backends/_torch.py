@@ -57,6 +57,10 @@ def dtype_of(x: Any) -> Any:
     return x.dtype
 
 
+def max_finite(dtype: Any) -> float:
+    return torch.finfo(dtype).max
+
+
 def shape(x: Any) -> tuple:
     return tuple(x.shape)
 
@@ -125,7 +129,10 @@ def logsumexp(x: Any, axis: int, keepdims: bool = False) -> torch.Tensor:
 
 
 def log_softmax(x: Any, axis: int) -> torch.Tensor:
-    return torch.log_softmax(x, dim=axis)
+    """``log softmax`` floored at the dtype's lowest finite value: a logit
+    spread beyond the dtype's range gives a very negative, finite log p (not
+    ``-inf``), so ``0 * log p`` stays 0 and the loss stays finite."""
+    return torch.clamp(torch.log_softmax(x, dim=axis), min=-torch.finfo(x.dtype).max)
 
 
 def softmax(x: Any, axis: int) -> torch.Tensor:
@@ -193,6 +200,35 @@ def stop_gradient(x: Any) -> torch.Tensor:
     return x.detach()
 
 
+class _Saturate(torch.autograd.Function):
+    """Clip to ``[-limit, limit]`` in value, identity in every derivative
+    (backward, double backward, forward mode, vmap)."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(x: Any, limit: float) -> torch.Tensor:
+        return torch.clamp(x, -limit, limit)
+
+    @staticmethod
+    def setup_context(ctx: Any, inputs: Any, output: Any) -> None:
+        pass
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple:
+        return g, None
+
+    @staticmethod
+    def jvp(ctx: Any, t: Any, _: Any) -> Any:
+        return t
+
+
+def saturate(x: Any, limit: float) -> torch.Tensor:
+    if not x.requires_grad and not _is_wrapped(x) and not _is_compiling():
+        return torch.clamp(x, -limit, limit)
+    return _Saturate.apply(x, limit)
+
+
 # --- eager data checks -------------------------------------------------------
 
 
@@ -231,12 +267,22 @@ def value_and_grad(f: Any, y_pred: Any) -> tuple:
 
 def cross_entropy(logits: Any, target: Any, weight: Any, ignore_index: Any, label_smoothing: float,
                   reduction: str) -> torch.Tensor:
-    """torch's fused ``F.cross_entropy`` (class axis 1); labels already validated."""
-    if not target.is_floating_point() and target.dtype != torch.int64:
-        target = target.long()
-    return F.cross_entropy(logits, target, weight=weight,
-                           ignore_index=-100 if ignore_index is None else ignore_index,
-                           reduction=reduction, label_smoothing=label_smoothing)
+    """torch's fused ``F.cross_entropy`` (class axis 1); labels already validated.
+    ``None`` where the spec must compute the loss itself."""
+    if not target.is_floating_point():
+        if target.dtype != torch.int64:
+            target = target.long()
+        return F.cross_entropy(logits, target, weight=weight,
+                               ignore_index=-100 if ignore_index is None else ignore_index,
+                               reduction=reduction, label_smoothing=label_smoothing)
+    out = F.cross_entropy(logits, target, weight=weight, reduction=reduction,
+                          label_smoothing=label_smoothing)
+    # probability targets: torch computes target * log_softmax, which is
+    # 0 * -inf = NaN for a logit spread beyond the dtype's range. Such a call
+    # (rare; checked on the result only) takes the spec's own, finite path.
+    if torch.isnan(out).any() and bool(torch.isfinite(logits).all()) and bool(torch.isfinite(target).all()):
+        return None
+    return out
 
 
 sparse_xent = None

@@ -37,6 +37,10 @@ class Spec(NamedTuple):
     #: sample weights) and may return ``denom=REDUCED`` with the reduced value,
     #: when a fused kernel computed it in one call
     fuses_reduction: bool = False
+    #: a value beyond the output dtype's range saturates at its largest finite
+    #: value, with an unchanged (identity) gradient: logits of any finite size
+    #: give a finite loss (the cross-entropy family)
+    saturate: bool = False
 
 
 #: ``denom`` of a spec whose ``loss`` is already the reduced value
@@ -155,9 +159,12 @@ def run(spec: Spec, y_true: Any, y_pred: Any, reduction: str, sample_weight: Any
         opts["_reduction"] = None if sample_weight is not None or grad else reduction
     loss, denom, g, axis = spec.fn(xp, y_true, y_pred, grad, **opts)
     if denom is REDUCED:
-        return loss if out_dtype is None else xp.cast(loss, out_dtype)
-    sw = None if sample_weight is None else _weights(xp, sample_weight, loss, y_pred)
-    value = reduce(xp, loss, denom, sw, reduction)
+        value = loss
+    else:
+        sw = None if sample_weight is None else _weights(xp, sample_weight, loss, y_pred)
+        value = reduce(xp, loss, denom, sw, reduction)
+    if spec.saturate:
+        value = xp.saturate(value, xp.max_finite(out_dtype if out_dtype is not None else xp.dtype_of(value)))
     if out_dtype is not None:
         value = xp.cast(value, out_dtype)
     if not grad:

@@ -189,7 +189,9 @@ def _cce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, 
         _checks.vector("class_weight", xp.shape(cw), c, "one weight per class")
     if (from_logits and where is None and _reduction in _FUSED_REDUCTIONS
             and xp.cross_entropy is not None and (ax == 1 or nd == 1)):
-        return xp.cross_entropy(y_pred, y, cw, None, eps, _reduction), REDUCED, None, None
+        fused = xp.cross_entropy(y_pred, y, cw, None, eps, _reduction)
+        if fused is not None:
+            return fused, REDUCED, None, None
     m = mf = rows = None
     if where is not None:
         m, mf, rows, cnt = _where_mask(xp, where, y_pred, ax)
@@ -216,7 +218,8 @@ def _cce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, 
 
 
 _FUSED_REDUCTIONS = ("mean", "sum", "none")
-CATEGORICAL = Spec("categorical_crossentropy", _cce, arrays=("class_weight", "where"), fuses_reduction=True)
+CATEGORICAL = Spec("categorical_crossentropy", _cce, arrays=("class_weight", "where"),
+                   fuses_reduction=True, saturate=True)
 
 
 def categorical_crossentropy(
@@ -461,7 +464,7 @@ def _scce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
 
 
 SPARSE = Spec("sparse_categorical_crossentropy", _scce, arrays=("class_weight", "where"),
-              fuses_reduction=True)
+              fuses_reduction=True, saturate=True)
 
 
 def sparse_categorical_crossentropy(
@@ -645,7 +648,7 @@ def _unit_interval(xp: Any, x: Array, name: str, what: str) -> Any:
     return None
 
 
-BINARY = Spec("binary_crossentropy", _bce, arrays=("pos_weight",))
+BINARY = Spec("binary_crossentropy", _bce, arrays=("pos_weight",), saturate=True)
 
 
 def binary_crossentropy(

@@ -121,7 +121,7 @@ def _kl(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, l
     return loss, None, g, ax
 
 
-KL = Spec("kl_divergence", _kl)
+KL = Spec("kl_divergence", _kl, saturate=True)
 
 
 def kl_divergence(

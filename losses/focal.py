@@ -145,7 +145,9 @@ def _bfce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, apply_class_balanc
         # The log-sigmoid form, not binary_crossentropy's softplus form: for the easy
         # examples the focal factor is about (an easy negative: z << 0, y = 0) that
         # one computes z + (-z + tiny) and loses the tiny loss's digits.
-        z = y_pred
+        # logits beyond max/(4 max(gamma, 1)) are saturated (identity gradient): there the
+        # chain rule's ce * gamma * u^(gamma-1) would overflow before meeting du = 0
+        z = xp.saturate(y_pred, xp.max_finite(xp.dtype_of(y_pred)) / (4.0 * max(gamma, 1.0)))
         sp, sn = xp.sigmoid(z), xp.sigmoid(-z)
         ce = -(y * xp.log_sigmoid(z) + (1.0 - y) * xp.log_sigmoid(-z))
         u = y * sn + (1.0 - y) * sp  # 1 - p_t, no cancellation
@@ -171,7 +173,7 @@ def _bfce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, apply_class_balanc
     return loss, None, g, None
 
 
-BINARY_FOCAL = Spec("binary_focal_crossentropy", _bfce)
+BINARY_FOCAL = Spec("binary_focal_crossentropy", _bfce, saturate=True)
 
 
 def binary_focal_crossentropy(
@@ -258,7 +260,7 @@ def _sfl(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, alpha: float | None
                  label_smoothing=0.0, smoothing="standard", epsilon=1e-7)
 
 
-SIGMOID_FOCAL = Spec("sigmoid_focal_loss", _sfl)
+SIGMOID_FOCAL = Spec("sigmoid_focal_loss", _sfl, saturate=True)
 
 
 def sigmoid_focal_loss(
@@ -329,7 +331,7 @@ def _cfce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, alpha: Any, gamma:
     return loss, None, g, ax
 
 
-CATEGORICAL_FOCAL = Spec("categorical_focal_crossentropy", _cfce)
+CATEGORICAL_FOCAL = Spec("categorical_focal_crossentropy", _cfce, saturate=True)
 
 
 def categorical_focal_crossentropy(
@@ -421,7 +423,7 @@ def _scfce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, alpha: Any, gamma
     return loss, denom, g, ax
 
 
-SPARSE_FOCAL = Spec("sparse_categorical_focal_crossentropy", _scfce, arrays=("class_weight",))
+SPARSE_FOCAL = Spec("sparse_categorical_focal_crossentropy", _scfce, arrays=("class_weight",), saturate=True)
 
 
 def sparse_categorical_focal_crossentropy(
@@ -501,7 +503,7 @@ def _poly1(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, poly_epsilon: flo
     return loss, None, g, ax
 
 
-POLY1 = Spec("poly1_crossentropy", _poly1)
+POLY1 = Spec("poly1_crossentropy", _poly1, saturate=True)
 
 
 def poly1_crossentropy(
