@@ -109,8 +109,9 @@ def logsumexp(x: Any, axis: int, keepdims: bool = False) -> jax.Array:
 def log_softmax(x: Any, axis: int) -> jax.Array:
     """``log softmax`` floored at the dtype's lowest finite value: a logit
     spread beyond the dtype's range gives a very negative, finite log p (not
-    ``-inf``), so ``0 * log p`` stays 0 and the loss stays finite."""
-    return jnp.maximum(jax.nn.log_softmax(x, axis=axis), -jnp.finfo(x.dtype).max)
+    ``-inf``), so ``0 * log p`` stays 0 and the loss stays finite. The floor
+    is a :func:`saturate`: the gradient stays the exact ``onehot - softmax``."""
+    return saturate(jax.nn.log_softmax(x, axis=axis), float(jnp.finfo(x.dtype).max))
 
 
 def softmax(x: Any, axis: int) -> jax.Array:

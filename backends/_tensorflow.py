@@ -135,8 +135,9 @@ def logsumexp(x: Any, axis: int, keepdims: bool = False) -> tf.Tensor:
 def log_softmax(x: Any, axis: int) -> tf.Tensor:
     """``log softmax`` floored at the dtype's lowest finite value: a logit
     spread beyond the dtype's range gives a very negative, finite log p (not
-    ``-inf``), so ``0 * log p`` stays 0 and the loss stays finite."""
-    return tf.maximum(tf.nn.log_softmax(x, axis=axis), -x.dtype.max)
+    ``-inf``), so ``0 * log p`` stays 0 and the loss stays finite. The floor
+    is a :func:`saturate`: the gradient stays the exact ``onehot - softmax``."""
+    return saturate(tf.nn.log_softmax(x, axis=axis), float(x.dtype.max))
 
 
 def softmax(x: Any, axis: int) -> tf.Tensor:

@@ -131,8 +131,9 @@ def logsumexp(x: Any, axis: int, keepdims: bool = False) -> torch.Tensor:
 def log_softmax(x: Any, axis: int) -> torch.Tensor:
     """``log softmax`` floored at the dtype's lowest finite value: a logit
     spread beyond the dtype's range gives a very negative, finite log p (not
-    ``-inf``), so ``0 * log p`` stays 0 and the loss stays finite."""
-    return torch.clamp(torch.log_softmax(x, dim=axis), min=-torch.finfo(x.dtype).max)
+    ``-inf``), so ``0 * log p`` stays 0 and the loss stays finite. The floor
+    is a :func:`saturate`: the gradient stays the exact ``onehot - softmax``."""
+    return saturate(torch.log_softmax(x, dim=axis), torch.finfo(x.dtype).max)
 
 
 def softmax(x: Any, axis: int) -> torch.Tensor:

@@ -99,3 +99,36 @@ def test_saturation_keeps_the_gradient_exact():
     (g,) = torch.autograd.grad(loss, z)
     assert float(loss) == m
     np.testing.assert_allclose(g.numpy(), [[1.0, -1.0, 0.0]], atol=1e-7)
+
+
+def _softmax64(z: np.ndarray) -> np.ndarray:
+    """A float64 softmax independent of the library: shift by the row max
+    (a spread beyond float64's range gives exp(-inf) = 0, the exact limit)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(z - z.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+EXACT = [c for c in CASES if c[0] in ("categorical", "categorical+smoothing", "sparse", "sparse+smoothing+ignore")]
+
+
+@pytest.mark.parametrize("magnitude", ["1e4", "max"])
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("fw", FRAMEWORKS, ids=lambda f: f.id)
+@pytest.mark.parametrize("name,fn,y_true,opts,softmax", EXACT, ids=[c[0] for c in EXACT])
+def test_softmax_gradient_is_exact(name, fn, y_true, opts, softmax, fw, dt, magnitude):
+    """Finite is not enough: at any logit size the gradient of the summed
+    softmax cross-entropy is exactly ``softmax(z) - y'`` (``y'`` the smoothed
+    target, 0 on ignored rows), not a gradient zeroed by an overflow guard."""
+    v = 1e4 if magnitude == "1e4" else dtype_max(dt)
+    z = extreme_logits(v)
+    zr = np.asarray(fw.back(_to(fw, z, dt)), np.float64)  # the logits as the backend holds them
+    ls = opts.get("label_smoothing", 0.0)
+    y = ONEHOT * (1 - ls) + ls / C
+    expected = _softmax64(zr) - y
+    if "ignore_index" in opts:
+        expected[LABELS == opts["ignore_index"]] = 0.0
+    _, grad = losses.value_and_grad(fn, _to(fw, y_true, dt), _to(fw, z, dt), reduction="sum",
+                                    **{k: _to(fw, a, dt) for k, a in opts.items()})
+    tol = 1e-2 if dt in ("float16", "bfloat16") else 1e-6
+    np.testing.assert_allclose(np.asarray(fw.back(grad), np.float64), expected, atol=tol)
