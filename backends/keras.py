@@ -68,6 +68,8 @@ from keras import ops
 
 import losses as _lb
 
+from . import table_for as _table_for
+
 try:  # Keras >= 3.6 keeps masks of attribute-less tensors (jax.Array) in a side table
     from keras.src.backend import set_keras_mask as _set_keras_mask
 except ImportError:  # pragma: no cover - older Keras 3
@@ -300,7 +302,15 @@ def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
     y_pred, from_logits = _logits_of(y_pred, from_logits, "Sigmoid", "binary_crossentropy")
     loss = _lb.binary_crossentropy(y_true, y_pred, from_logits=from_logits,
                                    label_smoothing=label_smoothing, reduction="none")
-    return ops.mean(loss, axis=axis)
+    return _finite(ops.mean(loss, axis=axis))
+
+
+def _finite(x: Tensor) -> Tensor:
+    """``x`` saturated at its dtype's largest finite value, with an identity
+    gradient (``docs/extreme-values.md``): a mean or sum of losses that are
+    each finite cannot overflow to ``inf``."""
+    xp = _table_for(x)
+    return xp.saturate(x, xp.max_finite(xp.dtype_of(x)))
 
 
 # --- Loss classes ------------------------------------------------------------------
@@ -313,6 +323,10 @@ class _Base(keras.losses.Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         # the argument as given (None: follow floatx() at load time too)
         self._dtype_arg = None if dtype is None else self._dtype_policy.name
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
+        # Keras' reduction sums before it divides: saturate, as every loss here does
+        return _finite(super().__call__(y_true, y_pred, sample_weight))
 
     def get_config(self) -> dict:
         config = super().get_config()
