@@ -75,12 +75,41 @@ except ImportError:  # pragma: no cover - older Keras 3
         x._keras_mask = mask
 
 __all__ = [
+    "CATALOG",
     "BinaryCrossentropy",
+    "BinaryFocalCrossentropy",
     "CategoricalCrossentropy",
+    "CategoricalFocalCrossentropy",
+    "GaussianNLL",
+    "Huber",
+    "JSDivergence",
+    "KLDivergence",
+    "LogCosh",
+    "MeanAbsoluteError",
+    "MeanSquaredError",
+    "Poisson",
+    "PoissonNLL",
+    "PolyCrossentropy",
+    "SmoothL1",
     "SparseCategoricalCrossentropy",
+    "SparseCategoricalFocalCrossentropy",
     "binary_crossentropy",
+    "binary_focal_crossentropy",
     "categorical_crossentropy",
+    "categorical_focal_crossentropy",
+    "gaussian_nll",
+    "huber",
+    "js_divergence",
+    "kl_divergence",
+    "log_cosh",
+    "mean_absolute_error",
+    "mean_squared_error",
+    "poisson",
+    "poisson_nll",
+    "poly_crossentropy",
+    "smooth_l1",
     "sparse_categorical_crossentropy",
+    "sparse_categorical_focal_crossentropy",
 ]
 
 Tensor = Any
@@ -987,3 +1016,566 @@ def gaussian_nll(y_true: Any, y_pred: Any, full: bool = False, epsilon: float = 
     mean, var = y_pred[..., :d], y_pred[..., d:]
     return ops.mean(_lb.gaussian_nll(y_true, mean, var, full=full, eps=epsilon, reduction="none"),
                     axis=-1)
+
+
+# --- Loss classes ---------------------------------------------------------------------
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class BinaryFocalCrossentropy(_Base):
+    r"""Drop-in ``keras.losses.BinaryFocalCrossentropy``.
+
+    .. math:: \ell = \operatorname{mean}_{\text{axis}}\; w\,(1 - p_t)^\gamma\,
+              \mathrm{BCE}(y', p),\qquad w = \alpha y' + (1 - \alpha)(1 - y')
+              \ \text{(class balancing) or } 1
+
+    See :func:`binary_focal_crossentropy`; the element-wise loss
+    (:func:`losses.binary_focal_crossentropy`) is averaged over ``axis`` before
+    ``sample_weight`` and the reduction apply, as Keras does.
+
+    Args:
+      apply_class_balancing: weigh positives by ``alpha``, negatives by ``1 - alpha``.
+      alpha: in ``[0, 1]``.
+      gamma: the focusing parameter, ``>= 0``.
+      from_logits: whether ``y_pred`` holds logits.
+      label_smoothing: in ``[0, 1]``.
+      axis: the axis averaged over.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.BinaryFocalCrossentropy`` -- equal on every option.
+    Differences: logits are scored with ``log_sigmoid`` on every backend (the
+    native does so on TensorFlow; on JAX and torch it clips ``sigmoid(z)``,
+    saturating at ``|z| > 16``); the focal factor of a probability uses the
+    clipped ``p``; Keras sigmoid outputs are scored from their logits on torch
+    too; options are validated (``alpha`` in ``[0, 1]``, ``gamma >= 0``);
+    ``get_config`` keeps ``dtype``.
+
+    >>> import numpy as np
+    >>> loss = BinaryFocalCrossentropy(gamma=2.0, from_logits=True)
+    >>> round(float(loss(np.array([[0., 1.], [0., 0.]]), np.array([[-18.6, 0.51], [2.94, -12.8]]))), 4)
+    0.6912
+    """
+
+    def __init__(self, apply_class_balancing: bool = False, alpha: float = 0.25, gamma: float = 2.0,
+                 from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size",
+                 name: str = "binary_focal_crossentropy", dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.apply_class_balancing = _check_flag("apply_class_balancing", apply_class_balancing)
+        self.alpha = _check_number("alpha", alpha, 0.0, 1.0)
+        self.gamma = _check_number("gamma", gamma, 0.0)
+        self.from_logits = _check_flag("from_logits", from_logits)
+        self.label_smoothing = _check_smoothing(label_smoothing)
+        self.axis = _check_int("axis", axis)
+
+    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        y_true, y_pred = _same_rank(y_true, y_pred)
+        return binary_focal_crossentropy(
+            y_true, y_pred, apply_class_balancing=self.apply_class_balancing, alpha=self.alpha,
+            gamma=self.gamma, from_logits=self.from_logits, label_smoothing=self.label_smoothing,
+            axis=self.axis)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(from_logits=self.from_logits, label_smoothing=self.label_smoothing,
+                      axis=self.axis, apply_class_balancing=self.apply_class_balancing,
+                      alpha=self.alpha, gamma=self.gamma)
+        return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class CategoricalFocalCrossentropy(_Base):
+    r"""Drop-in ``keras.losses.CategoricalFocalCrossentropy``.
+
+    .. math:: \ell = -\sum_c \alpha_c\,(1 - p_c)^\gamma\, y'_c \log p_c,
+              \qquad y' = (1 - \varepsilon)\,y + \varepsilon / C
+
+    See :func:`categorical_focal_crossentropy`.
+
+    Args:
+      alpha: a number in ``[0, 1]``, or a list of such numbers, one per class
+        (laid along ``axis``).
+      gamma: the focusing parameter, ``>= 0``.
+      from_logits: whether ``y_pred`` holds logits (else probabilities,
+        renormalised over ``axis`` and clipped to ``[1e-7, 1 - 1e-7]``).
+      label_smoothing: in ``[0, 1]``; ``C`` is the size of ``axis``.
+      axis: the class axis.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.CategoricalFocalCrossentropy`` -- equal on every
+    option. Differences: logits use ``log_softmax`` (the native clips
+    ``softmax(z)`` to ``[1e-7, 1 - 1e-7]``: a class below ``1e-7`` scores
+    ``16.1`` with zero gradient); ``C`` of the smoothing is the size of
+    ``axis`` and a per-class ``alpha`` lies along ``axis`` (the native uses
+    the last axis for both); options are validated; ``get_config`` keeps ``dtype``.
+
+    >>> import numpy as np
+    >>> loss = CategoricalFocalCrossentropy()
+    >>> round(float(loss(np.array([[0., 1., 0.], [0., 0., 1.]]),
+    ...                  np.array([[0.05, 0.95, 0.], [0.1, 0.8, 0.1]]))), 4)
+    0.2332
+    """
+
+    def __init__(self, alpha: Any = 0.25, gamma: float = 2.0, from_logits: bool = False,
+                 label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size",
+                 name: str = "categorical_focal_crossentropy", dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.alpha = _check_alpha(alpha)
+        self.gamma = _check_number("gamma", gamma, 0.0)
+        self.from_logits = _check_flag("from_logits", from_logits)
+        self.label_smoothing = _check_smoothing(label_smoothing)
+        self.axis = _check_int("axis", axis)
+
+    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        y_true, y_pred = _same_rank(y_true, y_pred)
+        return categorical_focal_crossentropy(
+            y_true, y_pred, alpha=self.alpha, gamma=self.gamma, from_logits=self.from_logits,
+            label_smoothing=self.label_smoothing, axis=self.axis)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(from_logits=self.from_logits, label_smoothing=self.label_smoothing,
+                      axis=self.axis, alpha=self.alpha, gamma=self.gamma)
+        return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class SparseCategoricalFocalCrossentropy(_Base):
+    r"""Focal cross-entropy with integer labels: :class:`CategoricalFocalCrossentropy`
+    of the one-hot labels, with :class:`SparseCategoricalCrossentropy`'s labels
+    and ``ignore_class``. No Keras native.
+
+    .. math:: \ell_i = -\sum_c \alpha_c \left[(1-\varepsilon)[c = y_i] + \tfrac{\varepsilon}{C}\right]
+              (1 - p_{i,c})^\gamma \log p_{i,c}
+
+    Args:
+      alpha, gamma, from_logits, label_smoothing: as in
+        :class:`CategoricalFocalCrossentropy`.
+      ignore_class: a label to leave out: its elements get loss 0 and a Keras
+        mask, so ``"sum_over_batch_size"`` averages over the others.
+      axis: the class axis, any.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    ``y_true`` holds integer labels of ``y_pred``'s shape less ``axis`` (or with
+    a size-1 axis there); out-of-range labels raise ``ValueError`` in eager
+    mode, give NaN in a compiled step. Equals
+    ``keras.losses.CategoricalFocalCrossentropy`` on ``one_hot(y_true)`` (with
+    ``ignore_class`` as a Keras mask) -- how it is tested. The loss is
+    :func:`losses.sparse_categorical_focal_crossentropy`.
+
+    >>> import numpy as np
+    >>> loss = SparseCategoricalFocalCrossentropy()
+    >>> round(float(loss(np.array([1, 2]), np.array([[0.05, 0.95, 0.], [0.1, 0.8, 0.1]]))), 4)
+    0.2332
+    """
+
+    def __init__(self, alpha: Any = 0.25, gamma: float = 2.0, from_logits: bool = False,
+                 label_smoothing: float = 0.0, ignore_class: int | None = None, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size",
+                 name: str = "sparse_categorical_focal_crossentropy", dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.alpha = _check_alpha(alpha)
+        self.gamma = _check_number("gamma", gamma, 0.0)
+        self.from_logits = _check_flag("from_logits", from_logits)
+        self.label_smoothing = _check_smoothing(label_smoothing)
+        self.ignore_class = _check_int("ignore_class", ignore_class, optional=True)
+        self.axis = _check_int("axis", axis)
+
+    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        y_true, y_pred = _same_rank(y_true, y_pred)
+        return sparse_categorical_focal_crossentropy(
+            y_true, y_pred, alpha=self.alpha, gamma=self.gamma, from_logits=self.from_logits,
+            label_smoothing=self.label_smoothing, ignore_class=self.ignore_class, axis=self.axis)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(alpha=self.alpha, gamma=self.gamma, from_logits=self.from_logits,
+                      label_smoothing=self.label_smoothing, ignore_class=self.ignore_class,
+                      axis=self.axis)
+        return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class PolyCrossentropy(_Base):
+    r"""Poly-1 cross-entropy (Leng et al., 2022, PolyLoss). No Keras native.
+
+    .. math:: \ell = -\sum_c y'_c \log p_c + \epsilon \sum_c y'_c (1 - p_c)
+
+    :class:`CategoricalCrossentropy` plus ``epsilon`` times the first
+    polynomial term (``1 - p_t`` for one-hot targets). See
+    :func:`poly_crossentropy`.
+
+    Args:
+      epsilon: the poly-1 coefficient, any real number (default 2.0; ``0`` is
+        :class:`CategoricalCrossentropy`).
+      from_logits, label_smoothing, axis: as in :class:`CategoricalCrossentropy`.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: none in Keras; ``optax.poly_loss_cross_entropy`` for logits.
+
+    >>> import numpy as np
+    >>> loss = PolyCrossentropy(epsilon=1.0, from_logits=True)
+    >>> round(float(loss(np.array([[0., 1.]]), np.array([[0., 0.]]))), 6)  # log 2 + 1/2
+    1.193147
+    """
+
+    def __init__(self, epsilon: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0,
+                 axis: int = -1, reduction: str | None = "sum_over_batch_size",
+                 name: str = "poly_crossentropy", dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.epsilon = _check_number("epsilon", epsilon)
+        self.from_logits = _check_flag("from_logits", from_logits)
+        self.label_smoothing = _check_smoothing(label_smoothing)
+        self.axis = _check_int("axis", axis)
+
+    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        y_true, y_pred = _same_rank(y_true, y_pred)
+        return poly_crossentropy(y_true, y_pred, epsilon=self.epsilon, from_logits=self.from_logits,
+                                 label_smoothing=self.label_smoothing, axis=self.axis)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(epsilon=self.epsilon, from_logits=self.from_logits,
+                      label_smoothing=self.label_smoothing, axis=self.axis)
+        return config
+
+
+class _Plain(_Base):
+    """A loss with no options of its own: ``fn(y_true, y_pred)`` after Keras' rank rule."""
+
+    _fn: Any = None
+
+    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        y_true, y_pred = _same_rank(y_true, y_pred)
+        return type(self)._fn(y_true, y_pred)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class KLDivergence(_Plain):
+    r"""Drop-in ``keras.losses.KLDivergence``.
+
+    .. math:: \ell = \sum_c t_c \log(t_c / q_c),\qquad t = \mathrm{clip}(y, \epsilon, 1),
+              \quad q = \mathrm{clip}(\hat y, \epsilon, 1)
+
+    over the last axis (see :func:`kl_divergence`).
+
+    Args:
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.KLDivergence`` -- equal. ``get_config`` keeps ``dtype``.
+
+    >>> import numpy as np
+    >>> round(float(KLDivergence()(np.array([[0.5, 0.5]]), np.array([[0.25, 0.75]]))), 6)
+    0.143841
+    """
+
+    _fn = staticmethod(kl_divergence)
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "kl_divergence",
+                 dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class JSDivergence(_Base):
+    r"""Jensen-Shannon divergence in nats. No Keras native.
+
+    .. math:: \mathrm{JS}(P, Q) = \tfrac12 \mathrm{KL}(P \| M) + \tfrac12 \mathrm{KL}(Q \| M),
+              \qquad M = \tfrac12 (P + Q)
+
+    over ``axis`` (see :func:`js_divergence`): symmetric, at most ``log 2``,
+    finite where the supports differ.
+
+    Args:
+      from_logits: whether ``y_pred`` holds logits (else probabilities or
+        non-negative weights, renormalised over ``axis``).
+      axis: the class axis.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: none in Keras; ``scipy.spatial.distance.jensenshannon(p, q) ** 2``.
+
+    >>> import numpy as np
+    >>> round(float(JSDivergence()(np.array([[1., 0.]]), np.array([[0., 1.]]))), 6)
+    0.693147
+    """
+
+    def __init__(self, from_logits: bool = False, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size", name: str = "js_divergence",
+                 dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.from_logits = _check_flag("from_logits", from_logits)
+        self.axis = _check_int("axis", axis)
+
+    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        y_true, y_pred = _same_rank(y_true, y_pred)
+        return js_divergence(y_true, y_pred, from_logits=self.from_logits, axis=self.axis)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(from_logits=self.from_logits, axis=self.axis)
+        return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class MeanSquaredError(_Plain):
+    r"""Drop-in ``keras.losses.MeanSquaredError``: ``mean_{-1} (y_pred - y_true)^2``.
+
+    Args:
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.MeanSquaredError`` -- equal. Differences: shapes that
+    differ after Keras' rank rule raise ``ValueError`` (the native broadcasts,
+    e.g. ``[N, 1]`` against ``[N, 3]``); ``get_config`` keeps ``dtype``.
+
+    >>> import numpy as np
+    >>> float(MeanSquaredError()(np.array([[0., 1.], [0., 0.]]), np.array([[1., 1.], [1., 0.]])))
+    0.5
+    """
+
+    _fn = staticmethod(mean_squared_error)
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size",
+                 name: str = "mean_squared_error", dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class MeanAbsoluteError(_Plain):
+    r"""Drop-in ``keras.losses.MeanAbsoluteError``: ``mean_{-1} |y_pred - y_true|``.
+
+    Args:
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.MeanAbsoluteError`` -- equal; differences as
+    :class:`MeanSquaredError`.
+
+    >>> import numpy as np
+    >>> float(MeanAbsoluteError()(np.array([[0., 1.], [0., 0.]]), np.array([[1., 1.], [1., 0.]])))
+    0.5
+    """
+
+    _fn = staticmethod(mean_absolute_error)
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size",
+                 name: str = "mean_absolute_error", dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class Huber(_Base):
+    r"""Drop-in ``keras.losses.Huber``.
+
+    .. math:: \ell = \operatorname{mean}_{-1} \begin{cases} \tfrac12 x^2 & |x| \le \delta \\
+              \delta |x| - \tfrac12 \delta^2 & |x| > \delta \end{cases},\qquad x = \hat y - y
+
+    Args:
+      delta: the threshold, a finite number > 0.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.Huber`` -- equal. Differences: ``get_config`` keeps
+    ``delta`` (and ``dtype``): the native drops it, so a reloaded native
+    ``Huber(delta=0.5)`` silently becomes ``delta=1``; ``delta <= 0`` raises
+    ``ValueError`` (the native computes with it); shapes as :class:`MeanSquaredError`.
+
+    >>> import numpy as np
+    >>> round(float(Huber()(np.array([[0., 1.], [0., 0.]]), np.array([[0.6, 0.4], [0.4, 0.6]]))), 6)
+    0.155
+    """
+
+    def __init__(self, delta: float = 1.0, reduction: str | None = "sum_over_batch_size",
+                 name: str = "huber_loss", dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.delta = _check_number("delta", delta, 0.0, lo_open=True)
+
+    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        y_true, y_pred = _same_rank(y_true, y_pred)
+        return huber(y_true, y_pred, delta=self.delta)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(delta=self.delta)
+        return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class SmoothL1(_Base):
+    r"""Smooth L1 loss, torch's ``SmoothL1Loss`` in Keras' form (averaged over the last
+    axis). No Keras native.
+
+    .. math:: \ell = \operatorname{mean}_{-1} \begin{cases} \tfrac{1}{2\beta} x^2 & |x| < \beta \\
+              |x| - \tfrac12 \beta & |x| \ge \beta \end{cases},\qquad x = \hat y - y
+
+    Args:
+      beta: the threshold, a finite number >= 0 (``0``: :class:`MeanAbsoluteError`).
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    ``SmoothL1(beta=b)`` is ``keras.losses.Huber(delta=b)`` divided by ``b``.
+
+    >>> import numpy as np
+    >>> round(float(SmoothL1()(np.array([[0., 1.], [0., 0.]]), np.array([[0.6, 0.4], [0.4, 0.6]]))), 6)
+    0.155
+    """
+
+    def __init__(self, beta: float = 1.0, reduction: str | None = "sum_over_batch_size",
+                 name: str = "smooth_l1", dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.beta = _check_number("beta", beta, 0.0)
+
+    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        y_true, y_pred = _same_rank(y_true, y_pred)
+        return smooth_l1(y_true, y_pred, beta=self.beta)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(beta=self.beta)
+        return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class LogCosh(_Plain):
+    r"""Drop-in ``keras.losses.LogCosh``: ``mean_{-1} log cosh(y_pred - y_true)``.
+
+    Args:
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.LogCosh`` -- equal but where the native loses
+    digits: at small errors (float32: the native's absolute error is about
+    ``1e-7``, ours is relative to ``x^2 / 2``) and in float64 (the native
+    subtracts ``log 2`` rounded to float32, ``1.9e-9`` too much). Shapes as
+    :class:`MeanSquaredError`; ``get_config`` keeps ``dtype``.
+
+    >>> import numpy as np
+    >>> round(float(LogCosh()(np.array([[0., 1.], [0., 0.]]), np.array([[1., 1.], [0., 0.]]))), 6)
+    0.108445
+    """
+
+    _fn = staticmethod(log_cosh)
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "log_cosh",
+                 dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class Poisson(_Plain):
+    r"""Drop-in ``keras.losses.Poisson``: ``mean_{-1} y_pred - y_true log(y_pred + epsilon)``,
+    ``epsilon = keras.config.epsilon()``.
+
+    Args:
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.Poisson`` -- equal. Shapes as
+    :class:`MeanSquaredError`; ``get_config`` keeps ``dtype``.
+
+    >>> import numpy as np
+    >>> round(float(Poisson()(np.array([[2.]]), np.array([[1.]]))), 6)
+    1.0
+    """
+
+    _fn = staticmethod(poisson)
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "poisson",
+                 dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class PoissonNLL(_Base):
+    r"""Poisson negative log-likelihood, torch's ``PoissonNLLLoss`` in Keras' form
+    (averaged over the last axis). No Keras native.
+
+    See :func:`poisson_nll`.
+
+    Args:
+      log_input: whether ``y_pred`` holds log-rates (``exp(z) - y z``) or rates
+        (``y_pred - y log(y_pred + epsilon)``).
+      full: add Stirling's approximation of ``log(y!)`` where ``y > 1``.
+      epsilon: a finite number > 0 (torch's ``eps``), used with ``log_input=False``.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    >>> import numpy as np
+    >>> round(float(PoissonNLL()(np.array([[2.]]), np.array([[0.]]))), 6)
+    1.0
+    """
+
+    def __init__(self, log_input: bool = True, full: bool = False, epsilon: float = 1e-8,
+                 reduction: str | None = "sum_over_batch_size", name: str = "poisson_nll",
+                 dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.log_input = _check_flag("log_input", log_input)
+        self.full = _check_flag("full", full)
+        self.epsilon = _check_number("epsilon", epsilon, 0.0, lo_open=True)
+
+    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        y_true, y_pred = _same_rank(y_true, y_pred)
+        return poisson_nll(y_true, y_pred, log_input=self.log_input, full=self.full,
+                           epsilon=self.epsilon)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(log_input=self.log_input, full=self.full, epsilon=self.epsilon)
+        return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class GaussianNLL(_Base):
+    r"""Gaussian negative log-likelihood, torch's ``GaussianNLLLoss`` in Keras' form.
+    No Keras native.
+
+    ``y_pred`` holds means and variances side by side on its last axis
+    (``[..., 2 D]`` for ``y_true`` of ``[..., D]``; e.g. a ``Dense(2 D)`` layer
+    whose second half goes through ``softplus``). See :func:`gaussian_nll`.
+
+    .. math:: \ell = \operatorname{mean}_{-1} \tfrac12\left(\log v' + \frac{(y - \mu)^2}{v'}\right)
+              + [\text{full}]\,\tfrac12\log 2\pi, \qquad v' = \max(v, \epsilon)
+
+    Args:
+      full: add the constant ``\tfrac12 \log 2\pi``.
+      epsilon: the variance floor, a finite number > 0 (torch's ``eps``).
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    >>> import numpy as np
+    >>> v = GaussianNLL()(np.array([[1.]]), np.array([[3., 2.]]))  # (log 2 + 2^2 / 2) / 2
+    >>> round(float(v) - 0.5 * float(np.log(2.0)), 6)
+    1.0
+    """
+
+    def __init__(self, full: bool = False, epsilon: float = 1e-6,
+                 reduction: str | None = "sum_over_batch_size", name: str = "gaussian_nll",
+                 dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.full = _check_flag("full", full)
+        self.epsilon = _check_number("epsilon", epsilon, 0.0, lo_open=True)
+
+    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        return gaussian_nll(y_true, y_pred, full=self.full, epsilon=self.epsilon)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(full=self.full, epsilon=self.epsilon)
+        return config
+
+
+#: every public Loss class of this module: (the registry specs it computes with, the
+#: native class it equals, or None where Keras has none). Read by the docs generator.
+CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "CategoricalCrossentropy": (("categorical_crossentropy",), "keras.losses.CategoricalCrossentropy"),
+    "SparseCategoricalCrossentropy": (("sparse_categorical_crossentropy",),
+                                      "keras.losses.SparseCategoricalCrossentropy"),
+    "BinaryCrossentropy": (("binary_crossentropy",), "keras.losses.BinaryCrossentropy"),
+    "BinaryFocalCrossentropy": (("binary_focal_crossentropy",), "keras.losses.BinaryFocalCrossentropy"),
+    "CategoricalFocalCrossentropy": (("categorical_focal_crossentropy",),
+                                     "keras.losses.CategoricalFocalCrossentropy"),
+    "SparseCategoricalFocalCrossentropy": (("sparse_categorical_focal_crossentropy",), None),
+    "PolyCrossentropy": (("poly1_crossentropy",), None),
+    "KLDivergence": (("kl_divergence",), "keras.losses.KLDivergence"),
+    "JSDivergence": (("js_divergence",), None),
+    "MeanSquaredError": (("mean_squared_error",), "keras.losses.MeanSquaredError"),
+    "MeanAbsoluteError": (("mean_absolute_error",), "keras.losses.MeanAbsoluteError"),
+    "Huber": (("huber",), "keras.losses.Huber"),
+    "SmoothL1": (("smooth_l1",), None),
+    "LogCosh": (("log_cosh",), "keras.losses.LogCosh"),
+    "Poisson": (("poisson",), "keras.losses.Poisson"),
+    "PoissonNLL": (("poisson_nll",), None),
+    "GaussianNLL": (("gaussian_nll",), None),
+}
