@@ -4,7 +4,7 @@ regression) on the active Keras backend.
 Imported by ``tests/test_keras_catalog.py`` (cases on the test process's backend) and run
 as a script in one subprocess per other backend (Keras picks its backend at import time)::
 
-    KERAS_BACKEND=jax JAX_ENABLE_X64=1 python tests/_keras_catalog_conformance.py  # one JSON line
+    KERAS_BACKEND=jax JAX_ENABLE_X64=1 python tests/_keras_catalog_conformance.py --quick  # one JSON line
 
 Each case builds our class and a reference with the same options, calls both on the same
 inputs (``sample_weight`` of shape ``[N]`` or ``[N, T]``, a Keras mask on ``y_pred``) under
@@ -106,22 +106,30 @@ class Case:
     seed: int
 
 
-def cases() -> list[Case]:
+def cases(quick: bool = False) -> list[Case]:
     """Every option set x every reduction. Per class, the j-th case takes the
     sample-weight shape ``j % 3`` and (dtype, mask) ``j % 4``: with 12 or more
-    cases a class meets every (sample_weight, mask, dtype) combination."""
+    cases a class meets every (sample_weight, mask, dtype) combination.
+
+    ``quick`` (the subprocesses: JAX compiles every new shape and dtype, so cases
+    are dear there): ``max(5, option sets)`` cases per class, the option sets
+    cycling and the reduction rotating, so that each class still meets every option
+    set and every reduction (and, rotating, the sample-weight shapes, masks and dtypes)."""
     out = []
     for cls, option_sets in OPTIONS.items():
-        j = 0
-        for k, opts in enumerate(option_sets):
-            for red in REDUCTIONS:
-                sw = ("none", "N", "NT")[j % 3]
-                dtype = ("float32", "float64")[j % 2]
-                mask = (j // 2) % 2 == 1
-                name = "-".join(f"{a}={v}" for a, v in opts.items()) or "defaults"
-                out.append(Case(f"{cls.__name__}-{k}-{name}-{red}-sw{sw}-mask{int(mask)}-{dtype}",
-                                cls, opts, red, sw, mask, dtype, seed=1000 * k + j))
-                j += 1
+        if quick:
+            n = max(5, len(option_sets))
+            plan = [(j % len(option_sets), REDUCTIONS[j % 5]) for j in range(n)]
+        else:
+            plan = [(k, red) for k in range(len(option_sets)) for red in REDUCTIONS]
+        for j, (k, red) in enumerate(plan):
+            opts = option_sets[k]
+            sw = ("none", "N", "NT")[j % 3]
+            dtype = ("float32", "float64")[j % 2]
+            mask = (j // 2) % 2 == 1
+            name = "-".join(f"{a}={v}" for a, v in opts.items()) or "defaults"
+            out.append(Case(f"{cls.__name__}-{k}-{name}-{red}-sw{sw}-mask{int(mask)}-{dtype}",
+                            cls, opts, red, sw, mask, dtype, seed=1000 * k + j))
     return out
 
 
@@ -329,7 +337,7 @@ def check(case: Case) -> str | None:
 
 
 def main(argv: list[str]) -> int:
-    all_cases = cases()
+    all_cases = cases(quick="--quick" in argv)
     if not kc.float64_available():  # JAX without x64: Keras computes float64 losses in float32
         for c in all_cases:
             c.dtype = "float32"
