@@ -1,9 +1,19 @@
-"""Keras 3 adapter: drop-in replacements for ``keras.losses`` cross-entropies.
+"""Keras 3 adapter: drop-in replacements for ``keras.losses``, and Keras-style
+classes for the catalogue losses Keras lacks.
 
 One import is the whole swap::
 
     from backends.keras import SparseCategoricalCrossentropy   # was keras.losses
     model.compile(optimizer="adam", loss=SparseCategoricalCrossentropy(from_logits=True))
+
+Drop-ins (Keras' names, arguments, defaults): ``CategoricalCrossentropy``,
+``SparseCategoricalCrossentropy``, ``BinaryCrossentropy``,
+``BinaryFocalCrossentropy``, ``CategoricalFocalCrossentropy``, ``KLDivergence``,
+``MeanSquaredError``, ``MeanAbsoluteError``, ``Huber``, ``LogCosh``,
+``Poisson`` and their functional forms. Keras-style classes with no native:
+``SparseCategoricalFocalCrossentropy``, ``PolyCrossentropy``, ``JSDivergence``,
+``SmoothL1``, ``PoissonNLL``, ``GaussianNLL``. :data:`CATALOG` maps each class
+name to the registry specs it uses and the native it equals.
 
 The classes are :class:`keras.losses.Loss` subclasses with Keras' names,
 arguments and defaults (``keras/src/losses/losses.py``, Keras 3.15). Each one
@@ -24,7 +34,8 @@ module is imported, so a model compiled with them saves with
 ``custom_objects``.
 
 Deliberate differences from the native classes (each tested in
-``tests/test_keras_adapter.py``; ``docs/keras.md`` has the full table):
+``tests/test_keras_adapter.py`` and ``tests/test_keras_catalog.py``;
+``docs/keras.md`` has the full table; the class docstrings say which apply):
 
 * **Options are validated when the loss is built**: ``label_smoothing``
   outside ``[0, 1]``, a non-integer ``axis`` or ``ignore_class``, a
@@ -52,8 +63,18 @@ Deliberate differences from the native classes (each tested in
   rounded once (the native computes in the half type); the reduction and the
   returned dtype are Keras' (the Loss's dtype).
 * **``get_config`` also records ``dtype``** (when one was given) and, for
-  ``SparseCategoricalCrossentropy``, ``axis``; the native drops both, so a
-  reloaded native loss silently falls back to ``axis=-1`` and ``floatx()``.
+  ``SparseCategoricalCrossentropy``, ``axis``; for ``Huber``, ``delta``; the
+  native drops them, so a reloaded native loss silently falls back to
+  ``axis=-1``, ``delta=1`` and ``floatx()``.
+* **Focal losses**: logits are scored exactly (``log_sigmoid`` /
+  ``log_softmax``) on every backend, where the natives clip ``sigmoid(z)`` (JAX,
+  torch) or ``softmax(z)`` (all backends) to ``[1e-7, 1 - 1e-7]``; the binary
+  focal factor of a probability uses the clipped ``p`` (finite gradient at
+  ``p = 1``); ``alpha`` in ``[0, 1]`` and ``gamma >= 0`` are checked; a list
+  ``alpha`` is used in the Loss's dtype (Keras: float32).
+* **Regression shapes must match** after Keras' rank rule (the natives
+  broadcast ``[N, 1]`` against ``[N, 3]``); ``LogCosh`` keeps its digits at
+  small errors, where Keras' ``x + softplus(-2x) - log 2`` cancels.
 """
 
 from __future__ import annotations
