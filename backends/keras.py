@@ -1,9 +1,19 @@
-"""Keras 3 adapter: drop-in replacements for ``keras.losses`` cross-entropies.
+"""Keras 3 adapter: drop-in replacements for ``keras.losses``, and Keras-style
+classes for the catalogue losses Keras lacks.
 
 One import is the whole swap::
 
     from backends.keras import SparseCategoricalCrossentropy   # was keras.losses
     model.compile(optimizer="adam", loss=SparseCategoricalCrossentropy(from_logits=True))
+
+Drop-ins (Keras' names, arguments, defaults): ``CategoricalCrossentropy``,
+``SparseCategoricalCrossentropy``, ``BinaryCrossentropy``,
+``BinaryFocalCrossentropy``, ``CategoricalFocalCrossentropy``, ``KLDivergence``,
+``MeanSquaredError``, ``MeanAbsoluteError``, ``Huber``, ``LogCosh``,
+``Poisson`` and their functional forms. Keras-style classes with no native:
+``SparseCategoricalFocalCrossentropy``, ``PolyCrossentropy``, ``JSDivergence``,
+``SmoothL1``, ``PoissonNLL``, ``GaussianNLL``. :data:`CATALOG` maps each class
+name to the registry specs it uses and the native it equals.
 
 The classes are :class:`keras.losses.Loss` subclasses with Keras' names,
 arguments and defaults (``keras/src/losses/losses.py``, Keras 3.15). Each one
@@ -24,7 +34,8 @@ module is imported, so a model compiled with them saves with
 ``custom_objects``.
 
 Deliberate differences from the native classes (each tested in
-``tests/test_keras_adapter.py``; ``docs/keras.md`` has the full table):
+``tests/test_keras_adapter.py`` and ``tests/test_keras_catalog.py``;
+``docs/keras.md`` has the full table; the class docstrings say which apply):
 
 * **Options are validated when the loss is built**: ``label_smoothing``
   outside ``[0, 1]``, a non-integer ``axis`` or ``ignore_class``, a
@@ -52,8 +63,18 @@ Deliberate differences from the native classes (each tested in
   rounded once (the native computes in the half type); the reduction and the
   returned dtype are Keras' (the Loss's dtype).
 * **``get_config`` also records ``dtype``** (when one was given) and, for
-  ``SparseCategoricalCrossentropy``, ``axis``; the native drops both, so a
-  reloaded native loss silently falls back to ``axis=-1`` and ``floatx()``.
+  ``SparseCategoricalCrossentropy``, ``axis``; for ``Huber``, ``delta``; the
+  native drops them, so a reloaded native loss silently falls back to
+  ``axis=-1``, ``delta=1`` and ``floatx()``.
+* **Focal losses**: logits are scored exactly (``log_sigmoid`` /
+  ``log_softmax``) on every backend, where the natives clip ``sigmoid(z)`` (JAX,
+  torch) or ``softmax(z)`` (all backends) to ``[1e-7, 1 - 1e-7]``; the binary
+  focal factor of a probability uses the clipped ``p`` (finite gradient at
+  ``p = 1``); ``alpha`` in ``[0, 1]`` and ``gamma >= 0`` are checked; a list
+  ``alpha`` is used in the Loss's dtype (Keras: float32).
+* **Regression shapes must match** after Keras' rank rule (the natives
+  broadcast ``[N, 1]`` against ``[N, 3]``); ``LogCosh`` keeps its digits at
+  small errors, where Keras' ``x + softplus(-2x) - log 2`` cancels.
 """
 
 from __future__ import annotations
@@ -77,12 +98,41 @@ except ImportError:  # pragma: no cover - older Keras 3
         x._keras_mask = mask
 
 __all__ = [
+    "CATALOG",
     "BinaryCrossentropy",
+    "BinaryFocalCrossentropy",
     "CategoricalCrossentropy",
+    "CategoricalFocalCrossentropy",
+    "GaussianNLL",
+    "Huber",
+    "JSDivergence",
+    "KLDivergence",
+    "LogCosh",
+    "MeanAbsoluteError",
+    "MeanSquaredError",
+    "Poisson",
+    "PoissonNLL",
+    "PolyCrossentropy",
+    "SmoothL1",
     "SparseCategoricalCrossentropy",
+    "SparseCategoricalFocalCrossentropy",
     "binary_crossentropy",
+    "binary_focal_crossentropy",
     "categorical_crossentropy",
+    "categorical_focal_crossentropy",
+    "gaussian_nll",
+    "huber",
+    "js_divergence",
+    "kl_divergence",
+    "log_cosh",
+    "mean_absolute_error",
+    "mean_squared_error",
+    "poisson",
+    "poisson_nll",
+    "poly_crossentropy",
+    "smooth_l1",
     "sparse_categorical_crossentropy",
+    "sparse_categorical_focal_crossentropy",
 ]
 
 Tensor = Any
@@ -142,12 +192,12 @@ def _same_rank(y_true: Tensor, y_pred: Tensor) -> tuple[Tensor, Tensor]:
     return y_true, y_pred
 
 
-def _logits_of(y_pred: Tensor, from_logits: bool, op_type: str, fn_name: str) -> tuple[Tensor, bool]:
-    """Use the logits behind a Keras ``softmax``/``sigmoid`` output, as Keras'
-    TensorFlow backend does (``_get_logits`` in ``backend/tensorflow/nn.py``):
-    the ``_keras_logits`` the activation cached on its output, or, for a
-    TensorFlow graph tensor made by a ``Softmax``/``Sigmoid`` op, that op's
-    input."""
+def _carried_logits(y_pred: Tensor, op_type: str) -> Tensor | None:
+    """The logits behind a Keras ``softmax``/``sigmoid`` output, as Keras'
+    TensorFlow backend finds them (``_get_logits`` in
+    ``backend/tensorflow/nn.py``): the ``_keras_logits`` the activation cached
+    on its output, or, for a TensorFlow graph tensor made by a
+    ``Softmax``/``Sigmoid`` op, that op's input. ``None`` when there are none."""
     logits = getattr(y_pred, "_keras_logits", None)
     if logits is None and keras.backend.backend() == "tensorflow":
         import tensorflow as tf
@@ -156,6 +206,14 @@ def _logits_of(y_pred: Tensor, from_logits: bool, op_type: str, fn_name: str) ->
         if (op is not None and not isinstance(y_pred, (tf.__internal__.EagerTensor, tf.Variable))
                 and op.type == op_type and len(op.inputs) == 1):
             logits = op.inputs[0]
+    return logits
+
+
+def _logits_of(y_pred: Tensor, from_logits: bool, op_type: str, fn_name: str) -> tuple[Tensor, bool]:
+    """Use the logits behind a Keras ``softmax``/``sigmoid`` output (see
+    :func:`_carried_logits`); warn, as Keras does, when ``from_logits=True``
+    was passed with such an output."""
+    logits = _carried_logits(y_pred, op_type)
     if logits is None:
         return y_pred, from_logits
     if from_logits:
@@ -495,3 +553,1064 @@ class BinaryCrossentropy(_Base):
         config.update(from_logits=self.from_logits, label_smoothing=self.label_smoothing,
                       axis=self.axis)
         return config
+
+
+# =====================================================================================
+# The rest of the catalogue: focal, poly, divergences, regression
+# =====================================================================================
+
+
+def _check_number(name: str, value: Any, lo: float | None = None, hi: float | None = None, *,
+                  lo_open: bool = False, hi_open: bool = False) -> float:
+    """A finite real number (not a bool) in ``[lo, hi]`` (ends open when asked), as a
+    Python float."""
+    try:
+        v = float(value) if not isinstance(value, (bool, np.bool_, str, bytes)) else math.nan
+    except (TypeError, ValueError):
+        v = math.nan
+    ok = math.isfinite(v)
+    if ok and lo is not None:
+        ok = v > lo if lo_open else v >= lo
+    if ok and hi is not None:
+        ok = v < hi if hi_open else v <= hi
+    if not ok:
+        lb, rb = "(" if lo_open else "[", ")" if hi_open else "]"
+        lo_s = "-inf" if lo is None else f"{lo:g}"
+        hi_s = "inf" if hi is None else f"{hi:g}"
+        _fail(f"`{name}` must be a finite real number in {lb}{lo_s}, {hi_s}{rb}; got {value!r}")
+    return v
+
+
+def _check_alpha(value: Any) -> float | list[float]:
+    """``alpha`` of the categorical focal losses: a number in ``[0, 1]`` or a 1-D
+    sequence of such numbers, one per class (kept as a list: a JSON config)."""
+    if isinstance(value, (list, tuple)) or np.ndim(value) > 0:
+        a = np.asarray(value, dtype=object)
+        if a.ndim != 1 or a.size == 0:
+            _fail(f"`alpha` must be a number in [0, 1] or a 1-D sequence of such numbers "
+                  f"(one per class); got {value!r}")
+        return [_check_number("alpha", v, 0.0, 1.0) for v in a.tolist()]
+    return _check_number("alpha", value, 0.0, 1.0)
+
+
+def _eps() -> float:
+    """Keras' fuzz factor, ``keras.config.epsilon()`` (1e-7 unless changed), read at
+    call time as Keras' own losses do."""
+    return float(keras.config.epsilon())
+
+
+def _dense_inputs(y_true: Any, y_pred: Any) -> tuple[Tensor, Tensor]:
+    """Tensors, ``y_true`` in ``y_pred``'s dtype (Keras' ``ops.cast(y_true, y_pred.dtype)``)."""
+    y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.cast(ops.convert_to_tensor(y_true), y_pred.dtype)
+    return y_true, y_pred
+
+
+def _sparse_mask(loss: Tensor, y_true: Tensor, ignore_class: int | None) -> Tensor:
+    if ignore_class is not None:
+        _set_keras_mask(loss, ops.reshape(ops.not_equal(y_true, ignore_class), ops.shape(loss)))
+    return loss
+
+
+# --- functional forms -----------------------------------------------------------------
+
+
+def binary_focal_crossentropy(y_true: Any, y_pred: Any, apply_class_balancing: bool = False,
+                              alpha: float = 0.25, gamma: float = 2.0, from_logits: bool = False,
+                              label_smoothing: float = 0.0, axis: int = -1) -> Tensor:
+    r"""Binary focal cross-entropy averaged over ``axis``, as
+    ``keras.losses.binary_focal_crossentropy``.
+
+    .. math:: \ell = \operatorname{mean}_{\text{axis}}\; w\,(1 - p_t)^\gamma\,
+              \mathrm{BCE}(y', p),\qquad 1 - p_t = y'(1 - p) + (1 - y')\,p,
+              \qquad w = \alpha y' + (1 - \alpha)(1 - y')\ \text{(class balancing) or } 1
+
+    with ``y' = (1 - \varepsilon) y + \varepsilon / 2`` and ``p = sigmoid(y_pred)``
+    for logits, else ``y_pred`` clipped to ``[epsilon, 1 - epsilon]``
+    (``epsilon = keras.config.epsilon()``). The element-wise loss is
+    :func:`losses.binary_focal_crossentropy`.
+
+    Args:
+      y_true: targets in ``[0, 1]``, ``y_pred``'s shape.
+      y_pred: logits or probabilities.
+      apply_class_balancing: weigh positives by ``alpha``, negatives by ``1 - alpha``.
+      alpha: in ``[0, 1]``.
+      gamma: the focusing parameter, ``>= 0``.
+      from_logits: whether ``y_pred`` holds logits.
+      label_smoothing: ``\varepsilon`` in ``[0, 1]``.
+      axis: the axis averaged over.
+
+    Returns:
+      ``y_pred``'s shape less ``axis``.
+
+    Native: ``keras.losses.binary_focal_crossentropy``. Differences: logits are
+    scored with ``log_sigmoid`` on every backend (Keras: on TensorFlow, where it
+    recovers them; on JAX and torch it clips ``sigmoid(z)``, saturating at
+    ``|z| > 16``); a Keras sigmoid output is scored from its logits where the
+    tensors carry them (TensorFlow, torch); the factor of a probability uses the
+    clipped ``p`` (Keras: unclipped, an infinite gradient at ``p = 1``,
+    ``gamma < 1``); options are validated.
+
+    >>> import numpy as np
+    >>> loss = binary_focal_crossentropy(np.array([[1., 0.]]), np.array([[0., 0.]]), from_logits=True)
+    >>> np.round(keras.ops.convert_to_numpy(loss), 6).tolist()  # (1/2)^2 log 2
+    [0.173287]
+    """
+    balance = _check_flag("apply_class_balancing", apply_class_balancing)
+    alpha = _check_number("alpha", alpha, 0.0, 1.0)
+    gamma = _check_number("gamma", gamma, 0.0)
+    from_logits = _check_flag("from_logits", from_logits)
+    _check_smoothing(label_smoothing)
+    _check_int("axis", axis)
+    y_true, y_pred = _dense_inputs(y_true, y_pred)
+    if not from_logits:  # Keras' TensorFlow backend scores a sigmoid output from its logits
+        logits = _carried_logits(y_pred, "Sigmoid")
+        if logits is not None:
+            y_pred, from_logits = logits, True
+    loss = _lb.binary_focal_crossentropy(
+        y_true, y_pred, apply_class_balancing=balance, alpha=alpha, gamma=gamma,
+        from_logits=from_logits, label_smoothing=label_smoothing, reduction="none", epsilon=_eps())
+    return ops.mean(loss, axis=axis)
+
+
+def categorical_focal_crossentropy(y_true: Any, y_pred: Any, alpha: Any = 0.25, gamma: float = 2.0,
+                                   from_logits: bool = False, label_smoothing: float = 0.0,
+                                   axis: int = -1) -> Tensor:
+    r"""Per-example categorical focal cross-entropy, as
+    ``keras.losses.categorical_focal_crossentropy``.
+
+    .. math:: \ell = -\sum_c \alpha_c\,(1 - p_c)^\gamma\, y'_c \log p_c,
+              \qquad y' = (1 - \varepsilon)\,y + \varepsilon / C
+
+    ``p = softmax(y_pred)`` over ``axis`` (computed with ``log_softmax``) for
+    logits, else ``y_pred`` renormalised over ``axis`` and clipped to
+    ``[epsilon, 1 - epsilon]``. The loss is :func:`losses.categorical_focal_crossentropy`.
+
+    Args:
+      y_true: one-hot or soft targets, ``y_pred``'s shape.
+      y_pred: logits or probabilities.
+      alpha: a number in ``[0, 1]``, or one such number per class (laid along ``axis``).
+      gamma: the focusing parameter, ``>= 0``.
+      from_logits: whether ``y_pred`` holds logits.
+      label_smoothing: ``\varepsilon`` in ``[0, 1]``; ``C`` is the size of ``axis``.
+      axis: the class axis.
+
+    Returns:
+      ``y_pred``'s shape less ``axis``.
+
+    Native: ``keras.losses.categorical_focal_crossentropy``. Differences: for
+    logits Keras clips ``softmax(z)`` to ``[epsilon, 1 - epsilon]``, so a class
+    with ``p_c < epsilon`` scores ``-log(epsilon) = 16.1`` with zero gradient;
+    ours is exact there (equal whenever every ``p_c`` is inside the clip);
+    ``C`` is the size of ``axis`` and a per-class ``alpha`` lies along ``axis``
+    (Keras: the last axis for both, whatever ``axis`` is); options are validated.
+
+    >>> import numpy as np
+    >>> loss = categorical_focal_crossentropy(np.array([[0., 1.]]), np.array([[0., 0.]]), from_logits=True)
+    >>> np.round(keras.ops.convert_to_numpy(loss), 6).tolist()  # alpha (1/2)^2 log 2
+    [0.043322]
+    """
+    alpha = _check_alpha(alpha)
+    gamma = _check_number("gamma", gamma, 0.0)
+    from_logits = _check_flag("from_logits", from_logits)
+    _check_smoothing(label_smoothing)
+    _check_int("axis", axis)
+    y_true, y_pred = _dense_inputs(y_true, y_pred)
+    return _lb.categorical_focal_crossentropy(
+        y_true, y_pred, alpha=np.asarray(alpha) if isinstance(alpha, list) else alpha, gamma=gamma,
+        from_logits=from_logits, label_smoothing=label_smoothing, axis=axis, reduction="none",
+        epsilon=_eps())
+
+
+def sparse_categorical_focal_crossentropy(y_true: Any, y_pred: Any, alpha: Any = 0.25,
+                                          gamma: float = 2.0, from_logits: bool = False,
+                                          label_smoothing: float = 0.0,
+                                          ignore_class: int | None = None, axis: int = -1) -> Tensor:
+    r"""Per-example focal cross-entropy with integer labels (no Keras native).
+
+    .. math:: \ell_i = -\sum_c \alpha_c \left[(1-\varepsilon)[c = y_i] + \tfrac{\varepsilon}{C}\right]
+              (1 - p_{i,c})^\gamma \log p_{i,c}
+
+    :func:`categorical_focal_crossentropy` of the one-hot labels, with
+    :func:`sparse_categorical_crossentropy`'s label rules: labels of
+    ``y_pred``'s shape less ``axis`` (or a size-1 axis there), ``ignore_class``
+    elements get loss 0 and a Keras mask. The loss is
+    :func:`losses.sparse_categorical_focal_crossentropy`.
+
+    Args:
+      y_true: integer labels (whole numbers of any dtype).
+      y_pred: logits or probabilities.
+      alpha, gamma, from_logits, label_smoothing: as in
+        :func:`categorical_focal_crossentropy`.
+      ignore_class: a label to leave out of the loss and the reduction.
+      axis: the class axis, any.
+
+    Returns:
+      ``y_pred``'s shape less ``axis``; with ``ignore_class``, carrying the Keras
+      mask of the elements counted.
+
+    Native: none in Keras; it equals ``keras.losses.categorical_focal_crossentropy(
+    one_hot(y_true), y_pred, ...)`` (and the Keras mask of ``ignore_class``).
+
+    >>> import numpy as np
+    >>> loss = sparse_categorical_focal_crossentropy(np.array([1]), np.array([[0., 0.]]), from_logits=True)
+    >>> np.round(keras.ops.convert_to_numpy(loss), 6).tolist()
+    [0.043322]
+    """
+    alpha = _check_alpha(alpha)
+    gamma = _check_number("gamma", gamma, 0.0)
+    from_logits = _check_flag("from_logits", from_logits)
+    _check_smoothing(label_smoothing)
+    _check_int("ignore_class", ignore_class, optional=True)
+    _check_int("axis", axis)
+    y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.convert_to_tensor(y_true)
+    if len(y_true.shape) == len(y_pred.shape) and y_true.shape[axis] == 1:
+        y_true = ops.squeeze(y_true, axis)
+    loss = _lb.sparse_categorical_focal_crossentropy(
+        y_true, y_pred, alpha=np.asarray(alpha) if isinstance(alpha, list) else alpha, gamma=gamma,
+        from_logits=from_logits, label_smoothing=label_smoothing, axis=axis,
+        ignore_index=ignore_class, reduction="none", epsilon=_eps())
+    return _sparse_mask(loss, y_true, ignore_class)
+
+
+def poly_crossentropy(y_true: Any, y_pred: Any, epsilon: float = 2.0, from_logits: bool = False,
+                      label_smoothing: float = 0.0, axis: int = -1) -> Tensor:
+    r"""Per-example Poly-1 cross-entropy (Leng et al., 2022; no Keras native).
+
+    .. math:: \ell = -\sum_c y'_c \log p_c + \epsilon \sum_c y'_c (1 - p_c),
+              \qquad y' = (1 - \varepsilon_{ls})\,y + \varepsilon_{ls} / C
+
+    :func:`categorical_crossentropy` plus the first polynomial term. The loss
+    is :func:`losses.poly1_crossentropy` (``poly_epsilon=epsilon``; its clip is
+    ``keras.config.epsilon()``).
+
+    Args:
+      y_true: one-hot or soft targets, ``y_pred``'s shape.
+      y_pred: logits or probabilities (renormalised over ``axis``; the log
+        clips them to ``[1e-7, 1 - 1e-7]`` as Keras' cross-entropy does, the
+        poly term uses them unclipped).
+      epsilon: the poly-1 coefficient, any real number (default 2.0, optax's;
+        the paper recommends -1 for detection).
+      from_logits: whether ``y_pred`` holds logits.
+      label_smoothing: in ``[0, 1]``; enters both terms.
+      axis: the class axis.
+
+    Returns:
+      ``y_pred``'s shape less ``axis``.
+
+    Native: none in Keras; ``optax.poly_loss_cross_entropy(logits, labels,
+    epsilon)`` for ``from_logits=True``. A Keras softmax output is scored from
+    its logits where the tensors carry them, as :func:`categorical_crossentropy`.
+
+    >>> import numpy as np
+    >>> loss = poly_crossentropy(np.array([[0., 1.]]), np.array([[0., 0.]]), from_logits=True)
+    >>> np.round(keras.ops.convert_to_numpy(loss), 6).tolist()  # log 2 + 2 (1 - 1/2)
+    [1.693147]
+    """
+    epsilon = _check_number("epsilon", epsilon)
+    from_logits = _check_flag("from_logits", from_logits)
+    _check_smoothing(label_smoothing)
+    _check_int("axis", axis)
+    y_true, y_pred = _dense_inputs(y_true, y_pred)
+    y_pred, from_logits = _logits_of(y_pred, from_logits, "Softmax", "poly_crossentropy")
+    return _lb.poly1_crossentropy(y_true, y_pred, poly_epsilon=epsilon, from_logits=from_logits,
+                                  label_smoothing=label_smoothing, axis=axis, reduction="none",
+                                  epsilon=_eps())
+
+
+def kl_divergence(y_true: Any, y_pred: Any) -> Tensor:
+    r"""Per-example Kullback-Leibler divergence, as ``keras.losses.kl_divergence``.
+
+    .. math:: \ell = \sum_c t_c \log(t_c / q_c),\qquad t = \mathrm{clip}(y, \epsilon, 1),
+              \quad q = \mathrm{clip}(\hat y, \epsilon, 1)
+
+    over the last axis, ``epsilon = keras.config.epsilon()`` (both clipped, as
+    Keras does: a 0 in ``y_true`` counts as ``epsilon``). The loss is
+    :func:`losses.kl_divergence` with its defaults.
+
+    Args:
+      y_true: the target distribution ``P``.
+      y_pred: the predicted distribution ``Q`` (probabilities).
+
+    Returns:
+      ``y_pred``'s shape less the last axis.
+
+    Native: ``keras.losses.kl_divergence`` -- equal.
+
+    >>> import numpy as np
+    >>> loss = kl_divergence(np.array([[0.5, 0.5]]), np.array([[0.25, 0.75]]))
+    >>> np.round(keras.ops.convert_to_numpy(loss), 6).tolist()
+    [0.143841]
+    """
+    y_true, y_pred = _dense_inputs(y_true, y_pred)
+    return _lb.kl_divergence(y_true, y_pred, reduction="none", epsilon=_eps())
+
+
+def js_divergence(y_true: Any, y_pred: Any, from_logits: bool = False, axis: int = -1) -> Tensor:
+    r"""Per-example Jensen-Shannon divergence in nats (no Keras native).
+
+    .. math:: \mathrm{JS}(P, Q) = \tfrac12 \mathrm{KL}(P \| M) + \tfrac12 \mathrm{KL}(Q \| M),
+              \qquad M = \tfrac12 (P + Q)
+
+    Symmetric, at most ``log 2``. ``P`` and ``Q`` are renormalised over
+    ``axis``; logs are floored at ``keras.config.epsilon()`` (``0 log 0 = 0``).
+    The loss is :func:`losses.js_divergence`.
+
+    Args:
+      y_true: ``P``, probabilities or non-negative weights.
+      y_pred: ``Q``, the same, or logits (``from_logits=True``).
+      from_logits: whether ``y_pred`` holds logits.
+      axis: the class axis.
+
+    Returns:
+      ``y_pred``'s shape less ``axis``.
+
+    Native: none in Keras; ``scipy.spatial.distance.jensenshannon(p, q) ** 2``.
+
+    >>> import numpy as np
+    >>> loss = js_divergence(np.array([[1., 0.]]), np.array([[0., 1.]]))
+    >>> np.round(keras.ops.convert_to_numpy(loss), 6).tolist()  # log 2
+    [0.693147]
+    """
+    from_logits = _check_flag("from_logits", from_logits)
+    _check_int("axis", axis)
+    y_true, y_pred = _dense_inputs(y_true, y_pred)
+    return _lb.js_divergence(y_true, y_pred, from_logits=from_logits, axis=axis, reduction="none",
+                             epsilon=_eps())
+
+
+def _last_axis_mean(fn: Any, y_true: Any, y_pred: Any, **options: Any) -> Tensor:
+    """Keras' regression convention: the rank rule, then the element-wise loss
+    averaged over the last axis."""
+    y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.convert_to_tensor(y_true, dtype=y_pred.dtype)
+    y_true, y_pred = _same_rank(y_true, y_pred)
+    return ops.mean(fn(y_true, y_pred, reduction="none", **options), axis=-1)
+
+
+def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
+    r"""Mean squared error over the last axis, as ``keras.losses.mean_squared_error``.
+
+    .. math:: \ell = \operatorname{mean}_{-1} (\hat y - y)^2
+
+    The element-wise loss is :func:`losses.mean_squared_error`. ``y_true`` and
+    ``y_pred`` must have the same shape after Keras' rank rule (``[N]`` against
+    ``[N, 1]`` is fine); other shapes raise ``ValueError`` naming both (Keras
+    broadcasts them).
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(mean_squared_error(np.array([[0., 1.]]), np.array([[1., 3.]]))), 6).tolist()
+    [2.5]
+    """
+    return _last_axis_mean(_lb.mean_squared_error, y_true, y_pred)
+
+
+def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
+    r"""Mean absolute error over the last axis, as ``keras.losses.mean_absolute_error``.
+
+    .. math:: \ell = \operatorname{mean}_{-1} |\hat y - y|
+
+    The element-wise loss is :func:`losses.mean_absolute_error`; shapes as in
+    :func:`mean_squared_error`.
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(mean_absolute_error(np.array([[0., 1.]]), np.array([[1., 3.]]))), 6).tolist()
+    [1.5]
+    """
+    return _last_axis_mean(_lb.mean_absolute_error, y_true, y_pred)
+
+
+def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Tensor:
+    r"""Huber loss averaged over the last axis, as ``keras.losses.huber``.
+
+    .. math:: \ell = \operatorname{mean}_{-1} \begin{cases} \tfrac12 x^2 & |x| \le \delta \\
+              \delta |x| - \tfrac12 \delta^2 & |x| > \delta \end{cases},\qquad x = \hat y - y
+
+    The element-wise loss is :func:`losses.huber`; shapes as in
+    :func:`mean_squared_error`. ``delta`` must be a finite number > 0
+    (``ValueError`` otherwise; Keras computes with any).
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(huber(np.array([[0., 0.]]), np.array([[0.5, 3.0]]))), 6).tolist()
+    [1.3125]
+    """
+    delta = _check_number("delta", delta, 0.0, lo_open=True)
+    return _last_axis_mean(_lb.huber, y_true, y_pred, delta=delta)
+
+
+def smooth_l1(y_true: Any, y_pred: Any, beta: float = 1.0) -> Tensor:
+    r"""Smooth L1 loss averaged over the last axis (torch's ``SmoothL1Loss``; no Keras native).
+
+    .. math:: \ell = \operatorname{mean}_{-1} \begin{cases} \tfrac{1}{2\beta} x^2 & |x| < \beta \\
+              |x| - \tfrac12 \beta & |x| \ge \beta \end{cases},\qquad x = \hat y - y
+
+    ``beta = 0`` is :func:`mean_absolute_error`; ``beta * smooth_l1(beta)`` is
+    :func:`huber` at ``delta = beta``. The element-wise loss is
+    :func:`losses.smooth_l1`; shapes as in :func:`mean_squared_error`.
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(smooth_l1(np.array([[0., 0.]]), np.array([[0.5, 3.0]]), beta=2.0)), 6).tolist()
+    [1.03125]
+    """
+    beta = _check_number("beta", beta, 0.0)
+    return _last_axis_mean(_lb.smooth_l1, y_true, y_pred, beta=beta)
+
+
+def log_cosh(y_true: Any, y_pred: Any) -> Tensor:
+    r"""Log-cosh of the error averaged over the last axis, as ``keras.losses.log_cosh``.
+
+    .. math:: \ell = \operatorname{mean}_{-1} \log\cosh(\hat y - y)
+
+    The element-wise loss is :func:`losses.log_cosh`: accurate at small
+    errors, where Keras' ``x + softplus(-2x) - log 2`` cancels (float32: about
+    ``1e-7`` absolute error, so no correct digit below ``|x| ~ 3e-4``), and in
+    float64 Keras subtracts ``log 2`` rounded to float32 (every value
+    ``1.9e-9`` low). Equal elsewhere.
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(log_cosh(np.array([[0., 0.]]), np.array([[1., -1.]]))), 6).tolist()
+    [0.433781]
+    """
+    return _last_axis_mean(_lb.log_cosh, y_true, y_pred)
+
+
+def poisson(y_true: Any, y_pred: Any) -> Tensor:
+    r"""Poisson loss averaged over the last axis, as ``keras.losses.poisson``.
+
+    .. math:: \ell = \operatorname{mean}_{-1}\, \hat y - y \log(\hat y + \epsilon)
+
+    ``epsilon = keras.config.epsilon()``. The element-wise loss is
+    :func:`losses.poisson`. Keras' rank rule applies (the native function
+    broadcasts ``[N]`` against ``[N, 1]`` to ``[N, N]``; its class applies
+    the rule); other mismatched shapes raise ``ValueError``.
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(poisson(np.array([[2.]]), np.array([[1.]]))), 6).tolist()
+    [1.0]
+    """
+    return _last_axis_mean(_lb.poisson, y_true, y_pred, epsilon=_eps())
+
+
+def poisson_nll(y_true: Any, y_pred: Any, log_input: bool = True, full: bool = False,
+                epsilon: float = 1e-8) -> Tensor:
+    r"""Poisson negative log-likelihood averaged over the last axis (torch's
+    ``PoissonNLLLoss``; no Keras native).
+
+    .. math:: \ell = \operatorname{mean}_{-1} \begin{cases} e^{z} - y z & \text{log\_input} \\
+              \hat y - y \log(\hat y + \epsilon) & \text{otherwise} \end{cases}
+              + [\text{full}]\,[y > 1]\,(y \log y - y + \tfrac12 \log 2\pi y)
+
+    The element-wise loss is :func:`losses.poisson_nll` (``eps=epsilon``).
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(poisson_nll(np.array([[2.]]), np.array([[0.]]))), 6).tolist()
+    [1.0]
+    """
+    log_input = _check_flag("log_input", log_input)
+    full = _check_flag("full", full)
+    epsilon = _check_number("epsilon", epsilon, 0.0, lo_open=True)
+    return _last_axis_mean(_lb.poisson_nll, y_true, y_pred, log_input=log_input, full=full, eps=epsilon)
+
+
+def gaussian_nll(y_true: Any, y_pred: Any, full: bool = False, epsilon: float = 1e-6) -> Tensor:
+    r"""Gaussian negative log-likelihood averaged over the last axis (torch's
+    ``GaussianNLLLoss``; no Keras native).
+
+    ``y_pred`` holds the predicted means and variances side by side on its
+    last axis, ``[..., 2 D]`` for ``y_true`` of ``[..., D]``: ``mu =
+    y_pred[..., :D]``, ``v = y_pred[..., D:]`` (a ``[N]`` ``y_true`` counts as
+    ``[N, 1]``). Give the variance a positive activation (``softplus``).
+
+    .. math:: \ell = \operatorname{mean}_{-1} \tfrac12\left(\log v' + \frac{(y - \mu)^2}{v'}\right)
+              + [\text{full}]\,\tfrac12\log 2\pi, \qquad v' = \max(v, \epsilon)
+
+    The element-wise loss is :func:`losses.gaussian_nll` (``eps=epsilon``):
+    gradients reach both the means and the variances (through the clamp
+    unchanged, as torch). A negative variance raises ``ValueError`` in eager
+    mode; in a compiled step its elements' loss is NaN.
+
+    >>> import numpy as np
+    >>> v = gaussian_nll(np.array([[1.]]), np.array([[3., 2.]]))  # (log 2 + 2^2 / 2) / 2
+    >>> np.round(keras.ops.convert_to_numpy(v) - 0.5 * np.log(2.0), 6).tolist()
+    [1.0]
+    """
+    full = _check_flag("full", full)
+    epsilon = _check_number("epsilon", epsilon, 0.0, lo_open=True)
+    y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.convert_to_tensor(y_true, dtype=y_pred.dtype)
+    if len(y_true.shape) == len(y_pred.shape) - 1:
+        y_true = ops.expand_dims(y_true, -1)
+    d, d2 = y_true.shape[-1] if len(y_true.shape) else None, y_pred.shape[-1] if len(y_pred.shape) else None
+    if (len(y_true.shape) != len(y_pred.shape) or d is None or d2 is None or d2 != 2 * d
+            or any(a is not None and b is not None and a != b
+                   for a, b in zip(y_true.shape[:-1], y_pred.shape[:-1]))):
+        _fail(f"`y_pred` must hold means and variances side by side on its last axis, shape "
+              f"[..., 2 D] for `y_true` of shape [..., D]; got y_true.shape={tuple(y_true.shape)} "
+              f"and y_pred.shape={tuple(y_pred.shape)}")
+    mean, var = y_pred[..., :d], y_pred[..., d:]
+    return ops.mean(_lb.gaussian_nll(y_true, mean, var, full=full, eps=epsilon, reduction="none"),
+                    axis=-1)
+
+
+# --- Loss classes ---------------------------------------------------------------------
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class BinaryFocalCrossentropy(_Base):
+    r"""Drop-in ``keras.losses.BinaryFocalCrossentropy``.
+
+    .. math:: \ell = \operatorname{mean}_{\text{axis}}\; w\,(1 - p_t)^\gamma\,
+              \mathrm{BCE}(y', p),\qquad w = \alpha y' + (1 - \alpha)(1 - y')
+              \ \text{(class balancing) or } 1
+
+    See :func:`binary_focal_crossentropy`; the element-wise loss
+    (:func:`losses.binary_focal_crossentropy`) is averaged over ``axis`` before
+    ``sample_weight`` and the reduction apply, as Keras does.
+
+    Args:
+      apply_class_balancing: weigh positives by ``alpha``, negatives by ``1 - alpha``.
+      alpha: in ``[0, 1]``.
+      gamma: the focusing parameter, ``>= 0``.
+      from_logits: whether ``y_pred`` holds logits.
+      label_smoothing: in ``[0, 1]``.
+      axis: the axis averaged over.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.BinaryFocalCrossentropy`` -- equal on every option.
+    Differences: logits are scored with ``log_sigmoid`` on every backend (the
+    native does so on TensorFlow; on JAX and torch it clips ``sigmoid(z)``,
+    saturating at ``|z| > 16``); the focal factor of a probability uses the
+    clipped ``p``; Keras sigmoid outputs are scored from their logits on torch
+    too; options are validated (``alpha`` in ``[0, 1]``, ``gamma >= 0``);
+    ``get_config`` keeps ``dtype``.
+
+    >>> import numpy as np
+    >>> loss = BinaryFocalCrossentropy(gamma=2.0, from_logits=True)
+    >>> round(float(loss(np.array([[0., 1.], [0., 0.]]), np.array([[-18.6, 0.51], [2.94, -12.8]]))), 4)
+    0.6912
+    """
+
+    def __init__(self, apply_class_balancing: bool = False, alpha: float = 0.25, gamma: float = 2.0,
+                 from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size",
+                 name: str = "binary_focal_crossentropy", dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.apply_class_balancing = _check_flag("apply_class_balancing", apply_class_balancing)
+        self.alpha = _check_number("alpha", alpha, 0.0, 1.0)
+        self.gamma = _check_number("gamma", gamma, 0.0)
+        self.from_logits = _check_flag("from_logits", from_logits)
+        self.label_smoothing = _check_smoothing(label_smoothing)
+        self.axis = _check_int("axis", axis)
+
+    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        y_true, y_pred = _same_rank(y_true, y_pred)
+        return binary_focal_crossentropy(
+            y_true, y_pred, apply_class_balancing=self.apply_class_balancing, alpha=self.alpha,
+            gamma=self.gamma, from_logits=self.from_logits, label_smoothing=self.label_smoothing,
+            axis=self.axis)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(from_logits=self.from_logits, label_smoothing=self.label_smoothing,
+                      axis=self.axis, apply_class_balancing=self.apply_class_balancing,
+                      alpha=self.alpha, gamma=self.gamma)
+        return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class CategoricalFocalCrossentropy(_Base):
+    r"""Drop-in ``keras.losses.CategoricalFocalCrossentropy``.
+
+    .. math:: \ell = -\sum_c \alpha_c\,(1 - p_c)^\gamma\, y'_c \log p_c,
+              \qquad y' = (1 - \varepsilon)\,y + \varepsilon / C
+
+    See :func:`categorical_focal_crossentropy`.
+
+    Args:
+      alpha: a number in ``[0, 1]``, or a list of such numbers, one per class
+        (laid along ``axis``).
+      gamma: the focusing parameter, ``>= 0``.
+      from_logits: whether ``y_pred`` holds logits (else probabilities,
+        renormalised over ``axis`` and clipped to ``[1e-7, 1 - 1e-7]``).
+      label_smoothing: in ``[0, 1]``; ``C`` is the size of ``axis``.
+      axis: the class axis.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.CategoricalFocalCrossentropy`` -- equal on every
+    option. Differences: logits use ``log_softmax`` (the native clips
+    ``softmax(z)`` to ``[1e-7, 1 - 1e-7]``: a class below ``1e-7`` scores
+    ``16.1`` with zero gradient); ``C`` of the smoothing is the size of
+    ``axis`` and a per-class ``alpha`` lies along ``axis`` (the native uses
+    the last axis for both); options are validated; ``get_config`` keeps ``dtype``.
+
+    >>> import numpy as np
+    >>> loss = CategoricalFocalCrossentropy()
+    >>> round(float(loss(np.array([[0., 1., 0.], [0., 0., 1.]]),
+    ...                  np.array([[0.05, 0.95, 0.], [0.1, 0.8, 0.1]]))), 4)
+    0.2332
+    """
+
+    def __init__(self, alpha: Any = 0.25, gamma: float = 2.0, from_logits: bool = False,
+                 label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size",
+                 name: str = "categorical_focal_crossentropy", dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.alpha = _check_alpha(alpha)
+        self.gamma = _check_number("gamma", gamma, 0.0)
+        self.from_logits = _check_flag("from_logits", from_logits)
+        self.label_smoothing = _check_smoothing(label_smoothing)
+        self.axis = _check_int("axis", axis)
+
+    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        y_true, y_pred = _same_rank(y_true, y_pred)
+        return categorical_focal_crossentropy(
+            y_true, y_pred, alpha=self.alpha, gamma=self.gamma, from_logits=self.from_logits,
+            label_smoothing=self.label_smoothing, axis=self.axis)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(from_logits=self.from_logits, label_smoothing=self.label_smoothing,
+                      axis=self.axis, alpha=self.alpha, gamma=self.gamma)
+        return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class SparseCategoricalFocalCrossentropy(_Base):
+    r"""Focal cross-entropy with integer labels: :class:`CategoricalFocalCrossentropy`
+    of the one-hot labels, with :class:`SparseCategoricalCrossentropy`'s labels
+    and ``ignore_class``. No Keras native.
+
+    .. math:: \ell_i = -\sum_c \alpha_c \left[(1-\varepsilon)[c = y_i] + \tfrac{\varepsilon}{C}\right]
+              (1 - p_{i,c})^\gamma \log p_{i,c}
+
+    Args:
+      alpha, gamma, from_logits, label_smoothing: as in
+        :class:`CategoricalFocalCrossentropy`.
+      ignore_class: a label to leave out: its elements get loss 0 and a Keras
+        mask, so ``"sum_over_batch_size"`` averages over the others.
+      axis: the class axis, any.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    ``y_true`` holds integer labels of ``y_pred``'s shape less ``axis`` (or with
+    a size-1 axis there); out-of-range labels raise ``ValueError`` in eager
+    mode, give NaN in a compiled step. Equals
+    ``keras.losses.CategoricalFocalCrossentropy`` on ``one_hot(y_true)`` (with
+    ``ignore_class`` as a Keras mask) -- how it is tested. The loss is
+    :func:`losses.sparse_categorical_focal_crossentropy`.
+
+    >>> import numpy as np
+    >>> loss = SparseCategoricalFocalCrossentropy()
+    >>> round(float(loss(np.array([1, 2]), np.array([[0.05, 0.95, 0.], [0.1, 0.8, 0.1]]))), 4)
+    0.2332
+    """
+
+    def __init__(self, alpha: Any = 0.25, gamma: float = 2.0, from_logits: bool = False,
+                 label_smoothing: float = 0.0, ignore_class: int | None = None, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size",
+                 name: str = "sparse_categorical_focal_crossentropy", dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.alpha = _check_alpha(alpha)
+        self.gamma = _check_number("gamma", gamma, 0.0)
+        self.from_logits = _check_flag("from_logits", from_logits)
+        self.label_smoothing = _check_smoothing(label_smoothing)
+        self.ignore_class = _check_int("ignore_class", ignore_class, optional=True)
+        self.axis = _check_int("axis", axis)
+
+    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        y_true, y_pred = _same_rank(y_true, y_pred)
+        return sparse_categorical_focal_crossentropy(
+            y_true, y_pred, alpha=self.alpha, gamma=self.gamma, from_logits=self.from_logits,
+            label_smoothing=self.label_smoothing, ignore_class=self.ignore_class, axis=self.axis)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(alpha=self.alpha, gamma=self.gamma, from_logits=self.from_logits,
+                      label_smoothing=self.label_smoothing, ignore_class=self.ignore_class,
+                      axis=self.axis)
+        return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class PolyCrossentropy(_Base):
+    r"""Poly-1 cross-entropy (Leng et al., 2022, PolyLoss). No Keras native.
+
+    .. math:: \ell = -\sum_c y'_c \log p_c + \epsilon \sum_c y'_c (1 - p_c)
+
+    :class:`CategoricalCrossentropy` plus ``epsilon`` times the first
+    polynomial term (``1 - p_t`` for one-hot targets). See
+    :func:`poly_crossentropy`.
+
+    Args:
+      epsilon: the poly-1 coefficient, any real number (default 2.0; ``0`` is
+        :class:`CategoricalCrossentropy`).
+      from_logits, label_smoothing, axis: as in :class:`CategoricalCrossentropy`.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: none in Keras; ``optax.poly_loss_cross_entropy`` for logits.
+
+    >>> import numpy as np
+    >>> loss = PolyCrossentropy(epsilon=1.0, from_logits=True)
+    >>> round(float(loss(np.array([[0., 1.]]), np.array([[0., 0.]]))), 6)  # log 2 + 1/2
+    1.193147
+    """
+
+    def __init__(self, epsilon: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0,
+                 axis: int = -1, reduction: str | None = "sum_over_batch_size",
+                 name: str = "poly_crossentropy", dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.epsilon = _check_number("epsilon", epsilon)
+        self.from_logits = _check_flag("from_logits", from_logits)
+        self.label_smoothing = _check_smoothing(label_smoothing)
+        self.axis = _check_int("axis", axis)
+
+    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        y_true, y_pred = _same_rank(y_true, y_pred)
+        return poly_crossentropy(y_true, y_pred, epsilon=self.epsilon, from_logits=self.from_logits,
+                                 label_smoothing=self.label_smoothing, axis=self.axis)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(epsilon=self.epsilon, from_logits=self.from_logits,
+                      label_smoothing=self.label_smoothing, axis=self.axis)
+        return config
+
+
+class _Plain(_Base):
+    """A loss with no options of its own: ``fn(y_true, y_pred)`` after Keras' rank rule."""
+
+    _fn: Any = None
+
+    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        y_true, y_pred = _same_rank(y_true, y_pred)
+        return type(self)._fn(y_true, y_pred)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class KLDivergence(_Plain):
+    r"""Drop-in ``keras.losses.KLDivergence``.
+
+    .. math:: \ell = \sum_c t_c \log(t_c / q_c),\qquad t = \mathrm{clip}(y, \epsilon, 1),
+              \quad q = \mathrm{clip}(\hat y, \epsilon, 1)
+
+    over the last axis (see :func:`kl_divergence`).
+
+    Args:
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.KLDivergence`` -- equal. ``get_config`` keeps ``dtype``.
+
+    >>> import numpy as np
+    >>> round(float(KLDivergence()(np.array([[0.5, 0.5]]), np.array([[0.25, 0.75]]))), 6)
+    0.143841
+    """
+
+    _fn = staticmethod(kl_divergence)
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "kl_divergence",
+                 dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class JSDivergence(_Base):
+    r"""Jensen-Shannon divergence in nats. No Keras native.
+
+    .. math:: \mathrm{JS}(P, Q) = \tfrac12 \mathrm{KL}(P \| M) + \tfrac12 \mathrm{KL}(Q \| M),
+              \qquad M = \tfrac12 (P + Q)
+
+    over ``axis`` (see :func:`js_divergence`): symmetric, at most ``log 2``,
+    finite where the supports differ.
+
+    Args:
+      from_logits: whether ``y_pred`` holds logits (else probabilities or
+        non-negative weights, renormalised over ``axis``).
+      axis: the class axis.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: none in Keras; ``scipy.spatial.distance.jensenshannon(p, q) ** 2``.
+
+    >>> import numpy as np
+    >>> round(float(JSDivergence()(np.array([[1., 0.]]), np.array([[0., 1.]]))), 6)
+    0.693147
+    """
+
+    def __init__(self, from_logits: bool = False, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size", name: str = "js_divergence",
+                 dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.from_logits = _check_flag("from_logits", from_logits)
+        self.axis = _check_int("axis", axis)
+
+    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        y_true, y_pred = _same_rank(y_true, y_pred)
+        return js_divergence(y_true, y_pred, from_logits=self.from_logits, axis=self.axis)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(from_logits=self.from_logits, axis=self.axis)
+        return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class MeanSquaredError(_Plain):
+    r"""Drop-in ``keras.losses.MeanSquaredError``: ``mean_{-1} (y_pred - y_true)^2``.
+
+    Args:
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.MeanSquaredError`` -- equal. Differences: shapes that
+    differ after Keras' rank rule raise ``ValueError`` (the native broadcasts,
+    e.g. ``[N, 1]`` against ``[N, 3]``); ``get_config`` keeps ``dtype``.
+
+    >>> import numpy as np
+    >>> float(MeanSquaredError()(np.array([[0., 1.], [0., 0.]]), np.array([[1., 1.], [1., 0.]])))
+    0.5
+    """
+
+    _fn = staticmethod(mean_squared_error)
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size",
+                 name: str = "mean_squared_error", dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class MeanAbsoluteError(_Plain):
+    r"""Drop-in ``keras.losses.MeanAbsoluteError``: ``mean_{-1} |y_pred - y_true|``.
+
+    Args:
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.MeanAbsoluteError`` -- equal; differences as
+    :class:`MeanSquaredError`.
+
+    >>> import numpy as np
+    >>> float(MeanAbsoluteError()(np.array([[0., 1.], [0., 0.]]), np.array([[1., 1.], [1., 0.]])))
+    0.5
+    """
+
+    _fn = staticmethod(mean_absolute_error)
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size",
+                 name: str = "mean_absolute_error", dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class Huber(_Base):
+    r"""Drop-in ``keras.losses.Huber``.
+
+    .. math:: \ell = \operatorname{mean}_{-1} \begin{cases} \tfrac12 x^2 & |x| \le \delta \\
+              \delta |x| - \tfrac12 \delta^2 & |x| > \delta \end{cases},\qquad x = \hat y - y
+
+    Args:
+      delta: the threshold, a finite number > 0.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.Huber`` -- equal. Differences: ``get_config`` keeps
+    ``delta`` (and ``dtype``): the native drops it, so a reloaded native
+    ``Huber(delta=0.5)`` silently becomes ``delta=1``; ``delta <= 0`` raises
+    ``ValueError`` (the native computes with it); shapes as :class:`MeanSquaredError`.
+
+    >>> import numpy as np
+    >>> round(float(Huber()(np.array([[0., 1.], [0., 0.]]), np.array([[0.6, 0.4], [0.4, 0.6]]))), 6)
+    0.155
+    """
+
+    def __init__(self, delta: float = 1.0, reduction: str | None = "sum_over_batch_size",
+                 name: str = "huber_loss", dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.delta = _check_number("delta", delta, 0.0, lo_open=True)
+
+    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        y_true, y_pred = _same_rank(y_true, y_pred)
+        return huber(y_true, y_pred, delta=self.delta)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(delta=self.delta)
+        return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class SmoothL1(_Base):
+    r"""Smooth L1 loss, torch's ``SmoothL1Loss`` in Keras' form (averaged over the last
+    axis). No Keras native.
+
+    .. math:: \ell = \operatorname{mean}_{-1} \begin{cases} \tfrac{1}{2\beta} x^2 & |x| < \beta \\
+              |x| - \tfrac12 \beta & |x| \ge \beta \end{cases},\qquad x = \hat y - y
+
+    Args:
+      beta: the threshold, a finite number >= 0 (``0``: :class:`MeanAbsoluteError`).
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    ``SmoothL1(beta=b)`` is ``keras.losses.Huber(delta=b)`` divided by ``b``.
+
+    >>> import numpy as np
+    >>> round(float(SmoothL1()(np.array([[0., 1.], [0., 0.]]), np.array([[0.6, 0.4], [0.4, 0.6]]))), 6)
+    0.155
+    """
+
+    def __init__(self, beta: float = 1.0, reduction: str | None = "sum_over_batch_size",
+                 name: str = "smooth_l1", dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.beta = _check_number("beta", beta, 0.0)
+
+    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        y_true, y_pred = _same_rank(y_true, y_pred)
+        return smooth_l1(y_true, y_pred, beta=self.beta)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(beta=self.beta)
+        return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class LogCosh(_Plain):
+    r"""Drop-in ``keras.losses.LogCosh``: ``mean_{-1} log cosh(y_pred - y_true)``.
+
+    Args:
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.LogCosh`` -- equal but where the native loses
+    digits: at small errors (float32: the native's absolute error is about
+    ``1e-7``, ours is relative to ``x^2 / 2``) and in float64 (the native
+    subtracts ``log 2`` rounded to float32, ``1.9e-9`` too much). Shapes as
+    :class:`MeanSquaredError`; ``get_config`` keeps ``dtype``.
+
+    >>> import numpy as np
+    >>> round(float(LogCosh()(np.array([[0., 1.], [0., 0.]]), np.array([[1., 1.], [0., 0.]]))), 6)
+    0.108445
+    """
+
+    _fn = staticmethod(log_cosh)
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "log_cosh",
+                 dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class Poisson(_Plain):
+    r"""Drop-in ``keras.losses.Poisson``: ``mean_{-1} y_pred - y_true log(y_pred + epsilon)``,
+    ``epsilon = keras.config.epsilon()``.
+
+    Args:
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.Poisson`` -- equal. Shapes as
+    :class:`MeanSquaredError`; ``get_config`` keeps ``dtype``.
+
+    >>> import numpy as np
+    >>> round(float(Poisson()(np.array([[2.]]), np.array([[1.]]))), 6)
+    1.0
+    """
+
+    _fn = staticmethod(poisson)
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "poisson",
+                 dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class PoissonNLL(_Base):
+    r"""Poisson negative log-likelihood, torch's ``PoissonNLLLoss`` in Keras' form
+    (averaged over the last axis). No Keras native.
+
+    See :func:`poisson_nll`.
+
+    Args:
+      log_input: whether ``y_pred`` holds log-rates (``exp(z) - y z``) or rates
+        (``y_pred - y log(y_pred + epsilon)``).
+      full: add Stirling's approximation of ``log(y!)`` where ``y > 1``.
+      epsilon: a finite number > 0 (torch's ``eps``), used with ``log_input=False``.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    >>> import numpy as np
+    >>> round(float(PoissonNLL()(np.array([[2.]]), np.array([[0.]]))), 6)
+    1.0
+    """
+
+    def __init__(self, log_input: bool = True, full: bool = False, epsilon: float = 1e-8,
+                 reduction: str | None = "sum_over_batch_size", name: str = "poisson_nll",
+                 dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.log_input = _check_flag("log_input", log_input)
+        self.full = _check_flag("full", full)
+        self.epsilon = _check_number("epsilon", epsilon, 0.0, lo_open=True)
+
+    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        y_true, y_pred = _same_rank(y_true, y_pred)
+        return poisson_nll(y_true, y_pred, log_input=self.log_input, full=self.full,
+                           epsilon=self.epsilon)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(log_input=self.log_input, full=self.full, epsilon=self.epsilon)
+        return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class GaussianNLL(_Base):
+    r"""Gaussian negative log-likelihood, torch's ``GaussianNLLLoss`` in Keras' form.
+    No Keras native.
+
+    ``y_pred`` holds means and variances side by side on its last axis
+    (``[..., 2 D]`` for ``y_true`` of ``[..., D]``; e.g. a ``Dense(2 D)`` layer
+    whose second half goes through ``softplus``). See :func:`gaussian_nll`.
+
+    .. math:: \ell = \operatorname{mean}_{-1} \tfrac12\left(\log v' + \frac{(y - \mu)^2}{v'}\right)
+              + [\text{full}]\,\tfrac12\log 2\pi, \qquad v' = \max(v, \epsilon)
+
+    Args:
+      full: add the constant ``\tfrac12 \log 2\pi``.
+      epsilon: the variance floor, a finite number > 0 (torch's ``eps``).
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    >>> import numpy as np
+    >>> v = GaussianNLL()(np.array([[1.]]), np.array([[3., 2.]]))  # (log 2 + 2^2 / 2) / 2
+    >>> round(float(v) - 0.5 * float(np.log(2.0)), 6)
+    1.0
+    """
+
+    def __init__(self, full: bool = False, epsilon: float = 1e-6,
+                 reduction: str | None = "sum_over_batch_size", name: str = "gaussian_nll",
+                 dtype: Any = None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.full = _check_flag("full", full)
+        self.epsilon = _check_number("epsilon", epsilon, 0.0, lo_open=True)
+
+    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        return gaussian_nll(y_true, y_pred, full=self.full, epsilon=self.epsilon)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(full=self.full, epsilon=self.epsilon)
+        return config
+
+
+#: every public Loss class of this module: (the registry specs it computes with, the
+#: native class it equals, or None where Keras has none). Read by the docs generator.
+CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "CategoricalCrossentropy": (("categorical_crossentropy",), "keras.losses.CategoricalCrossentropy"),
+    "SparseCategoricalCrossentropy": (("sparse_categorical_crossentropy",),
+                                      "keras.losses.SparseCategoricalCrossentropy"),
+    "BinaryCrossentropy": (("binary_crossentropy",), "keras.losses.BinaryCrossentropy"),
+    "BinaryFocalCrossentropy": (("binary_focal_crossentropy",), "keras.losses.BinaryFocalCrossentropy"),
+    "CategoricalFocalCrossentropy": (("categorical_focal_crossentropy",),
+                                     "keras.losses.CategoricalFocalCrossentropy"),
+    "SparseCategoricalFocalCrossentropy": (("sparse_categorical_focal_crossentropy",), None),
+    "PolyCrossentropy": (("poly1_crossentropy",), None),
+    "KLDivergence": (("kl_divergence",), "keras.losses.KLDivergence"),
+    "JSDivergence": (("js_divergence",), None),
+    "MeanSquaredError": (("mean_squared_error",), "keras.losses.MeanSquaredError"),
+    "MeanAbsoluteError": (("mean_absolute_error",), "keras.losses.MeanAbsoluteError"),
+    "Huber": (("huber",), "keras.losses.Huber"),
+    "SmoothL1": (("smooth_l1",), None),
+    "LogCosh": (("log_cosh",), "keras.losses.LogCosh"),
+    "Poisson": (("poisson",), "keras.losses.Poisson"),
+    "PoissonNLL": (("poisson_nll",), None),
+    "GaussianNLL": (("gaussian_nll",), None),
+}
