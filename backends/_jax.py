@@ -213,3 +213,6 @@ def value_and_grad(f: Any, y_pred: Any) -> tuple:
 #: class axis last, labels valid.
 cross_entropy = None
 sparse_xent = None
+
+#: the sum over a named mapped axis of ``shard_map``/``pmap`` (the reduction's ``axis_name``)
+psum = jax.lax.psum

@@ -104,7 +104,42 @@ def _weights(xp: Any, sample_weight: Any, loss: Array, like: Array) -> Array:
     return sw
 
 
-def reduce(xp: Any, loss: Array, denom: Array | None, sw: Array | None, reduction: str) -> Array:
+AxisName = str | tuple[str, ...] | None
+
+
+def axis_name_check(axis_name: Any) -> AxisName:
+    """``axis_name``: ``None``, a non-empty string or a non-empty tuple of them."""
+    if axis_name is None or (isinstance(axis_name, str) and axis_name):
+        return axis_name
+    if (isinstance(axis_name, tuple) and axis_name
+            and all(isinstance(a, str) and a for a in axis_name)):
+        return axis_name
+    _checks.fail("`axis_name` must be None, a mapped axis name (a non-empty str) or a non-empty "
+                 f"tuple of them, as jax.lax.psum takes; got {axis_name!r}")
+
+
+def _collective(xp: Any, axis_name: AxisName) -> Callable[[Array], Array]:
+    """``x -> psum(x, axis_name)`` of ``xp``, or a ``ValueError`` where the
+    backend has no named-axis collective (every backend but JAX)."""
+    if xp.psum is None:
+        _checks.fail(
+            f"`axis_name`={axis_name!r} is a JAX mapped-axis name (jax.shard_map, jax.pmap) and "
+            f"works on JAX arrays only; got {xp.name} arrays. For torch.distributed use "
+            "backends.distributed.global_weighted_mean; for tf.distribute / Keras, compile "
+            "the loss into the strategy's step (see docs/multi-device.md)")
+
+    def psum(x: Array) -> Array:
+        try:
+            return xp.psum(x, axis_name)
+        except NameError as e:  # JAX: "unbound axis name: ..."
+            _checks.fail(f"`axis_name`={axis_name!r} is not a mapped axis here ({e}); call the "
+                         "loss inside jax.shard_map/jax.pmap over that axis, or leave axis_name=None "
+                         "(jax.jit over sharded arrays needs no axis_name)")
+    return psum
+
+
+def reduce(xp: Any, loss: Array, denom: Array | None, sw: Array | None, reduction: str,
+           axis_name: AxisName = None) -> Array:
     """The one reduction.
 
     * ``"none"``: ``loss * sw``;
@@ -114,9 +149,33 @@ def reduce(xp: Any, loss: Array, denom: Array | None, sw: Array | None, reductio
       weight (0 for ignored labels), as torch's ``reduction='mean'`` does with
       ``weight``/``ignore_index``; the plain mean when there are no weights;
     * ``"sum_over_batch_size"``: ``sum(loss * sw) / loss.size`` (Keras' default).
+
+    With ``axis_name`` (JAX only: a mapped axis of ``jax.shard_map`` or
+    ``jax.pmap``, or a tuple of them) every sum is over the whole batch split
+    across that axis -- ``psum(sum(.), axis_name)`` -- so each device gets the
+    single-device value of the whole batch: ``"mean"`` is
+    ``psum(sum(loss * sw)) / psum(sum(denom * sw))`` (not the mean of the
+    shards' means, which differs when weights, ignored labels or masks leave
+    the shards unequal), ``"sum_over_batch_size"`` is
+    ``psum(sum(loss * sw)) / psum(loss.size)``, ``"sum"`` is the global sum,
+    and ``"none"`` is unchanged: each device's per-element losses are its
+    shard of the single-device result.
     """
+    if axis_name is not None:
+        psum = _collective(xp, axis_name)
     if sw is not None:
         loss = loss * sw
+    if axis_name is not None and reduction != "none":
+        num = psum(xp.sum(loss))
+        if reduction == "sum":
+            return num
+        if reduction == "sum_over_batch_size" or (denom is None and sw is None):
+            return num / psum(xp.zeros_like(num) + float(_size(xp.shape(loss))))
+        if denom is None:
+            denom = xp.zeros_like(loss) + sw
+        elif sw is not None:
+            denom = denom * sw
+        return num / psum(xp.sum(denom))
     if reduction == "mean":
         if denom is None and sw is None:
             return xp.mean(loss)
@@ -151,18 +210,24 @@ def _size(shape: tuple) -> int:
 
 
 def run(spec: Spec, y_true: Any, y_pred: Any, reduction: str, sample_weight: Any,
-        opts: dict, grad: bool = False) -> Any:
-    """Evaluate ``spec`` and reduce; with ``grad``, also its closed-form gradient."""
+        opts: dict, grad: bool = False, axis_name: AxisName = None) -> Any:
+    """Evaluate ``spec`` and reduce; with ``grad``, also its closed-form
+    gradient; with ``axis_name``, reduce over the whole batch split across
+    that JAX mapped axis (see :func:`reduce`)."""
     _checks.reduction(reduction)
+    axis_name_check(axis_name)
     xp, y_pred, out_dtype = _prepare(spec, y_true, y_pred, sample_weight, opts)
+    if axis_name is not None:
+        _collective(xp, axis_name)  # fails early on a backend without collectives
     if spec.fuses_reduction:
-        opts["_reduction"] = None if sample_weight is not None or grad else reduction
+        fused = sample_weight is None and not grad and axis_name is None
+        opts["_reduction"] = reduction if fused else None
     loss, denom, g, axis = spec.fn(xp, y_true, y_pred, grad, **opts)
     if denom is REDUCED:
         value = loss
     else:
         sw = None if sample_weight is None else _weights(xp, sample_weight, loss, y_pred)
-        value = reduce(xp, loss, denom, sw, reduction)
+        value = reduce(xp, loss, denom, sw, reduction, axis_name)
     if spec.saturate:
         value = xp.saturate(value, xp.max_finite(out_dtype if out_dtype is not None else xp.dtype_of(value)))
     if out_dtype is not None:
