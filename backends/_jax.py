@@ -214,5 +214,10 @@ def value_and_grad(f: Any, y_pred: Any) -> tuple:
 cross_entropy = None
 sparse_xent = None
 
-#: the sum over a named mapped axis of ``shard_map``/``pmap`` (the reduction's ``axis_name``)
-psum = jax.lax.psum
+
+def psum(x: Any, axis_name: Any) -> jax.Array:
+    """The sum over a named mapped axis of ``shard_map``/``pmap`` (the
+    reduction's ``axis_name``). An unbound name raises ``NameError`` (inside
+    ``shard_map``, ``jax.lax.psum``'s own error is a bare ``AssertionError``)."""
+    jax.lax.axis_size(axis_name)
+    return jax.lax.psum(x, axis_name)
