@@ -246,6 +246,57 @@ def run(spec: Spec, y_true: Any, y_pred: Any, reduction: str, sample_weight: Any
     return value, g
 
 
+def sum_and_count(loss: Any, y_true: Any, y_pred: Any, **options: Any) -> tuple[Array, Array]:
+    """The two halves of a mean: ``(sum(loss * sw), sum(denom * sw))``.
+
+    ``loss`` is a public loss function of :mod:`losses` (or its name) and
+    ``options`` its keyword arguments; ``reduction`` (``"mean"`` by default,
+    or ``"sum_over_batch_size"``) says which mean. The first value is the
+    numerator, differentiable with respect to ``y_pred``; the second is the
+    denominator the loss divides by: for ``"mean"`` the sum over counted
+    elements of sample weight times class weight (0 for ignored labels and
+    rows that ``where`` excludes), for ``"sum_over_batch_size"`` the number of
+    per-element losses. ``loss(...) == sum / count`` on one device.
+
+    In data-parallel training each worker computes these on its shard; the
+    single-device mean of the whole batch is ``global_sum(sum) /
+    global_sum(count)`` -- not the mean of the workers' means. See
+    :mod:`backends.distributed` (torch) and the ``axis_name`` option (JAX).
+
+    >>> import numpy as np, losses
+    >>> s, n = losses.sum_and_count(losses.sparse_categorical_crossentropy,
+    ...     np.array([0, 1, -1]), np.zeros((3, 2)), from_logits=True,
+    ...     ignore_index=-1, class_weight=np.array([1.0, 3.0]))
+    >>> round(float(s), 6), float(n)  # (1 + 3) log 2, 1 + 3
+    (2.772589, 4.0)
+    """
+    spec = spec_of(loss)
+    opts = _bind(_PUBLIC[spec.name], y_true, y_pred, options)
+    reduction = opts.pop("reduction")
+    sample_weight = opts.pop("sample_weight")
+    if opts.pop("axis_name", None) is not None:
+        _checks.fail("sum_and_count() gives the local parts: leave `axis_name` out "
+                     "(sum them across devices yourself, or call the loss with axis_name)")
+    _checks.reduction(reduction, ("mean", "sum_over_batch_size"))
+    xp, y_pred, out_dtype = _prepare(spec, y_true, y_pred, sample_weight, opts)
+    if spec.fuses_reduction:
+        opts["_reduction"] = None
+    per, denom, _, _ = spec.fn(xp, y_true, y_pred, False, **opts)
+    sw = None if sample_weight is None else _weights(xp, sample_weight, per, y_pred)
+    total = reduce(xp, per, None, sw, "sum")
+    if reduction == "sum_over_batch_size":
+        count = xp.zeros_like(total) + float(_size(xp.shape(per)))
+    else:
+        if denom is None:
+            denom = xp.ones_like(per)
+        count = xp.sum(denom if sw is None else denom * sw)
+    if spec.saturate:
+        total = xp.saturate(total, xp.max_finite(out_dtype if out_dtype is not None else xp.dtype_of(total)))
+    if out_dtype is not None:
+        total, count = xp.cast(total, out_dtype), xp.cast(count, out_dtype)
+    return total, count
+
+
 def value_and_grad(loss: Any, y_true: Any, y_pred: Any, **options: Any) -> tuple[Array, Array]:
     """The loss and its gradient with respect to ``y_pred``, on every backend.
 
@@ -270,7 +321,8 @@ def value_and_grad(loss: Any, y_true: Any, y_pred: Any, **options: Any) -> tuple
         opts = _bind(_PUBLIC[spec.name], y_true, y_pred, options)
         reduction = opts.pop("reduction")
         sample_weight = opts.pop("sample_weight")
-        return run(spec, y_true, y_pred, reduction, sample_weight, opts, grad=True)
+        axis_name = opts.pop("axis_name", None)
+        return run(spec, y_true, y_pred, reduction, sample_weight, opts, grad=True, axis_name=axis_name)
     public = _PUBLIC[spec.name]
     return xp.value_and_grad(lambda p: public(y_true, p, **options), xp.asarray(y_pred))
 
