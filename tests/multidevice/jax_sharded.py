@@ -119,9 +119,9 @@ def check_shard_map() -> None:
     x, y, sw = (jax.device_put(jnp.asarray(a), batch) for a in (X, Y, SW))
     params = jax.device_put(jax.tree.map(jnp.asarray, PARAMS), NamedSharding(mesh, P()))
 
-    def sharded(fn, out=(P(), P())):  # noqa: ANN001, ANN202
+    def sharded(fn, out=None):  # noqa: ANN001, ANN202
         return jax.jit(jax.shard_map(fn, mesh=mesh, in_specs=(P(), P("batch"), P("batch")),
-                                     out_specs=out))
+                                     out_specs=(P(), P()) if out is None else out))
 
     with_axis = sharded(jax.value_and_grad(lambda p, a, b: ce(p, a, b, axis_name="batch")))
     close(with_axis(params, x, y), REF, "shard_map + axis_name: loss and parameter gradients")
