@@ -149,7 +149,10 @@ def reshape(x: Any, shape: tuple) -> jax.Array:
 
 
 def gather(table: Any, idx: Any) -> jax.Array:
-    return jnp.take(table, idx, mode="clip")
+    # the output is laid out like ``idx``: under an explicitly sharded mesh
+    # (jax.make_mesh's default), a replicated table indexed by a batch-sharded
+    # ``idx`` is otherwise ambiguous and jnp.take raises
+    return jnp.asarray(table).at[idx].get(mode="clip", out_sharding=jax.typeof(idx).sharding)
 
 
 def one_hot(labels: Any, depth: int, axis: int, dtype: Any) -> jax.Array:
