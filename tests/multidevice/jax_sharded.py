@@ -111,6 +111,17 @@ def check_jit() -> None:
         ps, pr = jax.jit(sgd)(ps, x, y), jax.jit(sgd)(pr, x0, y0)
     close(ps, pr, "jit + NamedSharding: parameters after 3 SGD steps")
 
+    # explicit sharding (jax.make_mesh's default axis type): the same, under jax.set_mesh
+    emesh = jax.make_mesh((8,), ("batch",), axis_types=(jax.sharding.AxisType.Explicit,))
+    eb = NamedSharding(emesh, P("batch"))
+    ex, ey, esw = (jax.device_put(jnp.asarray(a), eb) for a in (X, Y, SW))
+    ep = jax.device_put(jax.tree.map(jnp.asarray, PARAMS), NamedSharding(emesh, P()))
+    with jax.set_mesh(emesh):
+        close(jax.jit(jax.value_and_grad(ce))(ep, ex, ey), REF,
+              "jit + explicit sharding: loss and parameter gradients")
+        close(jax.jit(jax.value_and_grad(ce))(ep, ex, ey, esw), REF_SW,
+              "jit + explicit sharding with sample_weight")
+
 
 def check_shard_map() -> None:
     """(b) shard_map: each device sees its shard; axis_name makes the reduction global."""
