@@ -150,7 +150,10 @@ def reshape(x: Any, shape: tuple) -> jax.Array:
 
 
 def gather(table: Any, idx: Any) -> jax.Array:
-    return jnp.take(table, idx, mode="clip")
+    # the output is laid out like ``idx``: under an explicitly sharded mesh
+    # (jax.make_mesh's default), a replicated table indexed by a batch-sharded
+    # ``idx`` is otherwise ambiguous and jnp.take raises
+    return jnp.asarray(table).at[idx].get(mode="clip", out_sharding=jax.typeof(idx).sharding)
 
 
 def one_hot(labels: Any, depth: int, axis: int, dtype: Any) -> jax.Array:
@@ -214,3 +217,11 @@ def value_and_grad(f: Any, y_pred: Any) -> tuple:
 #: class axis last, labels valid.
 cross_entropy = None
 sparse_xent = None
+
+
+def psum(x: Any, axis_name: Any) -> jax.Array:
+    """The sum over a named mapped axis of ``shard_map``/``pmap`` (the
+    reduction's ``axis_name``). An unbound name raises ``NameError`` (inside
+    ``shard_map``, ``jax.lax.psum``'s own error is a bare ``AssertionError``)."""
+    jax.lax.axis_size(axis_name)
+    return jax.lax.psum(x, axis_name)

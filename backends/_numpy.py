@@ -237,3 +237,8 @@ value_and_grad = None
 #: class axis last, labels valid.
 cross_entropy = None
 sparse_xent = None
+
+#: ``psum(x, axis_name)``: the sum of ``x`` over a named mapped axis (JAX's
+#: ``shard_map``/``pmap``), for the reduction's ``axis_name``; ``None`` where
+#: the framework has no named-axis collective (``axis_name`` then raises).
+psum = None

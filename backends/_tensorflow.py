@@ -258,3 +258,6 @@ def sparse_xent(logits: Any, labels: Any) -> tf.Tensor:
 # tf.nn.softmax_cross_entropy_with_logits is not used: its gradient is
 # softmax - labels, which is the derivative of its value only when the labels
 # sum to 1 (not so with class weights or unnormalised soft labels).
+
+#: no named-axis collective (see ``backends/_numpy.py``)
+psum = None

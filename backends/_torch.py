@@ -287,3 +287,6 @@ def cross_entropy(logits: Any, target: Any, weight: Any, ignore_index: Any, labe
 
 
 sparse_xent = None
+
+#: no named-axis collective (see ``backends/_numpy.py``)
+psum = None

@@ -9,7 +9,7 @@ Importing this package imports no framework: a backend is imported the first
 time an array of that framework arrives.
 """
 
-from ._core import reduce, value_and_grad
+from ._core import reduce, sum_and_count, value_and_grad
 from ._registry import REGISTRY, Entry, entries
 from .crossentropy import (
     binary_crossentropy,
@@ -75,6 +75,7 @@ __all__ = [
     "smooth_labels",
     "sparse_categorical_crossentropy",
     "sparse_categorical_focal_crossentropy",
+    "sum_and_count",
     "value_and_grad",
 ]
 __version__ = "0.1.0"

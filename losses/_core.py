@@ -104,7 +104,42 @@ def _weights(xp: Any, sample_weight: Any, loss: Array, like: Array) -> Array:
     return sw
 
 
-def reduce(xp: Any, loss: Array, denom: Array | None, sw: Array | None, reduction: str) -> Array:
+AxisName = str | tuple[str, ...] | None
+
+
+def axis_name_check(axis_name: Any) -> AxisName:
+    """``axis_name``: ``None``, a non-empty string or a non-empty tuple of them."""
+    if axis_name is None or (isinstance(axis_name, str) and axis_name):
+        return axis_name
+    if (isinstance(axis_name, tuple) and axis_name
+            and all(isinstance(a, str) and a for a in axis_name)):
+        return axis_name
+    _checks.fail("`axis_name` must be None, a mapped axis name (a non-empty str) or a non-empty "
+                 f"tuple of them, as jax.lax.psum takes; got {axis_name!r}")
+
+
+def _collective(xp: Any, axis_name: AxisName) -> Callable[[Array], Array]:
+    """``x -> psum(x, axis_name)`` of ``xp``, or a ``ValueError`` where the
+    backend has no named-axis collective (every backend but JAX)."""
+    if xp.psum is None:
+        _checks.fail(
+            f"`axis_name`={axis_name!r} is a JAX mapped-axis name (jax.shard_map, jax.pmap) and "
+            f"works on JAX arrays only; got {xp.name} arrays. For torch.distributed use "
+            "backends.distributed.global_weighted_mean; for tf.distribute / Keras, compile "
+            "the loss into the strategy's step (see docs/multi-device.md)")
+
+    def psum(x: Array) -> Array:
+        try:
+            return xp.psum(x, axis_name)
+        except NameError as e:  # JAX: "unbound axis name: ..."
+            _checks.fail(f"`axis_name`={axis_name!r} is not a mapped axis here ({e}); call the "
+                         "loss inside jax.shard_map/jax.pmap over that axis, or leave axis_name=None "
+                         "(jax.jit over sharded arrays needs no axis_name)")
+    return psum
+
+
+def reduce(xp: Any, loss: Array, denom: Array | None, sw: Array | None, reduction: str,
+           axis_name: AxisName = None) -> Array:
     """The one reduction.
 
     * ``"none"``: ``loss * sw``;
@@ -114,9 +149,33 @@ def reduce(xp: Any, loss: Array, denom: Array | None, sw: Array | None, reductio
       weight (0 for ignored labels), as torch's ``reduction='mean'`` does with
       ``weight``/``ignore_index``; the plain mean when there are no weights;
     * ``"sum_over_batch_size"``: ``sum(loss * sw) / loss.size`` (Keras' default).
+
+    With ``axis_name`` (JAX only: a mapped axis of ``jax.shard_map`` or
+    ``jax.pmap``, or a tuple of them) every sum is over the whole batch split
+    across that axis -- ``psum(sum(.), axis_name)`` -- so each device gets the
+    single-device value of the whole batch: ``"mean"`` is
+    ``psum(sum(loss * sw)) / psum(sum(denom * sw))`` (not the mean of the
+    shards' means, which differs when weights, ignored labels or masks leave
+    the shards unequal), ``"sum_over_batch_size"`` is
+    ``psum(sum(loss * sw)) / psum(loss.size)``, ``"sum"`` is the global sum,
+    and ``"none"`` is unchanged: each device's per-element losses are its
+    shard of the single-device result.
     """
+    if axis_name is not None:
+        psum = _collective(xp, axis_name)
     if sw is not None:
         loss = loss * sw
+    if axis_name is not None and reduction != "none":
+        num = psum(xp.sum(loss))
+        if reduction == "sum":
+            return num
+        if reduction == "sum_over_batch_size" or (denom is None and sw is None):
+            return num / psum(xp.zeros_like(num) + float(_size(xp.shape(loss))))
+        if denom is None:
+            denom = xp.zeros_like(loss) + sw
+        elif sw is not None:
+            denom = denom * sw
+        return num / psum(xp.sum(denom))
     if reduction == "mean":
         if denom is None and sw is None:
             return xp.mean(loss)
@@ -151,18 +210,24 @@ def _size(shape: tuple) -> int:
 
 
 def run(spec: Spec, y_true: Any, y_pred: Any, reduction: str, sample_weight: Any,
-        opts: dict, grad: bool = False) -> Any:
-    """Evaluate ``spec`` and reduce; with ``grad``, also its closed-form gradient."""
+        opts: dict, grad: bool = False, axis_name: AxisName = None) -> Any:
+    """Evaluate ``spec`` and reduce; with ``grad``, also its closed-form
+    gradient; with ``axis_name``, reduce over the whole batch split across
+    that JAX mapped axis (see :func:`reduce`)."""
     _checks.reduction(reduction)
+    axis_name_check(axis_name)
     xp, y_pred, out_dtype = _prepare(spec, y_true, y_pred, sample_weight, opts)
+    if axis_name is not None:
+        _collective(xp, axis_name)  # fails early on a backend without collectives
     if spec.fuses_reduction:
-        opts["_reduction"] = None if sample_weight is not None or grad else reduction
+        fused = sample_weight is None and not grad and axis_name is None
+        opts["_reduction"] = reduction if fused else None
     loss, denom, g, axis = spec.fn(xp, y_true, y_pred, grad, **opts)
     if denom is REDUCED:
         value = loss
     else:
         sw = None if sample_weight is None else _weights(xp, sample_weight, loss, y_pred)
-        value = reduce(xp, loss, denom, sw, reduction)
+        value = reduce(xp, loss, denom, sw, reduction, axis_name)
     if spec.saturate:
         value = xp.saturate(value, xp.max_finite(out_dtype if out_dtype is not None else xp.dtype_of(value)))
     if out_dtype is not None:
@@ -179,6 +244,57 @@ def run(spec: Spec, y_true: Any, y_pred: Any, reduction: str, sample_weight: Any
     if out_dtype is not None:
         g = xp.cast(g, out_dtype)
     return value, g
+
+
+def sum_and_count(loss: Any, y_true: Any, y_pred: Any, **options: Any) -> tuple[Array, Array]:
+    """The two halves of a mean: ``(sum(loss * sw), sum(denom * sw))``.
+
+    ``loss`` is a public loss function of :mod:`losses` (or its name) and
+    ``options`` its keyword arguments; ``reduction`` (``"mean"`` by default,
+    or ``"sum_over_batch_size"``) says which mean. The first value is the
+    numerator, differentiable with respect to ``y_pred``; the second is the
+    denominator the loss divides by: for ``"mean"`` the sum over counted
+    elements of sample weight times class weight (0 for ignored labels and
+    rows that ``where`` excludes), for ``"sum_over_batch_size"`` the number of
+    per-element losses. ``loss(...) == sum / count`` on one device.
+
+    In data-parallel training each worker computes these on its shard; the
+    single-device mean of the whole batch is ``global_sum(sum) /
+    global_sum(count)`` -- not the mean of the workers' means. See
+    :mod:`backends.distributed` (torch) and the ``axis_name`` option (JAX).
+
+    >>> import numpy as np, losses
+    >>> s, n = losses.sum_and_count(losses.sparse_categorical_crossentropy,
+    ...     np.array([0, 1, -1]), np.zeros((3, 2)), from_logits=True,
+    ...     ignore_index=-1, class_weight=np.array([1.0, 3.0]))
+    >>> round(float(s), 6), float(n)  # (1 + 3) log 2, 1 + 3
+    (2.772589, 4.0)
+    """
+    spec = spec_of(loss)
+    opts = _bind(_PUBLIC[spec.name], y_true, y_pred, options)
+    reduction = opts.pop("reduction")
+    sample_weight = opts.pop("sample_weight")
+    if opts.pop("axis_name", None) is not None:
+        _checks.fail("sum_and_count() gives the local parts: leave `axis_name` out "
+                     "(sum them across devices yourself, or call the loss with axis_name)")
+    _checks.reduction(reduction, ("mean", "sum_over_batch_size"))
+    xp, y_pred, out_dtype = _prepare(spec, y_true, y_pred, sample_weight, opts)
+    if spec.fuses_reduction:
+        opts["_reduction"] = None
+    per, denom, _, _ = spec.fn(xp, y_true, y_pred, False, **opts)
+    sw = None if sample_weight is None else _weights(xp, sample_weight, per, y_pred)
+    total = reduce(xp, per, None, sw, "sum")
+    if reduction == "sum_over_batch_size":
+        count = xp.zeros_like(total) + float(_size(xp.shape(per)))
+    else:
+        if denom is None:
+            denom = xp.ones_like(per)
+        count = xp.sum(denom if sw is None else denom * sw)
+    if spec.saturate:
+        total = xp.saturate(total, xp.max_finite(out_dtype if out_dtype is not None else xp.dtype_of(total)))
+    if out_dtype is not None:
+        total, count = xp.cast(total, out_dtype), xp.cast(count, out_dtype)
+    return total, count
 
 
 def value_and_grad(loss: Any, y_true: Any, y_pred: Any, **options: Any) -> tuple[Array, Array]:
@@ -205,7 +321,8 @@ def value_and_grad(loss: Any, y_true: Any, y_pred: Any, **options: Any) -> tuple
         opts = _bind(_PUBLIC[spec.name], y_true, y_pred, options)
         reduction = opts.pop("reduction")
         sample_weight = opts.pop("sample_weight")
-        return run(spec, y_true, y_pred, reduction, sample_weight, opts, grad=True)
+        axis_name = opts.pop("axis_name", None)
+        return run(spec, y_true, y_pred, reduction, sample_weight, opts, grad=True, axis_name=axis_name)
     public = _PUBLIC[spec.name]
     return xp.value_and_grad(lambda p: public(y_true, p, **options), xp.asarray(y_pred))
 

@@ -13,7 +13,7 @@ from typing import Any
 from backends import table_for
 
 from . import _checks
-from ._core import REDUCED, Spec, register, run
+from ._core import REDUCED, AxisName, Spec, register, run
 
 Array = Any
 NAN = float("nan")
@@ -225,7 +225,7 @@ CATEGORICAL = Spec("categorical_crossentropy", _cce, arrays=("class_weight", "wh
 def categorical_crossentropy(
     y_true: Any, y_pred: Any, *, from_logits: bool = False, label_smoothing: float = 0.0,
     axis: int = -1, class_weight: Any = None, reduction: str = "mean", sample_weight: Any = None,
-    smoothing: str = "standard", epsilon: float = 1e-7, where: Any = None,
+    smoothing: str = "standard", epsilon: float = 1e-7, where: Any = None, axis_name: AxisName = None,
 ) -> Array:
     r"""Cross-entropy between a target distribution and a prediction.
 
@@ -272,7 +272,7 @@ def categorical_crossentropy(
     return run(CATEGORICAL, y_true, y_pred, reduction, sample_weight,
                {"from_logits": from_logits, "label_smoothing": label_smoothing, "axis": axis,
                 "class_weight": class_weight, "smoothing": smoothing, "epsilon": epsilon,
-                "where": where})
+                "where": where}, axis_name=axis_name)
 
 
 register(CATEGORICAL, categorical_crossentropy)
@@ -471,7 +471,7 @@ def sparse_categorical_crossentropy(
     y_true: Any, y_pred: Any, *, from_logits: bool = False, label_smoothing: float = 0.0,
     axis: int = -1, ignore_index: int | None = None, class_weight: Any = None,
     reduction: str = "mean", sample_weight: Any = None, smoothing: str = "standard",
-    epsilon: float = 1e-7, where: Any = None,
+    epsilon: float = 1e-7, where: Any = None, axis_name: AxisName = None,
 ) -> Array:
     r"""Cross-entropy with integer class labels.
 
@@ -515,7 +515,7 @@ def sparse_categorical_crossentropy(
     return run(SPARSE, y_true, y_pred, reduction, sample_weight,
                {"from_logits": from_logits, "label_smoothing": label_smoothing, "axis": axis,
                 "ignore_index": ignore_index, "class_weight": class_weight,
-                "smoothing": smoothing, "epsilon": epsilon, "where": where})
+                "smoothing": smoothing, "epsilon": epsilon, "where": where}, axis_name=axis_name)
 
 
 register(SPARSE, sparse_categorical_crossentropy)
@@ -534,7 +534,7 @@ NLL = Spec("nll_loss", _nll, arrays=("class_weight",))
 def nll_loss(
     y_true: Any, y_pred: Any, *, axis: int = -1, ignore_index: int | None = None,
     class_weight: Any = None, label_smoothing: float = 0.0, reduction: str = "mean",
-    sample_weight: Any = None, smoothing: str = "standard",
+    sample_weight: Any = None, smoothing: str = "standard", axis_name: AxisName = None,
 ) -> Array:
     r"""Negative log-likelihood of integer labels under given log-probabilities.
 
@@ -570,7 +570,7 @@ def nll_loss(
     """
     return run(NLL, y_true, y_pred, reduction, sample_weight,
                {"label_smoothing": label_smoothing, "axis": axis, "ignore_index": ignore_index,
-                "class_weight": class_weight, "smoothing": smoothing})
+                "class_weight": class_weight, "smoothing": smoothing}, axis_name=axis_name)
 
 
 register(NLL, nll_loss)
@@ -655,6 +655,7 @@ def binary_crossentropy(
     y_true: Any, y_pred: Any, *, from_logits: bool = False, label_smoothing: float = 0.0,
     pos_weight: Any = None, reduction: str = "mean", sample_weight: Any = None,
     smoothing: str = "standard", epsilon: float = 1e-7, log_min: float | None = None,
+    axis_name: AxisName = None,
 ) -> Array:
     r"""Element-wise binary cross-entropy.
 
@@ -691,7 +692,7 @@ def binary_crossentropy(
     return run(BINARY, y_true, y_pred, reduction, sample_weight,
                {"from_logits": from_logits, "label_smoothing": label_smoothing,
                 "pos_weight": pos_weight, "smoothing": smoothing, "epsilon": epsilon,
-                "log_min": log_min})
+                "log_min": log_min}, axis_name=axis_name)
 
 
 register(BINARY, binary_crossentropy)

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _checks
-from ._core import Spec, register, run
+from ._core import AxisName, Spec, register, run
 from .crossentropy import _dense_true
 
 Array = Any
@@ -127,7 +127,7 @@ KL = Spec("kl_divergence", _kl, saturate=True)
 def kl_divergence(
     y_true: Any, y_pred: Any, *, from_logits: bool = False, log_input: bool = False,
     log_target: bool = False, axis: int | None = -1, reduction: str = "mean",
-    sample_weight: Any = None, epsilon: float = 1e-7,
+    sample_weight: Any = None, epsilon: float = 1e-7, axis_name: AxisName = None,
 ) -> Array:
     r"""Kullback-Leibler divergence ``KL(P || Q)`` of the prediction ``Q`` from the target ``P``.
 
@@ -184,7 +184,7 @@ def kl_divergence(
     """
     return run(KL, y_true, y_pred, reduction, sample_weight,
                {"from_logits": from_logits, "log_input": log_input, "log_target": log_target,
-                "axis": axis, "epsilon": epsilon})
+                "axis": axis, "epsilon": epsilon}, axis_name=axis_name)
 
 
 register(KL, kl_divergence)
@@ -219,7 +219,7 @@ ENTROPY = Spec("entropy", _entropy)
 
 
 def entropy(p: Any, *, from_logits: bool = False, axis: int = -1, reduction: str = "mean",
-            sample_weight: Any = None, epsilon: float = 1e-7) -> Array:
+            sample_weight: Any = None, epsilon: float = 1e-7, axis_name: AxisName = None) -> Array:
     r"""Shannon entropy of a distribution, in nats.
 
     .. math:: H(p) = -\sum_c p_c \log p_c
@@ -247,7 +247,7 @@ def entropy(p: Any, *, from_logits: bool = False, axis: int = -1, reduction: str
     1.039721
     """
     return run(ENTROPY, None, p, reduction, sample_weight,
-               {"from_logits": from_logits, "axis": axis, "epsilon": epsilon})
+               {"from_logits": from_logits, "axis": axis, "epsilon": epsilon}, axis_name=axis_name)
 
 
 entropy_pair = _unary(ENTROPY, entropy)
@@ -284,7 +284,7 @@ JS = Spec("js_divergence", _js)
 
 def js_divergence(
     y_true: Any, y_pred: Any, *, from_logits: bool = False, axis: int = -1, reduction: str = "mean",
-    sample_weight: Any = None, epsilon: float = 1e-7,
+    sample_weight: Any = None, epsilon: float = 1e-7, axis_name: AxisName = None,
 ) -> Array:
     r"""Jensen-Shannon divergence, in nats.
 
@@ -310,7 +310,7 @@ def js_divergence(
     0.693147
     """
     return run(JS, y_true, y_pred, reduction, sample_weight,
-               {"from_logits": from_logits, "axis": axis, "epsilon": epsilon})
+               {"from_logits": from_logits, "axis": axis, "epsilon": epsilon}, axis_name=axis_name)
 
 
 register(JS, js_divergence)
@@ -361,7 +361,7 @@ MI = Spec("mutual_information", _mi)
 
 
 def mutual_information(joint: Any, *, x_axis: int = -2, y_axis: int = -1, reduction: str = "mean",
-                       sample_weight: Any = None, epsilon: float = 1e-7) -> Array:
+                       sample_weight: Any = None, epsilon: float = 1e-7, axis_name: AxisName = None) -> Array:
     r"""Mutual information ``I(X; Y)`` of a joint distribution table, in nats.
 
     .. math:: I(X; Y) = \sum_{x, y} P(x, y) \log \frac{P(x, y)}{P(x)\,P(y)}
@@ -390,7 +390,7 @@ def mutual_information(joint: Any, *, x_axis: int = -2, y_axis: int = -1, reduct
     0.693147
     """
     return run(MI, None, joint, reduction, sample_weight,
-               {"x_axis": x_axis, "y_axis": y_axis, "epsilon": epsilon})
+               {"x_axis": x_axis, "y_axis": y_axis, "epsilon": epsilon}, axis_name=axis_name)
 
 
 mutual_information_pair = _unary(MI, mutual_information)
@@ -409,7 +409,8 @@ CONDITIONAL = Spec("conditional_entropy", _cond)
 
 
 def conditional_entropy(joint: Any, *, x_axis: int = -2, y_axis: int = -1, reduction: str = "mean",
-                        sample_weight: Any = None, epsilon: float = 1e-7) -> Array:
+                        sample_weight: Any = None, epsilon: float = 1e-7,
+                        axis_name: AxisName = None) -> Array:
     r"""Conditional entropy ``H(X | Y)`` of a joint distribution table, in nats.
 
     .. math:: H(X \mid Y) = -\sum_{x, y} P(x, y) \log \frac{P(x, y)}{P(y)}
@@ -432,7 +433,7 @@ def conditional_entropy(joint: Any, *, x_axis: int = -2, y_axis: int = -1, reduc
     0.693147
     """
     return run(CONDITIONAL, None, joint, reduction, sample_weight,
-               {"x_axis": x_axis, "y_axis": y_axis, "epsilon": epsilon})
+               {"x_axis": x_axis, "y_axis": y_axis, "epsilon": epsilon}, axis_name=axis_name)
 
 
 conditional_entropy_pair = _unary(CONDITIONAL, conditional_entropy)

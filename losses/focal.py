@@ -34,7 +34,7 @@ from typing import Any
 from backends import table_for
 
 from . import _checks
-from ._core import Spec, register, run
+from ._core import AxisName, Spec, register, run
 from .crossentropy import (
     _bce,
     _check_labels,
@@ -180,7 +180,7 @@ def binary_focal_crossentropy(
     y_true: Any, y_pred: Any, *, apply_class_balancing: bool = False, alpha: float = 0.25,
     gamma: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0,
     reduction: str = "mean", sample_weight: Any = None, smoothing: str = "standard",
-    epsilon: float = 1e-7,
+    epsilon: float = 1e-7, axis_name: AxisName = None,
 ) -> Array:
     r"""Element-wise binary focal cross-entropy (Keras 3 semantics).
 
@@ -242,7 +242,7 @@ def binary_focal_crossentropy(
     return run(BINARY_FOCAL, y_true, y_pred, reduction, sample_weight,
                {"apply_class_balancing": apply_class_balancing, "alpha": alpha, "gamma": gamma,
                 "from_logits": from_logits, "label_smoothing": label_smoothing,
-                "smoothing": smoothing, "epsilon": epsilon})
+                "smoothing": smoothing, "epsilon": epsilon}, axis_name=axis_name)
 
 
 register(BINARY_FOCAL, binary_focal_crossentropy)
@@ -265,7 +265,7 @@ SIGMOID_FOCAL = Spec("sigmoid_focal_loss", _sfl, saturate=True)
 
 def sigmoid_focal_loss(
     y_true: Any, y_pred: Any, *, alpha: float | None = 0.25, gamma: float = 2.0,
-    reduction: str = "mean", sample_weight: Any = None,
+    reduction: str = "mean", sample_weight: Any = None, axis_name: AxisName = None,
 ) -> Array:
     r"""Sigmoid focal loss on logits, torchvision's and optax's form.
 
@@ -306,7 +306,7 @@ def sigmoid_focal_loss(
     0.043322
     """
     return run(SIGMOID_FOCAL, y_true, y_pred, reduction, sample_weight,
-               {"alpha": alpha, "gamma": gamma})
+               {"alpha": alpha, "gamma": gamma}, axis_name=axis_name)
 
 
 register(SIGMOID_FOCAL, sigmoid_focal_loss)
@@ -337,7 +337,7 @@ CATEGORICAL_FOCAL = Spec("categorical_focal_crossentropy", _cfce, saturate=True)
 def categorical_focal_crossentropy(
     y_true: Any, y_pred: Any, *, alpha: Any = 0.25, gamma: float = 2.0, from_logits: bool = False,
     label_smoothing: float = 0.0, axis: int = -1, reduction: str = "mean",
-    sample_weight: Any = None, smoothing: str = "standard", epsilon: float = 1e-7,
+    sample_weight: Any = None, smoothing: str = "standard", epsilon: float = 1e-7, axis_name: AxisName = None,
 ) -> Array:
     r"""Categorical focal cross-entropy (Keras 3 semantics).
 
@@ -379,7 +379,7 @@ def categorical_focal_crossentropy(
     return run(CATEGORICAL_FOCAL, y_true, y_pred, reduction, sample_weight,
                {"alpha": alpha, "gamma": gamma, "from_logits": from_logits,
                 "label_smoothing": label_smoothing, "axis": axis, "smoothing": smoothing,
-                "epsilon": epsilon})
+                "epsilon": epsilon}, axis_name=axis_name)
 
 
 register(CATEGORICAL_FOCAL, categorical_focal_crossentropy)
@@ -430,7 +430,7 @@ def sparse_categorical_focal_crossentropy(
     y_true: Any, y_pred: Any, *, alpha: Any = 0.25, gamma: float = 2.0, from_logits: bool = False,
     label_smoothing: float = 0.0, axis: int = -1, ignore_index: int | None = None,
     class_weight: Any = None, reduction: str = "mean", sample_weight: Any = None,
-    smoothing: str = "standard", epsilon: float = 1e-7,
+    smoothing: str = "standard", epsilon: float = 1e-7, axis_name: AxisName = None,
 ) -> Array:
     r"""Focal cross-entropy with integer class labels.
 
@@ -467,7 +467,8 @@ def sparse_categorical_focal_crossentropy(
     return run(SPARSE_FOCAL, y_true, y_pred, reduction, sample_weight,
                {"alpha": alpha, "gamma": gamma, "from_logits": from_logits,
                 "label_smoothing": label_smoothing, "axis": axis, "ignore_index": ignore_index,
-                "class_weight": class_weight, "smoothing": smoothing, "epsilon": epsilon})
+                "class_weight": class_weight, "smoothing": smoothing, "epsilon": epsilon},
+               axis_name=axis_name)
 
 
 register(SPARSE_FOCAL, sparse_categorical_focal_crossentropy)
@@ -509,7 +510,7 @@ POLY1 = Spec("poly1_crossentropy", _poly1, saturate=True)
 def poly1_crossentropy(
     y_true: Any, y_pred: Any, *, poly_epsilon: float = 2.0, from_logits: bool = False,
     label_smoothing: float = 0.0, axis: int = -1, reduction: str = "mean",
-    sample_weight: Any = None, smoothing: str = "standard", epsilon: float = 1e-7,
+    sample_weight: Any = None, smoothing: str = "standard", epsilon: float = 1e-7, axis_name: AxisName = None,
 ) -> Array:
     r"""Poly-1 cross-entropy: cross-entropy plus a weighted first polynomial term.
 
@@ -547,7 +548,7 @@ def poly1_crossentropy(
     return run(POLY1, y_true, y_pred, reduction, sample_weight,
                {"poly_epsilon": poly_epsilon, "from_logits": from_logits,
                 "label_smoothing": label_smoothing, "axis": axis, "smoothing": smoothing,
-                "epsilon": epsilon})
+                "epsilon": epsilon}, axis_name=axis_name)
 
 
 register(POLY1, poly1_crossentropy)

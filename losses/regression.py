@@ -25,7 +25,7 @@ import numpy as np
 from backends import table_for
 
 from . import _checks, _core
-from ._core import Spec, register, run
+from ._core import AxisName, Spec, register, run
 from .crossentropy import _poison
 
 Array = Any
@@ -70,7 +70,7 @@ MSE = Spec("mean_squared_error", _mse)
 
 
 def mean_squared_error(y_true: Any, y_pred: Any, *, reduction: str = "mean",
-                       sample_weight: Any = None) -> Array:
+                       sample_weight: Any = None, axis_name: AxisName = None) -> Array:
     r"""Squared error, element-wise.
 
     .. math:: \ell = (\hat y - y)^2, \qquad \partial\ell/\partial\hat y = 2(\hat y - y)
@@ -91,7 +91,7 @@ def mean_squared_error(y_true: Any, y_pred: Any, *, reduction: str = "mean",
     >>> float(mean_squared_error(np.array([0., 1.]), np.array([1., 3.])))
     2.5
     """
-    return run(MSE, y_true, y_pred, reduction, sample_weight, {})
+    return run(MSE, y_true, y_pred, reduction, sample_weight, {}, axis_name=axis_name)
 
 
 register(MSE, mean_squared_error)
@@ -106,7 +106,7 @@ MAE = Spec("mean_absolute_error", _mae)
 
 
 def mean_absolute_error(y_true: Any, y_pred: Any, *, reduction: str = "mean",
-                        sample_weight: Any = None) -> Array:
+                        sample_weight: Any = None, axis_name: AxisName = None) -> Array:
     r"""Absolute error, element-wise.
 
     .. math:: \ell = |\hat y - y|, \qquad \partial\ell/\partial\hat y = \mathrm{sign}(\hat y - y)
@@ -122,7 +122,7 @@ def mean_absolute_error(y_true: Any, y_pred: Any, *, reduction: str = "mean",
     >>> float(mean_absolute_error(np.array([0., 1.]), np.array([1., 3.])))
     1.5
     """
-    return run(MAE, y_true, y_pred, reduction, sample_weight, {})
+    return run(MAE, y_true, y_pred, reduction, sample_weight, {}, axis_name=axis_name)
 
 
 register(MAE, mean_absolute_error)
@@ -137,7 +137,7 @@ HALF_SE = Spec("half_squared_error", _half_se)
 
 
 def half_squared_error(y_true: Any, y_pred: Any, *, reduction: str = "mean",
-                       sample_weight: Any = None) -> Array:
+                       sample_weight: Any = None, axis_name: AxisName = None) -> Array:
     r"""Half the squared error: the seed's "average cross-entropy".
 
     .. math:: \ell = \tfrac12 (\hat y - y)^2, \qquad \partial\ell/\partial\hat y = \hat y - y
@@ -156,7 +156,7 @@ def half_squared_error(y_true: Any, y_pred: Any, *, reduction: str = "mean",
     >>> float(half_squared_error(np.array([0., 1.]), np.array([1., 3.])))
     1.25
     """
-    return run(HALF_SE, y_true, y_pred, reduction, sample_weight, {})
+    return run(HALF_SE, y_true, y_pred, reduction, sample_weight, {}, axis_name=axis_name)
 
 
 register(HALF_SE, half_squared_error)
@@ -178,7 +178,7 @@ HUBER = Spec("huber", _huber)
 
 
 def huber(y_true: Any, y_pred: Any, *, delta: float = 1.0, reduction: str = "mean",
-          sample_weight: Any = None) -> Array:
+          sample_weight: Any = None, axis_name: AxisName = None) -> Array:
     r"""Huber loss, element-wise.
 
     .. math:: \ell = \begin{cases} \tfrac12 x^2 & |x| \le \delta \\
@@ -199,7 +199,7 @@ def huber(y_true: Any, y_pred: Any, *, delta: float = 1.0, reduction: str = "mea
     >>> huber(np.array([0., 0.]), np.array([0.5, 3.0]), reduction="none").tolist()
     [0.125, 2.5]
     """
-    return run(HUBER, y_true, y_pred, reduction, sample_weight, {"delta": delta})
+    return run(HUBER, y_true, y_pred, reduction, sample_weight, {"delta": delta}, axis_name=axis_name)
 
 
 register(HUBER, huber)
@@ -221,7 +221,7 @@ SMOOTH_L1 = Spec("smooth_l1", _smooth_l1)
 
 
 def smooth_l1(y_true: Any, y_pred: Any, *, beta: float = 1.0, reduction: str = "mean",
-              sample_weight: Any = None) -> Array:
+              sample_weight: Any = None, axis_name: AxisName = None) -> Array:
     r"""Smooth L1 loss, element-wise (torch's ``SmoothL1Loss``).
 
     .. math:: \ell = \begin{cases} \tfrac{1}{2\beta} x^2 & |x| < \beta \\
@@ -243,7 +243,7 @@ def smooth_l1(y_true: Any, y_pred: Any, *, beta: float = 1.0, reduction: str = "
     >>> smooth_l1(np.array([0., 0.]), np.array([0.5, 3.0]), beta=2.0, reduction="none").tolist()
     [0.0625, 2.0]
     """
-    return run(SMOOTH_L1, y_true, y_pred, reduction, sample_weight, {"beta": beta})
+    return run(SMOOTH_L1, y_true, y_pred, reduction, sample_weight, {"beta": beta}, axis_name=axis_name)
 
 
 register(SMOOTH_L1, smooth_l1)
@@ -270,7 +270,7 @@ LOG_COSH = Spec("log_cosh", _log_cosh)
 
 
 def log_cosh(y_true: Any, y_pred: Any, *, reduction: str = "mean",
-             sample_weight: Any = None) -> Array:
+             sample_weight: Any = None, axis_name: AxisName = None) -> Array:
     r"""Logarithm of the hyperbolic cosine of the error, element-wise.
 
     .. math:: \ell = \log\cosh x = |x| + \mathrm{softplus}(-2|x|) - \log 2,
@@ -296,7 +296,7 @@ def log_cosh(y_true: Any, y_pred: Any, *, reduction: str = "mean",
     >>> [float(f"{x:.12g}") for x in v]  # x^2/2 - x^4/12, |x| - log 2
     [4.99999999167e-09, 9999.30685282]
     """
-    return run(LOG_COSH, y_true, y_pred, reduction, sample_weight, {})
+    return run(LOG_COSH, y_true, y_pred, reduction, sample_weight, {}, axis_name=axis_name)
 
 
 register(LOG_COSH, log_cosh)
@@ -316,7 +316,7 @@ POISSON = Spec("poisson", _poisson)
 
 
 def poisson(y_true: Any, y_pred: Any, *, epsilon: float = 1e-7, reduction: str = "mean",
-            sample_weight: Any = None) -> Array:
+            sample_weight: Any = None, axis_name: AxisName = None) -> Array:
     r"""Poisson negative log-likelihood of a rate, Keras' form, element-wise.
 
     .. math:: \ell = \hat y - y \log(\hat y + \epsilon),
@@ -336,7 +336,7 @@ def poisson(y_true: Any, y_pred: Any, *, epsilon: float = 1e-7, reduction: str =
     >>> round(float(poisson(np.array([2.0]), np.array([1.0]))), 6)
     1.0
     """
-    return run(POISSON, y_true, y_pred, reduction, sample_weight, {"epsilon": epsilon})
+    return run(POISSON, y_true, y_pred, reduction, sample_weight, {"epsilon": epsilon}, axis_name=axis_name)
 
 
 register(POISSON, poisson)
@@ -371,7 +371,8 @@ POISSON_NLL = Spec("poisson_nll", _poisson_nll)
 
 
 def poisson_nll(y_true: Any, y_pred: Any, *, log_input: bool = True, full: bool = False,
-                eps: float = 1e-8, reduction: str = "mean", sample_weight: Any = None) -> Array:
+                eps: float = 1e-8, reduction: str = "mean", sample_weight: Any = None,
+                axis_name: AxisName = None) -> Array:
     r"""Poisson negative log-likelihood, torch's ``PoissonNLLLoss``, element-wise.
 
     .. math:: \ell = \begin{cases} e^{z} - y z & \text{log\_input (} z = \hat y
@@ -399,7 +400,7 @@ def poisson_nll(y_true: Any, y_pred: Any, *, log_input: bool = True, full: bool 
     1.0
     """
     return run(POISSON_NLL, y_true, y_pred, reduction, sample_weight,
-               {"log_input": log_input, "full": full, "eps": eps})
+               {"log_input": log_input, "full": full, "eps": eps}, axis_name=axis_name)
 
 
 register(POISSON_NLL, poisson_nll)
@@ -482,7 +483,7 @@ GAUSSIAN = Spec("gaussian_nll", _gaussian, arrays=("var",))
 
 
 def gaussian_nll(y_true: Any, mean: Any, var: Any, *, full: bool = False, eps: float = 1e-6,
-                 reduction: str = "mean", sample_weight: Any = None) -> Array:
+                 reduction: str = "mean", sample_weight: Any = None, axis_name: AxisName = None) -> Array:
     r"""Gaussian negative log-likelihood, torch's ``GaussianNLLLoss``, element-wise.
 
     .. math:: \ell = \tfrac12\left(\log v' + \frac{(y - \mu)^2}{v'}\right)
@@ -524,14 +525,15 @@ def gaussian_nll(y_true: Any, mean: Any, var: Any, *, full: bool = False, eps: f
     1.0
     """
     return run(GAUSSIAN, y_true, mean, reduction, sample_weight,
-               {"var": _host(var), "full": full, "eps": eps})
+               {"var": _host(var), "full": full, "eps": eps}, axis_name=axis_name)
 
 
 register(GAUSSIAN, gaussian_nll)
 
 
 def gaussian_nll_grads(y_true: Any, mean: Any, var: Any, *, full: bool = False, eps: float = 1e-6,
-                       reduction: str = "mean", sample_weight: Any = None) -> tuple[Array, Array, Array]:
+                       reduction: str = "mean", sample_weight: Any = None,
+                       axis_name: AxisName = None) -> tuple[Array, Array, Array]:
     r""":func:`gaussian_nll` and its gradients with respect to ``mean`` and ``var``.
 
     Returns ``(loss, d loss / d mean, d loss / d var)``; ``d/d var`` has
@@ -548,7 +550,8 @@ def gaussian_nll_grads(y_true: Any, mean: Any, var: Any, *, full: bool = False, 
     >>> dm.tolist(), dv.tolist()  # (3 - 1) / 2, (1/2 - 2^2 / 2^2) / 2
     ([1.0], [-0.25])
     """
-    opts = {"full": full, "eps": eps, "reduction": reduction, "sample_weight": sample_weight}
+    opts = {"full": full, "eps": eps, "reduction": reduction, "sample_weight": sample_weight,
+            "axis_name": axis_name}
     xp = table_for(y_true, mean, sample_weight, var,
                    names=("y_true", "mean", "sample_weight", "var"))
     m = xp.asarray(mean)
@@ -561,7 +564,7 @@ def gaussian_nll_grads(y_true: Any, mean: Any, var: Any, *, full: bool = False, 
         _, g_var = xp.value_and_grad(lambda s: gaussian_nll(y_true, mean, s, **opts), var)
         return value, g_mean, g_var
     value, g_mean = run(GAUSSIAN, y_true, mean, reduction, sample_weight,
-                        {"var": var, "full": full, "eps": eps}, grad=True)
+                        {"var": var, "full": full, "eps": eps}, grad=True, axis_name=axis_name)
     # NumPy: the closed form of d/d var, scaled by the reduction as run() scales d/d mean
     work = xp.float32 if xp.is_half(m) else xp.dtype_of(m)
     m = xp.cast(m, work)
