@@ -224,8 +224,28 @@ class _Saturate(torch.autograd.Function):
         return t
 
 
+class _SaturateCompiled(torch.autograd.Function):
+    """:class:`_Saturate` for ``torch.compile``: Dynamo traces an
+    ``autograd.Function`` only without a custom ``jvp`` (forward mode is not
+    used under compile)."""
+
+    @staticmethod
+    def forward(x: Any, limit: float) -> torch.Tensor:
+        return torch.clamp(x, -limit, limit)
+
+    @staticmethod
+    def setup_context(ctx: Any, inputs: Any, output: Any) -> None:
+        pass
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple:
+        return g, None
+
+
 def saturate(x: Any, limit: float) -> torch.Tensor:
-    if not x.requires_grad and not _is_wrapped(x) and not _is_compiling():
+    if _is_compiling():  # Dynamo traces neither _is_wrapped nor a custom jvp
+        return _SaturateCompiled.apply(x, limit)
+    if not x.requires_grad and not _is_wrapped(x):
         return torch.clamp(x, -limit, limit)
     return _Saturate.apply(x, limit)
 
@@ -276,6 +296,8 @@ def cross_entropy(logits: Any, target: Any, weight: Any, ignore_index: Any, labe
         return F.cross_entropy(logits, target, weight=weight,
                                ignore_index=-100 if ignore_index is None else ignore_index,
                                reduction=reduction, label_smoothing=label_smoothing)
+    if _is_compiling() or _is_wrapped(logits):
+        return None  # traced: the spec's branch-free path (the check below reads values)
     out = F.cross_entropy(logits, target, weight=weight, reduction=reduction,
                           label_smoothing=label_smoothing)
     # probability targets: torch computes target * log_softmax, which is

@@ -139,7 +139,7 @@ def _collective(xp: Any, axis_name: AxisName) -> Callable[[Array], Array]:
 
 
 def reduce(xp: Any, loss: Array, denom: Array | None, sw: Array | None, reduction: str,
-           axis_name: AxisName = None) -> Array:
+           axis_name: AxisName = None, limit: float | None = None) -> Array:
     """The one reduction.
 
     * ``"none"``: ``loss * sw``;
@@ -160,7 +160,23 @@ def reduce(xp: Any, loss: Array, denom: Array | None, sw: Array | None, reductio
     ``psum(sum(loss * sw)) / psum(loss.size)``, ``"sum"`` is the global sum,
     and ``"none"`` is unchanged: each device's per-element losses are its
     shard of the single-device result.
+
+    With ``limit`` (the saturating specs: ``docs/extreme-values.md``) a value
+    beyond ``+-limit`` saturates there with an identity gradient -- except a
+    ``"mean"`` over a zero denominator (every counted element weighted 0),
+    which stays the ``inf``/``NaN`` of its division: an undefined mean is
+    never a finite number.
     """
+    value, den = _reduce(xp, loss, denom, sw, reduction, axis_name)
+    if limit is None:
+        return value
+    saturated = xp.saturate(value, limit)
+    return saturated if den is None else xp.where(den == 0, value, saturated)
+
+
+def _reduce(xp: Any, loss: Array, denom: Array | None, sw: Array | None, reduction: str,
+            axis_name: AxisName) -> tuple[Array, Array | None]:
+    """``(value, denominator of a weighted "mean" or None)``."""
     if axis_name is not None:
         psum = _collective(xp, axis_name)
     if sw is not None:
@@ -168,27 +184,29 @@ def reduce(xp: Any, loss: Array, denom: Array | None, sw: Array | None, reductio
     if axis_name is not None and reduction != "none":
         num = psum(xp.sum(loss))
         if reduction == "sum":
-            return num
+            return num, None
         if reduction == "sum_over_batch_size" or (denom is None and sw is None):
-            return num / psum(xp.zeros_like(num) + float(_size(xp.shape(loss))))
+            return num / psum(xp.zeros_like(num) + float(_size(xp.shape(loss)))), None
         if denom is None:
             denom = xp.zeros_like(loss) + sw
         elif sw is not None:
             denom = denom * sw
-        return num / psum(xp.sum(denom))
+        den = psum(xp.sum(denom))
+        return num / den, den
     if reduction == "mean":
         if denom is None and sw is None:
-            return xp.mean(loss)
+            return xp.mean(loss), None
         if denom is None:
             denom = xp.zeros_like(loss) + sw
         elif sw is not None:
             denom = denom * sw
-        return xp.sum(loss) / xp.sum(denom)
+        den = xp.sum(denom)
+        return xp.sum(loss) / den, den
     if reduction == "sum":
-        return xp.sum(loss)
+        return xp.sum(loss), None
     if reduction == "none":
-        return loss
-    return xp.mean(loss)  # sum_over_batch_size
+        return loss, None
+    return xp.mean(loss), None  # sum_over_batch_size
 
 
 def _grad_factor(xp: Any, loss: Array, denom: Array | None, sw: Array | None, reduction: str) -> Any:
@@ -223,13 +241,14 @@ def run(spec: Spec, y_true: Any, y_pred: Any, reduction: str, sample_weight: Any
         fused = sample_weight is None and not grad and axis_name is None
         opts["_reduction"] = reduction if fused else None
     loss, denom, g, axis = spec.fn(xp, y_true, y_pred, grad, **opts)
-    if denom is REDUCED:
-        value = loss
+    limit = None
+    if spec.saturate:
+        limit = xp.max_finite(out_dtype if out_dtype is not None else xp.dtype_of(y_pred))
+    if denom is REDUCED:  # a fused kernel: NaN for an undefined mean, as the spec's
+        value = loss if limit is None else xp.saturate(loss, limit)
     else:
         sw = None if sample_weight is None else _weights(xp, sample_weight, loss, y_pred)
-        value = reduce(xp, loss, denom, sw, reduction, axis_name)
-    if spec.saturate:
-        value = xp.saturate(value, xp.max_finite(out_dtype if out_dtype is not None else xp.dtype_of(value)))
+        value = reduce(xp, loss, denom, sw, reduction, axis_name, limit)
     if out_dtype is not None:
         value = xp.cast(value, out_dtype)
     if not grad:

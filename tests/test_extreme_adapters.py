@@ -178,3 +178,21 @@ def test_jax_extremes(name, dt):
         assert not jnp.isfinite(getattr(optax, name)(z, labels)).all()
         exp = _softmax64(np.asarray(z, np.float64)) - np.eye(3)[y]
         np.testing.assert_allclose(np.asarray(g, np.float64), exp, atol=1e-2 if dt != "float32" else 1e-6)
+
+
+@pytest.mark.parametrize("target", ["index", "probabilities"])
+def test_torch_compiled_extremes_keep_the_exact_gradient(target):
+    """Under ``torch.compile`` the saturating floor keeps its identity
+    gradient too (Dynamo traces a jvp-free ``autograd.Function`` there)."""
+    m = F32MAX
+    z0 = torch.tensor([[m, -m, 0.0], [1.0, 2.0, 3.0]])
+    y = torch.tensor([1, 2])
+    t = y if target == "index" else torch.eye(3)[y] * 0.9 + 0.1 / 3
+    crit = bt.CrossEntropyLoss(reduction="sum")
+    f = torch.compile(lambda a: crit(a, t), backend="eager", fullgraph=True)
+    z = z0.clone().requires_grad_()
+    loss = f(z)
+    (g,) = torch.autograd.grad(loss, z)
+    yy = np.eye(3)[y.numpy()] if target == "index" else t.double().numpy()
+    assert torch.isfinite(loss)
+    np.testing.assert_allclose(g.double().numpy(), _softmax64(z0.double().numpy()) - yy, atol=1e-6)
