@@ -123,13 +123,15 @@ class _Loss(nn.Module):
     """One base that holds ``reduction``, as torch's ``_Loss`` does."""
 
     reduction: str
+    #: the reduction names this loss accepts -> the spec's
+    _reductions: dict[str, str] = _REDUCTIONS
 
     def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
                  reduction: str = "mean") -> None:
         super().__init__()
         if size_average is not None or reduce is not None:
             reduction = _legacy_reduction(size_average, reduce)
-        elif reduction == "elementwise_mean":
+        elif reduction == "elementwise_mean" and "elementwise_mean" in self._reductions:
             warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' "
                           "instead.", stacklevel=3)
         self.reduction = reduction
@@ -137,9 +139,10 @@ class _Loss(nn.Module):
 
     def _reduction(self) -> str:
         try:
-            return _REDUCTIONS[self.reduction]
+            return self._reductions[self.reduction]
         except (KeyError, TypeError):
-            _fail(f"`reduction` must be one of 'none', 'mean', 'sum'; got {self.reduction!r}")
+            names = ", ".join(repr(k) for k in self._reductions if k != "elementwise_mean")
+            _fail(f"`reduction` must be one of {names}; got {self.reduction!r}")
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
         _tensors(input, target)
