@@ -224,7 +224,13 @@ class _Saturate(torch.autograd.Function):
 
 
 def saturate(x: Any, limit: float) -> torch.Tensor:
-    if not x.requires_grad and not _is_wrapped(x) and not _is_compiling():
+    if _is_compiling():
+        # Dynamo traces neither _is_wrapped nor an autograd.Function with a custom jvp: the
+        # same clip in value with an identity derivative, branch-free (x - x.detach() is 0
+        # in value, 1 in every derivative; 0 at +-inf, where it would be NaN)
+        d = x - x.detach()
+        return torch.clamp(x, -limit, limit).detach() + torch.where(torch.isfinite(x), d, torch.zeros_like(d))
+    if not x.requires_grad and not _is_wrapped(x):
         return torch.clamp(x, -limit, limit)
     return _Saturate.apply(x, limit)
 
@@ -275,6 +281,8 @@ def cross_entropy(logits: Any, target: Any, weight: Any, ignore_index: Any, labe
         return F.cross_entropy(logits, target, weight=weight,
                                ignore_index=-100 if ignore_index is None else ignore_index,
                                reduction=reduction, label_smoothing=label_smoothing)
+    if _is_compiling() or _is_wrapped(logits):  # the NaN check below reads data: the spec's path
+        return None
     out = F.cross_entropy(logits, target, weight=weight, reduction=reduction,
                           label_smoothing=label_smoothing)
     # probability targets: torch computes target * log_softmax, which is
