@@ -780,3 +780,37 @@ def test_catalog_entries(name):
     if native.startswith("torch."):
         mod, attr = native.rsplit(".", 1)
         assert getattr(importlib.import_module(mod), attr).__name__ == name
+
+
+# --- the spec options these modules added (NumPy closed forms against torch autograd) -------------
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_spec_additions_numpy_closed_form_equals_torch_autograd(reduction):
+    """``poly1_crossentropy`` with integer labels and ``ignore_index``, and
+    ``categorical_focal_crossentropy`` with ``class_weight``: NumPy's
+    closed-form value and gradient equal torch's autograd through the spec."""
+    import numpy as np
+
+    x = _randn((5, 4, 3), 121, 2.0)
+    y = torch.randint(0, 4, (5, 3), generator=_gen(122))
+    y[1, 1] = y[3, 0] = -1
+    t = _randn((5, 4, 3), 123).softmax(1)
+    w = torch.rand(4, generator=_gen(124), dtype=F64) + .3
+    cases = [(losses.poly1_crossentropy, y, dict(poly_epsilon=1.5, from_logits=True, axis=1, ignore_index=-1,
+                                                  label_smoothing=0.1)),
+             (losses.categorical_focal_crossentropy, t, dict(gamma=1.5, alpha=0.4, from_logits=True, axis=1,
+                                                              class_weight=w))]
+    for fn, target, kw in cases:
+        kw = dict(kw, reduction=reduction)
+        vt, gt = losses.value_and_grad(fn, target, x, **kw)
+        np_kw = {k: v.numpy() if torch.is_tensor(v) else v for k, v in kw.items()}
+        vn, gn = losses.value_and_grad(fn, target.numpy(), x.numpy(), **np_kw)
+        np.testing.assert_allclose(vn, vt.detach().numpy(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(gn, gt.numpy(), rtol=1e-10, atol=1e-13)
+    # a bad label in a traced call: NaN for its element, never a wrong number
+    bad = y.clone()
+    bad[0, 0] = 9
+    v = torch.func.vmap(lambda a: losses.poly1_crossentropy(bad, a, from_logits=True, axis=1, ignore_index=-1,
+                                                            reduction="none"))(x[None])[0]
+    assert torch.isnan(v[0, 0]) and torch.isfinite(v[1:]).all()
