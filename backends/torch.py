@@ -1,31 +1,47 @@
-"""PyTorch adapter: drop-in replacements for ``torch.nn``'s cross-entropy losses.
+"""PyTorch adapter: drop-in replacements for ``torch.nn``'s losses, and
+torch-style modules for the catalogue losses torch lacks.
 
 Swap one import and keep the rest of the training script::
 
     from backends.torch import CrossEntropyLoss   # was: from torch.nn import CrossEntropyLoss
 
-Each module has its native's name, constructor arguments (the deprecated
-``size_average``/``reduce`` included), defaults, buffers and
-``forward(input, target)`` semantics, and is a thin shell over a public
-function of :mod:`losses` -- the same spec that runs on NumPy, TensorFlow and
-JAX. They hold no math: they translate torch's conventions (class dim 1,
+Each module with a native (``CrossEntropyLoss``, ``NLLLoss``, ``BCELoss``,
+``BCEWithLogitsLoss``, ``KLDivLoss``, ``MSELoss``, ``L1Loss``, ``HuberLoss``,
+``SmoothL1Loss``, ``GaussianNLLLoss``, ``PoissonNLLLoss``; ``FocalLoss`` for
+``torchvision.ops.sigmoid_focal_loss``) has its native's name, constructor
+arguments (the deprecated ``size_average``/``reduce`` included), defaults,
+buffers and ``forward`` semantics, and is a thin shell over a public function
+of :mod:`losses` -- the same spec that runs on NumPy, TensorFlow and JAX. The
+others (``CategoricalFocalLoss``, ``PolyLoss``, ``JSDivergenceLoss``,
+``EntropyLoss``, ``LogCoshLoss``) follow torch's conventions: ``reduction``,
+class dim 1, K-dimensional inputs, class-index or class-probability targets.
+They hold no math: they translate torch's conventions (class dim 1,
 ``reduction`` names, element-wise ``weight``) into the spec's options.
+:data:`CATALOG` maps each module to its specs and native.
 
 Works under ``torch.compile`` (no graph break in the loss), ``torch.func``
 (``vmap``, ``grad``) and double backward. Errors are ``ValueError``/``TypeError``
-naming torch's arguments (``input``, ``target``, ``weight``, ...).
+naming torch's arguments (``input``, ``target``, ``weight``, ``var``, ...).
 
 Deliberate differences from the natives (each asserted by
-``tests/test_torch_adapter.py``, listed in ``docs/torch.md``):
+``tests/test_torch_adapter.py`` or ``tests/test_torch_catalog.py``, listed in
+``docs/torch.md``):
 
 * bad labels, probabilities outside [0, 1] and bad shapes raise
   ``ValueError``/``TypeError`` (native: ``RuntimeError``/``IndexError``);
+  ``target`` must have ``input``'s shape where the native broadcasts it;
 * a negative ``label_smoothing`` raises (native ignores it silently);
-* ``weight``/``pos_weight`` and floating targets of another float dtype are
-  cast to ``input``'s dtype, and class-index targets may be any integer dtype
-  (native raises for a dtype mismatch and for targets other than int64/uint8);
+  options the native leaves unchecked (``eps <= 0``) raise;
+* ``weight``/``pos_weight``, ``var`` and floating targets of another float
+  dtype are cast to ``input``'s dtype, and class-index targets may be any
+  integer dtype (native raises for a dtype mismatch and for targets other
+  than int64/uint8; the regression losses promote);
 * ``BCELoss``' gradient is the exact derivative of its clamped loss where
-  ``p (1 - p) < 1e-12`` (see :class:`BCELoss`).
+  ``p (1 - p) < 1e-12`` (see :class:`BCELoss`);
+* ``KLDivLoss(log_target=True)``: a target of ``-inf`` contributes 0 (native NaN);
+* ``GaussianNLLLoss`` also takes an ``int`` or 0-d tensor ``var``;
+* ``FocalLoss``: ``alpha > 1`` raises; gradients stay finite where
+  torchvision's are NaN.
 """
 
 from __future__ import annotations
