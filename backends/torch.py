@@ -593,6 +593,8 @@ class GaussianNLLLoss(_Loss):
         _tensors(input, target)
         if isinstance(var, bool) or not isinstance(var, (Tensor, float, int)):
             _fail(f"`var` must be a torch.Tensor or a number; got {type(var).__name__}", TypeError)
+        if not isinstance(var, Tensor):  # a 0-d tensor: a Python number would go through NumPy (a graph break)
+            var = torch.full((), float(var), dtype=input.dtype, device=input.device)
         try:
             _same_shape(input, target)
             return losses.gaussian_nll(target, input, var, full=self.full, eps=self.eps,
@@ -650,8 +652,8 @@ class KLDivLoss(_Loss):
             warnings.warn(_KL_MEAN_WARNING, stacklevel=3)
         _same_shape(input, target)
         sample_weight = None
-        if self.reduction == "batchmean" and input.dim() != 0:
-            sample_weight = 1.0 / input.shape[0]
+        if self.reduction == "batchmean" and input.dim() != 0:  # a tensor: no graph break
+            sample_weight = torch.full((), 1.0 / input.shape[0], dtype=input.dtype, device=input.device)
         return losses.kl_divergence(target, input, log_input=True, log_target=self.log_target,
                                     axis=None, reduction=reduction, sample_weight=sample_weight)
 

@@ -725,8 +725,9 @@ def test_modules_without_tensors_have_an_empty_state_dict(cls):
 def test_compile_fullgraph_smoke():
     """``fullgraph=True`` (a graph break is an error), ``dynamic=True``, Dynamo
     with the eager backend: GaussianNLLLoss (tensor var, shared along the last
-    dim; the negative-var check becomes NaN-poisoning under tracing) and
-    KLDivLoss('mean', whose per-call warning is skipped when compiling)."""
+    dim; the negative-var check becomes NaN-poisoning under tracing; a number
+    var) and KLDivLoss ('mean', whose per-call warning is skipped when
+    compiling; 'batchmean')."""
     torch._dynamo.reset()
     g = bt.GaussianNLLLoss(full=True)
     k = bt.KLDivLoss(reduction="mean")
@@ -742,6 +743,13 @@ def test_compile_fullgraph_smoke():
     v = torch.tensor([[1.0], [-1.0], [1.0], [1.0], [1.0]], dtype=F64)
     x, y = _randn((5, 3), 1), _randn((5, 3), 2)
     assert torch.isnan(cg(x, y, v))  # traced: cannot raise; never a finite wrong number
+    # a Python-number var and 'batchmean' (1 / N): no NumPy detour, no graph break
+    torch._dynamo.reset()
+    cf = torch.compile(bt.GaussianNLLLoss(), backend="eager", fullgraph=True)
+    cb = torch.compile(bt.KLDivLoss(reduction="batchmean"), backend="eager", fullgraph=True)
+    torch.testing.assert_close(cf(x, y, 0.5), nn.GaussianNLLLoss()(x, y, 0.5))
+    lx, t = x.log_softmax(1), y.softmax(1)
+    torch.testing.assert_close(cb(lx, t), nn.KLDivLoss(reduction="batchmean")(lx, t))
 
 
 def test_compile_inductor_gradients():
