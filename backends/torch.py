@@ -1,31 +1,47 @@
-"""PyTorch adapter: drop-in replacements for ``torch.nn``'s cross-entropy losses.
+"""PyTorch adapter: drop-in replacements for ``torch.nn``'s losses, and
+torch-style modules for the catalogue losses torch lacks.
 
 Swap one import and keep the rest of the training script::
 
     from backends.torch import CrossEntropyLoss   # was: from torch.nn import CrossEntropyLoss
 
-Each module has its native's name, constructor arguments (the deprecated
-``size_average``/``reduce`` included), defaults, buffers and
-``forward(input, target)`` semantics, and is a thin shell over a public
-function of :mod:`losses` -- the same spec that runs on NumPy, TensorFlow and
-JAX. They hold no math: they translate torch's conventions (class dim 1,
+Each module with a native (``CrossEntropyLoss``, ``NLLLoss``, ``BCELoss``,
+``BCEWithLogitsLoss``, ``KLDivLoss``, ``MSELoss``, ``L1Loss``, ``HuberLoss``,
+``SmoothL1Loss``, ``GaussianNLLLoss``, ``PoissonNLLLoss``; ``FocalLoss`` for
+``torchvision.ops.sigmoid_focal_loss``) has its native's name, constructor
+arguments (the deprecated ``size_average``/``reduce`` included), defaults,
+buffers and ``forward`` semantics, and is a thin shell over a public function
+of :mod:`losses` -- the same spec that runs on NumPy, TensorFlow and JAX. The
+others (``CategoricalFocalLoss``, ``PolyLoss``, ``JSDivergenceLoss``,
+``EntropyLoss``, ``LogCoshLoss``) follow torch's conventions: ``reduction``,
+class dim 1, K-dimensional inputs, class-index or class-probability targets.
+They hold no math: they translate torch's conventions (class dim 1,
 ``reduction`` names, element-wise ``weight``) into the spec's options.
+:data:`CATALOG` maps each module to its specs and native.
 
 Works under ``torch.compile`` (no graph break in the loss), ``torch.func``
 (``vmap``, ``grad``) and double backward. Errors are ``ValueError``/``TypeError``
-naming torch's arguments (``input``, ``target``, ``weight``, ...).
+naming torch's arguments (``input``, ``target``, ``weight``, ``var``, ...).
 
 Deliberate differences from the natives (each asserted by
-``tests/test_torch_adapter.py``, listed in ``docs/torch.md``):
+``tests/test_torch_adapter.py`` or ``tests/test_torch_catalog.py``, listed in
+``docs/torch.md``):
 
 * bad labels, probabilities outside [0, 1] and bad shapes raise
   ``ValueError``/``TypeError`` (native: ``RuntimeError``/``IndexError``);
+  ``target`` must have ``input``'s shape where the native broadcasts it;
 * a negative ``label_smoothing`` raises (native ignores it silently);
-* ``weight``/``pos_weight`` and floating targets of another float dtype are
-  cast to ``input``'s dtype, and class-index targets may be any integer dtype
-  (native raises for a dtype mismatch and for targets other than int64/uint8);
+  options the native leaves unchecked (``eps <= 0``) raise;
+* ``weight``/``pos_weight``, ``var`` and floating targets of another float
+  dtype are cast to ``input``'s dtype, and class-index targets may be any
+  integer dtype (native raises for a dtype mismatch and for targets other
+  than int64/uint8; the regression losses promote);
 * ``BCELoss``' gradient is the exact derivative of its clamped loss where
-  ``p (1 - p) < 1e-12`` (see :class:`BCELoss`).
+  ``p (1 - p) < 1e-12`` (see :class:`BCELoss`);
+* ``KLDivLoss(log_target=True)``: a target of ``-inf`` contributes 0 (native NaN);
+* ``GaussianNLLLoss`` also takes an ``int`` or 0-d tensor ``var``;
+* ``FocalLoss``: ``alpha > 1`` raises; gradients stay finite where
+  torchvision's are NaN.
 """
 
 from __future__ import annotations
@@ -39,7 +55,10 @@ from torch import Tensor, nn
 
 import losses
 
-__all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss"]
+__all__ = ["CATALOG", "BCELoss", "BCEWithLogitsLoss", "CategoricalFocalLoss", "CrossEntropyLoss",
+           "EntropyLoss", "FocalLoss", "GaussianNLLLoss", "HuberLoss", "JSDivergenceLoss",
+           "KLDivLoss", "L1Loss", "LogCoshLoss", "MSELoss", "NLLLoss", "PoissonNLLLoss", "PolyLoss",
+           "SmoothL1Loss"]
 
 #: torch's reduction names -> the spec's (``elementwise_mean`` is torch's
 #: deprecated alias of ``mean``)
@@ -123,13 +142,15 @@ class _Loss(nn.Module):
     """One base that holds ``reduction``, as torch's ``_Loss`` does."""
 
     reduction: str
+    #: the reduction names this loss accepts -> the spec's
+    _reductions: dict[str, str] = _REDUCTIONS
 
     def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
                  reduction: str = "mean") -> None:
         super().__init__()
         if size_average is not None or reduce is not None:
             reduction = _legacy_reduction(size_average, reduce)
-        elif reduction == "elementwise_mean":
+        elif reduction == "elementwise_mean" and "elementwise_mean" in self._reductions:
             warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' "
                           "instead.", stacklevel=3)
         self.reduction = reduction
@@ -137,9 +158,10 @@ class _Loss(nn.Module):
 
     def _reduction(self) -> str:
         try:
-            return _REDUCTIONS[self.reduction]
+            return self._reductions[self.reduction]
         except (KeyError, TypeError):
-            _fail(f"`reduction` must be one of 'none', 'mean', 'sum'; got {self.reduction!r}")
+            names = ", ".join(repr(k) for k in self._reductions if k != "elementwise_mean")
+            _fail(f"`reduction` must be one of {names}; got {self.reduction!r}")
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
         _tensors(input, target)
@@ -344,3 +366,570 @@ class BCEWithLogitsLoss(_Loss):
             target, input, from_logits=True, pos_weight=self.pos_weight,
             reduction=_ELEMENTWISE[self._reduction()],
             sample_weight=_elementwise_weight(self.weight, input))
+
+
+# --- regression ---------------------------------------------------------------------
+
+#: torch's reduction names without the deprecated alias (losses torch lacks, torchvision's)
+_PLAIN = {"none": "none", "mean": "mean", "sum": "sum"}
+
+
+class _Elementwise(_Loss):
+    """An element-wise loss: ``target`` has ``input``'s shape, ``'none'``
+    returns it, ``'mean'`` averages every element."""
+
+    @staticmethod
+    def _spec(target: Tensor, input: Tensor, **options: Any) -> Tensor:  # noqa: A002
+        raise NotImplementedError
+
+    def _options(self) -> dict:
+        return {}
+
+    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        _same_shape(input, target)
+        return self._spec(target, input, reduction=self._reduction(), **self._options())
+
+
+def _number(name: str, value: Any) -> None:
+    """torch's ``TypeError`` for a non-number option (``HuberLoss``' ``delta``)."""
+    if isinstance(value, bool) or not isinstance(value, (float, int)):
+        _fail(f"`{name}` must be a float or int; got {type(value).__name__}", TypeError)
+
+
+class MSELoss(_Elementwise):
+    r"""Drop-in for :class:`torch.nn.MSELoss` over :func:`losses.mean_squared_error`.
+
+    .. math:: \ell = (x - y)^2
+
+    ``'mean'`` averages every element, as the native. ``target`` must have
+    ``input``'s shape (native broadcasts a mismatch with a warning; ours
+    raises ``ValueError``) and is cast to ``input``'s dtype.
+
+    >>> import torch
+    >>> x, y = torch.randn(4, 3), torch.randn(4, 3)
+    >>> torch.allclose(MSELoss()(x, y), torch.nn.MSELoss()(x, y))
+    True
+    """
+
+    _spec = staticmethod(losses.mean_squared_error)
+
+
+class L1Loss(_Elementwise):
+    r"""Drop-in for :class:`torch.nn.L1Loss` over :func:`losses.mean_absolute_error`.
+
+    .. math:: \ell = |x - y|
+
+    (gradient ``sign(x - y)``, 0 at a tie, as the native). Shapes and dtypes
+    as :class:`MSELoss`.
+
+    >>> import torch
+    >>> x, y = torch.randn(4, 3), torch.randn(4, 3)
+    >>> torch.allclose(L1Loss(reduction="sum")(x, y), torch.nn.L1Loss(reduction="sum")(x, y))
+    True
+    """
+
+    _spec = staticmethod(losses.mean_absolute_error)
+
+
+class HuberLoss(_Elementwise):
+    r"""Drop-in for :class:`torch.nn.HuberLoss` over :func:`losses.huber`.
+
+    .. math:: \ell = \begin{cases} \tfrac12 (x - y)^2 & |x - y| \le \delta \\
+              \delta (|x - y| - \tfrac12 \delta) & \text{otherwise} \end{cases}
+
+    Args:
+      reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+      delta: the threshold, a number > 0 (a non-number raises ``TypeError``
+        as the native; ``delta <= 0`` raises ``ValueError``, native
+        ``RuntimeError``).
+
+    Shapes and dtypes as :class:`MSELoss`.
+
+    >>> import torch
+    >>> x, y = torch.randn(4, 3) * 3, torch.randn(4, 3)
+    >>> torch.allclose(HuberLoss(delta=0.5)(x, y), torch.nn.HuberLoss(delta=0.5)(x, y))
+    True
+    """
+
+    _spec = staticmethod(losses.huber)
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        _number("delta", delta)
+        super().__init__(reduction=reduction)
+        self.delta = delta
+
+    def _options(self) -> dict:
+        return {"delta": self.delta}
+
+
+class SmoothL1Loss(_Elementwise):
+    r"""Drop-in for :class:`torch.nn.SmoothL1Loss` over :func:`losses.smooth_l1`.
+
+    .. math:: \ell = \begin{cases} \tfrac12 (x - y)^2 / \beta & |x - y| < \beta \\
+              |x - y| - \tfrac12 \beta & \text{otherwise} \end{cases}
+
+    ``beta = 0`` is :class:`L1Loss`, as the native; a negative ``beta``
+    raises ``ValueError`` (native ``RuntimeError``). Shapes and dtypes as
+    :class:`MSELoss`.
+
+    >>> import torch
+    >>> x, y = torch.randn(4, 3) * 3, torch.randn(4, 3)
+    >>> torch.allclose(SmoothL1Loss(beta=2.0)(x, y), torch.nn.SmoothL1Loss(beta=2.0)(x, y))
+    True
+    """
+
+    _spec = staticmethod(losses.smooth_l1)
+
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def _options(self) -> dict:
+        return {"beta": self.beta}
+
+
+class LogCoshLoss(_Elementwise):
+    r"""Log-cosh loss (no torch native) over :func:`losses.log_cosh`.
+
+    .. math:: \ell = \log\cosh(x - y), \qquad \partial\ell/\partial x = \tanh(x - y)
+
+    Stable everywhere: finite for every finite input, exact digits at small
+    ``|x - y|`` (see :func:`losses.log_cosh`). Torch-style: ``reduction``
+    ``'mean'`` (every element), ``'sum'`` or ``'none'``; ``target`` of
+    ``input``'s shape. Equals ``keras.losses.LogCosh`` /
+    ``optax.log_cosh`` up to their rounding.
+
+    >>> import torch
+    >>> LogCoshLoss(reduction="none")(torch.tensor([0.0, 1e4]), torch.zeros(2)).tolist()
+    [0.0, 9999.306640625]
+    """
+
+    _reductions = _PLAIN
+    _spec = staticmethod(losses.log_cosh)
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+
+
+class PoissonNLLLoss(_Elementwise):
+    r"""Drop-in for :class:`torch.nn.PoissonNLLLoss` over :func:`losses.poisson_nll`.
+
+    .. math:: \ell = \begin{cases} e^{x} - y x & \text{log\_input} \\
+              x - y \log(x + \epsilon) & \text{otherwise} \end{cases}
+              \;+\; [\text{full}]\,[y > 1]\,\big(y\log y - y + \tfrac12\log(2\pi y)\big)
+
+    ``forward(log_input, target)`` -- the first argument is named as the
+    native's (it holds log-rates or rates, as the ``log_input`` option says).
+
+    Differences from the native: ``eps <= 0`` raises ``ValueError`` (native
+    does not check); ``target`` must have ``input``'s shape (native
+    broadcasts) and is cast to its dtype.
+
+    >>> import torch
+    >>> x, y = torch.randn(4, 3), torch.poisson(torch.full((4, 3), 2.0))
+    >>> torch.allclose(PoissonNLLLoss(full=True)(x, y), torch.nn.PoissonNLLLoss(full=True)(x, y))
+    True
+    """
+
+    _spec = staticmethod(losses.poisson_nll)
+
+    def __init__(self, log_input: bool = True, full: bool = False, size_average: bool | None = None,
+                 eps: float = 1e-8, reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.log_input = log_input
+        self.full = full
+        self.eps = eps
+
+    def _options(self) -> dict:
+        return {"log_input": self.log_input, "full": self.full, "eps": self.eps}
+
+    def forward(self, log_input: Tensor, target: Tensor) -> Tensor:
+        return super().forward(log_input, target)
+
+
+def _gaussian_names(e: ValueError) -> ValueError:
+    """The Gaussian spec calls the prediction ``mean``; torch calls it ``input``."""
+    msg = str(_renamed(e)).replace("`mean`", "`input`").replace("mean's", "input's")
+    return type(e)(msg).with_traceback(e.__traceback__)
+
+
+class GaussianNLLLoss(_Loss):
+    r"""Drop-in for :class:`torch.nn.GaussianNLLLoss` over :func:`losses.gaussian_nll`.
+
+    .. math:: \ell = \tfrac12\left(\log v' + \frac{(x - y)^2}{v'}\right)
+              + [\text{full}]\,\tfrac12\log 2\pi, \qquad v' = \max(\text{var}, \text{eps})
+
+    ``forward(input, target, var)``: ``input`` the predicted means,
+    ``target`` samples of ``input``'s shape, ``var`` the variances: a tensor of
+    ``input``'s shape; of ``input``'s shape without its last dimension, or with
+    exactly one dimension of size 1 (homoscedastic, shared along it); or a
+    number. Other shapes raise ``ValueError`` as the native does, and so does
+    a negative variance. The gradient with respect to ``var`` passes the
+    ``eps`` clamp unchanged, as the native's (which clamps under ``no_grad``).
+
+    Differences from the native: ``var`` may also be a Python ``int`` or a 0-d
+    tensor (a scalar variance for any ``input``; native accepts only a
+    ``float``, and a 0-d tensor only when ``input`` is 1-d); ``eps <= 0``
+    raises ``ValueError``; ``target`` must have ``input``'s shape (native
+    broadcasts); ``target`` and ``var`` are cast to ``input``'s dtype. Under
+    ``torch.compile``/``torch.func`` a negative variance gives NaN for its
+    elements instead of the error.
+
+    >>> import torch
+    >>> x, y, v = torch.randn(4, 3), torch.randn(4, 3), torch.rand(4, 1) + 0.1
+    >>> torch.allclose(GaussianNLLLoss(full=True)(x, y, v), torch.nn.GaussianNLLLoss(full=True)(x, y, v))
+    True
+    """
+
+    _reductions = _PLAIN
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> None:
+        super().__init__(None, None, reduction)
+        self.full = full
+        self.eps = eps
+
+    def forward(self, input: Tensor, target: Tensor, var: Tensor | float) -> Tensor:  # noqa: A002
+        _tensors(input, target)
+        if isinstance(var, bool) or not isinstance(var, (Tensor, float, int)):
+            _fail(f"`var` must be a torch.Tensor or a number; got {type(var).__name__}", TypeError)
+        if not isinstance(var, Tensor):  # a 0-d tensor: a Python number would go through NumPy (a graph break)
+            var = torch.full((), float(var), dtype=input.dtype, device=input.device)
+        try:
+            _same_shape(input, target)
+            return losses.gaussian_nll(target, input, var, full=self.full, eps=self.eps,
+                                       reduction=self._reduction())
+        except ValueError as e:
+            raise _gaussian_names(e) from None
+
+
+# --- divergences ---------------------------------------------------------------------
+
+_KL_MEAN_WARNING = (
+    "reduction: 'mean' divides the total loss by both the batch size and the support size."
+    "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+    "'mean' will be changed to behave the same as 'batchmean' in the next major release.")
+
+
+class KLDivLoss(_Loss):
+    r"""Drop-in for :class:`torch.nn.KLDivLoss` over :func:`losses.kl_divergence`
+    (``log_input=True, axis=None``).
+
+    ``input`` holds log-probabilities; ``target`` probabilities, or
+    log-probabilities with ``log_target=True``; same shape:
+
+    .. math:: \ell = t\,(\log t - x), \qquad \ell = e^{t}(t - x) \text{ (log\_target)}
+
+    with ``0 log 0 = 0``: a zero target contributes 0 (and 0 gradient), as
+    the native's ``xlogy``. Reductions: ``'none'`` (``input``'s shape),
+    ``'sum'``, ``'batchmean'`` (the sum divided by ``input.size(0)``; the sum
+    for a 0-d ``input``) and ``'mean'`` (the average over *every* element,
+    with the native's warning at each eager call; ``'batchmean'`` is the true
+    KL divergence).
+
+    Difference from the native: with ``log_target=True`` a target of ``-inf``
+    (probability 0) contributes 0 (native NaN). As the native, a negative
+    target probability gives NaN for its element. ``target`` must have
+    ``input``'s shape (native broadcasts) and is cast to its dtype.
+
+    >>> import torch
+    >>> x, t = torch.randn(4, 3).log_softmax(1), torch.softmax(torch.randn(4, 3), 1)
+    >>> torch.allclose(KLDivLoss(reduction="batchmean")(x, t),
+    ...                torch.nn.KLDivLoss(reduction="batchmean")(x, t))
+    True
+    """
+
+    _reductions = {**_REDUCTIONS, "batchmean": "sum"}
+
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.log_target = log_target
+
+    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        reduction = self._reduction()
+        if self.reduction == "mean" and not torch.compiler.is_compiling():
+            warnings.warn(_KL_MEAN_WARNING, stacklevel=3)
+        _same_shape(input, target)
+        sample_weight = None
+        if self.reduction == "batchmean" and input.dim() != 0:  # a tensor: no graph break
+            sample_weight = torch.full((), 1.0 / input.shape[0], dtype=input.dtype, device=input.device)
+        return losses.kl_divergence(target, input, log_input=True, log_target=self.log_target,
+                                    axis=None, reduction=reduction, sample_weight=sample_weight)
+
+
+class JSDivergenceLoss(_Loss):
+    r"""Jensen-Shannon divergence (no torch native) over :func:`losses.js_divergence`.
+
+    .. math:: \mathrm{JS}(P, Q) = \tfrac12 \mathrm{KL}(P \| M) + \tfrac12 \mathrm{KL}(Q \| M),
+              \qquad M = \tfrac12 (P + Q)
+
+    per distribution along the class dim 1 (0 for an unbatched ``[C]``
+    input), in nats, bounded by ``log 2``; ``input`` ``[C]``, ``[N, C]`` or
+    ``[N, C, d1, ...]``, ``target`` ``P`` of the same shape (probabilities or
+    non-negative weights, renormalised).
+
+    Args:
+      reduction: ``'mean'`` over the distributions (``N d1 ...`` of them),
+        ``'sum'`` or ``'none'`` (``input``'s shape less the class dim).
+      log_input: ``True`` (default): ``input`` holds logits or
+        log-probabilities, ``Q = softmax(input, dim=1)`` (computed with
+        ``log_softmax``), as the inputs of :class:`CrossEntropyLoss` and
+        :class:`KLDivLoss`; ``False``: probabilities (renormalised).
+
+    Equals ``scipy.spatial.distance.jensenshannon(p, q, axis=1) ** 2``.
+
+    >>> import torch
+    >>> x, t = torch.tensor([[0.0, -1e4]]), torch.tensor([[0.0, 1.0]])
+    >>> round(JSDivergenceLoss()(x, t).item(), 6)  # disjoint supports: log 2
+    0.693147
+    """
+
+    _reductions = _PLAIN
+
+    def __init__(self, reduction: str = "mean", log_input: bool = True) -> None:
+        super().__init__(reduction=reduction)
+        self.log_input = log_input
+
+    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        cdim = _class_dim(input)
+        _same_shape(input, target)
+        return losses.js_divergence(target, input, from_logits=self.log_input, axis=cdim,
+                                    reduction=self._reduction())
+
+
+class EntropyLoss(_Loss):
+    r"""Shannon entropy of predicted distributions (no torch native) over
+    :func:`losses.entropy`: ``forward(input)``, one argument.
+
+    .. math:: H(p) = -\sum_c p_c \log p_c
+
+    per distribution along the class dim 1 (0 for ``[C]``), in nats. Use it
+    as a regulariser: minimise it for confident predictions (entropy
+    minimisation), or subtract it to keep them spread.
+
+    Args:
+      reduction: ``'mean'`` over the distributions, ``'sum'`` or ``'none'``
+        (``input``'s shape less the class dim).
+      log_input: ``True`` (default): ``input`` holds logits,
+        ``p = softmax(input, dim=1)`` (exactly
+        ``torch.distributions.Categorical(logits=...).entropy()``);
+        ``False``: probabilities (renormalised; ``0 log 0 = 0``).
+
+    >>> import torch
+    >>> z = torch.randn(4, 3)
+    >>> torch.allclose(EntropyLoss(reduction="none")(z),
+    ...                torch.distributions.Categorical(logits=z).entropy())
+    True
+    """
+
+    _reductions = _PLAIN
+
+    def __init__(self, reduction: str = "mean", log_input: bool = True) -> None:
+        super().__init__(reduction=reduction)
+        self.log_input = log_input
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if not isinstance(input, Tensor):
+            _fail(f"`input` must be a torch.Tensor; got {type(input).__name__}", TypeError)
+        try:
+            return losses.entropy(input, from_logits=self.log_input, axis=_class_dim(input),
+                                  reduction=self._reduction())
+        except ValueError as e:
+            raise _renamed(e) from None
+
+
+# --- focal and poly ----------------------------------------------------------------------
+
+
+class FocalLoss(_Loss):
+    r"""Sigmoid focal loss as a module: ``FocalLoss(alpha, gamma, reduction)(inputs, targets)``
+    equals ``torchvision.ops.sigmoid_focal_loss(inputs, targets, alpha, gamma, reduction)``;
+    over :func:`losses.sigmoid_focal_loss`.
+
+    .. math:: \ell = \alpha_t\,(1 - p_t)^\gamma\, \mathrm{BCE}_\text{logits}(x, y),\qquad
+              p = \sigma(x),\; p_t = p y + (1 - p)(1 - y),\;
+              \alpha_t = \alpha y + (1 - \alpha)(1 - y)
+
+    ``input`` holds logits of any shape, ``target`` binary (or soft) labels of
+    the same shape. Defaults as torchvision's, ``reduction='none'``
+    included (``'mean'`` averages every element).
+
+    Args:
+      alpha: weight of the positives in ``[0, 1]``; negative (torchvision) or
+        ``None`` (optax): no weighting.
+      gamma: focusing parameter ``>= 0``.
+      reduction: ``'none'``, ``'mean'`` or ``'sum'``.
+
+    Differences from torchvision: ``alpha > 1`` raises ``ValueError``
+    (torchvision weighs the negatives by ``1 - alpha < 0``); ``(1 - p_t)`` is
+    computed without cancellation, so where torchvision's rounds to 0 (``|x| >
+    17`` in float32) its gradient with ``gamma < 1`` is NaN and ours finite.
+
+    >>> import torch
+    >>> round(FocalLoss(reduction="sum")(torch.zeros(1), torch.ones(1)).item(), 6)  # .25 (1/2)^2 log 2
+    0.043322
+    """
+
+    _reductions = _PLAIN
+
+    def __init__(self, alpha: float | None = 0.25, gamma: float = 2.0, reduction: str = "none") -> None:
+        super().__init__(reduction=reduction)
+        self.alpha = alpha
+        self.gamma = gamma
+
+    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        _same_shape(input, target)
+        return losses.sigmoid_focal_loss(target, input, alpha=self.alpha, gamma=self.gamma,
+                                         reduction=self._reduction())
+
+
+class _ClassLoss(_WeightedLoss):
+    """Shared by the softmax losses torch lacks: class-index or class-probability
+    targets by :class:`CrossEntropyLoss`' rule (same shape = probabilities)."""
+
+    _reductions = _PLAIN
+    ignore_index: int
+
+    def _probabilities(self, input: Tensor, target: Tensor, cdim: int) -> bool:  # noqa: A002
+        if _shape(target) != _shape(input):
+            _index_target(input, target, cdim, probabilities=True)
+            return False
+        if not target.dtype.is_floating_point:
+            _fail(f"`target` has input's shape {_shape(input)}, so it holds class probabilities "
+                  f"and must be floating point; got {target.dtype} (class indices have "
+                  f"input's shape without the class dim {cdim})", TypeError)
+        if self.ignore_index >= 0:
+            _fail(f"`ignore_index`={self.ignore_index} is not supported with class-probability "
+                  "targets (as in torch); leave it at a negative value such as -100")
+        return True
+
+
+class CategoricalFocalLoss(_ClassLoss):
+    r"""Softmax (multi-class) focal loss (no torch native), torch-style: over
+    :func:`losses.sparse_categorical_focal_crossentropy` (class indices) /
+    :func:`losses.categorical_focal_crossentropy` (class probabilities),
+    ``axis=1``, ``from_logits=True``.
+
+    ``input`` holds logits ``[C]``, ``[N, C]`` or ``[N, C, d1, ...]``;
+    ``target`` class indices or class probabilities by
+    :class:`CrossEntropyLoss`' rule. With ``p = softmax(input, dim=1)``,
+    ``t'`` the (smoothed) target distribution and ``w`` the class weights:
+
+    .. math:: \ell_n = -\sum_c \alpha_c\, w_c\, t'_{n,c}\, (1 - p_{n,c})^\gamma \log p_{n,c}
+
+    Class indices: ``ignore_index`` contributes 0 and ``'mean'`` divides by
+    ``sum_n w_{y_n}`` over the counted elements (as ``CrossEntropyLoss``);
+    probabilities: ``'mean'`` divides by the number of distributions. With
+    ``gamma=0, alpha=1`` it is :class:`CrossEntropyLoss` exactly.
+
+    Args:
+      weight: ``[C]`` class weights (a buffer), as ``CrossEntropyLoss``.
+      alpha: a number in ``[0, 1]`` or ``[C]`` such numbers (a buffer when a
+        tensor); a focal weight outside the ``'mean'`` denominator. Default
+        0.25, as ``keras.losses.CategoricalFocalCrossentropy``.
+      gamma: focusing parameter ``>= 0``.
+      ignore_index, reduction (``'mean'``, ``'sum'``, ``'none'``),
+        label_smoothing: as ``CrossEntropyLoss``.
+
+    Gradients stay finite for every ``gamma >= 0`` (also ``gamma < 1`` at
+    ``p -> 1``). Equal to Keras' ``CategoricalFocalCrossentropy(from_logits=True)``
+    wherever every ``p`` lies in ``[1e-7, 1 - 1e-7]`` (Keras clips the softmax).
+
+    >>> import torch
+    >>> x, y = torch.randn(4, 3), torch.tensor([0, 2, 1, 2])
+    >>> torch.allclose(CategoricalFocalLoss(alpha=1.0, gamma=0.0)(x, y), torch.nn.CrossEntropyLoss()(x, y))
+    True
+    """
+
+    alpha: Any
+
+    def __init__(self, weight: Tensor | None = None, alpha: float | Tensor = 0.25, gamma: float = 2.0,
+                 ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__(weight, None, None, reduction)
+        if isinstance(alpha, Tensor):
+            self.register_buffer("alpha", alpha)
+        else:
+            self.alpha = alpha
+        self.gamma = gamma
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+
+    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        cdim = _class_dim(input)
+        common = {"alpha": self.alpha, "gamma": self.gamma, "from_logits": True, "axis": cdim,
+                  "label_smoothing": self.label_smoothing, "class_weight": self.weight,
+                  "reduction": self._reduction()}
+        if self._probabilities(input, target, cdim):
+            return losses.categorical_focal_crossentropy(target, input, **common)
+        return losses.sparse_categorical_focal_crossentropy(target, input, ignore_index=self.ignore_index,
+                                                            **common)
+
+
+class PolyLoss(_ClassLoss):
+    r"""Poly-1 cross-entropy (no torch native), torch-style, over
+    :func:`losses.poly1_crossentropy` (``axis=1``, ``from_logits=True``).
+
+    .. math:: \ell_n = -\sum_c t'_{n,c} \log p_{n,c} + \epsilon \sum_c t'_{n,c}(1 - p_{n,c})
+
+    i.e. ``CE + epsilon (1 - p_y)`` for class indices (Leng et al., 2022,
+    `PolyLoss <https://arxiv.org/abs/2204.12511>`_); ``p = softmax(input,
+    dim=1)``, ``t'`` the (smoothed) target distribution. ``input`` and
+    ``target`` as :class:`CrossEntropyLoss` (class indices or probabilities;
+    ``ignore_index`` with indices: 0 and not counted by ``'mean'``).
+
+    Args:
+      epsilon: the poly-1 coefficient, any real number. Default 2.0, as
+        ``optax.poly_loss_cross_entropy`` (the paper's ImageNet value; it
+        suggests -1 for detection).
+      ignore_index, reduction (``'mean'``, ``'sum'``, ``'none'``),
+        label_smoothing: as ``CrossEntropyLoss``.
+
+    No ``weight``: the poly term has no agreed class-weighted form.
+    ``epsilon=0`` is :class:`CrossEntropyLoss` exactly.
+
+    >>> import torch
+    >>> x, y = torch.randn(4, 3), torch.tensor([0, 2, -100, 2])
+    >>> torch.allclose(PolyLoss(epsilon=0.0)(x, y), torch.nn.CrossEntropyLoss()(x, y))
+    True
+    """
+
+    def __init__(self, epsilon: float = 2.0, ignore_index: int = -100, reduction: str = "mean",
+                 label_smoothing: float = 0.0) -> None:
+        super().__init__(None, None, None, reduction)
+        self.epsilon = epsilon
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+
+    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        cdim = _class_dim(input)
+        probabilities = self._probabilities(input, target, cdim)
+        return losses.poly1_crossentropy(
+            target, input, poly_epsilon=self.epsilon, from_logits=True, axis=cdim,
+            label_smoothing=self.label_smoothing, reduction=self._reduction(),
+            ignore_index=None if probabilities else self.ignore_index)
+
+
+#: every public module -> (the registry specs it runs, the native it equals or None).
+#: Read by the docs generator: keep this shape.
+CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "CrossEntropyLoss": (("sparse_categorical_crossentropy", "categorical_crossentropy"),
+                         "torch.nn.CrossEntropyLoss"),
+    "NLLLoss": (("nll_loss",), "torch.nn.NLLLoss"),
+    "BCELoss": (("binary_crossentropy",), "torch.nn.BCELoss"),
+    "BCEWithLogitsLoss": (("binary_crossentropy",), "torch.nn.BCEWithLogitsLoss"),
+    "KLDivLoss": (("kl_divergence",), "torch.nn.KLDivLoss"),
+    "MSELoss": (("mean_squared_error",), "torch.nn.MSELoss"),
+    "L1Loss": (("mean_absolute_error",), "torch.nn.L1Loss"),
+    "HuberLoss": (("huber",), "torch.nn.HuberLoss"),
+    "SmoothL1Loss": (("smooth_l1",), "torch.nn.SmoothL1Loss"),
+    "GaussianNLLLoss": (("gaussian_nll",), "torch.nn.GaussianNLLLoss"),
+    "PoissonNLLLoss": (("poisson_nll",), "torch.nn.PoissonNLLLoss"),
+    "FocalLoss": (("sigmoid_focal_loss",), "torchvision.ops.sigmoid_focal_loss"),
+    "CategoricalFocalLoss": (("sparse_categorical_focal_crossentropy", "categorical_focal_crossentropy"),
+                             None),
+    "PolyLoss": (("poly1_crossentropy",), None),
+    "JSDivergenceLoss": (("js_divergence",), None),
+    "EntropyLoss": (("entropy",), None),
+    "LogCoshLoss": (("log_cosh",), None),
+}

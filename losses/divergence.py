@@ -24,7 +24,7 @@ from typing import Any
 
 from . import _checks
 from ._core import AxisName, Spec, register, run
-from .crossentropy import _dense_true
+from .crossentropy import _dense_true, _poison
 
 Array = Any
 _P = inspect.Parameter
@@ -108,6 +108,8 @@ def _kl(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, l
         lt = xp.where(pos, y, xp.zeros_like(y)) if log_target else xp.log(xp.where(pos, y, xp.ones_like(y)))
         logq = xp.where(pos, logq, xp.zeros_like(logq))  # multiplied by t = 0 there
     point = t * (lt - logq)
+    if not (keras or log_target):  # a negative target probability: NaN, as torch's and optax's xlogy
+        point = _poison(xp, point, y < 0.0)
     loss = point if ax is None else xp.sum(point, ax)
     g = None
     if grad:
@@ -175,7 +177,9 @@ def kl_divergence(
 
     Better than torch and optax: with ``log_target=True`` a target
     log-probability of ``-inf`` (probability 0) contributes 0 here; torch and
-    optax compute ``exp(-inf) * (-inf - x) = NaN``.
+    optax compute ``exp(-inf) * (-inf - x) = NaN``. A negative target
+    probability (``log_target=False``, outside the Keras case) gives NaN for
+    its element, as torch's and optax's ``xlogy`` do.
 
     >>> import numpy as np
     >>> # KL((1/2, 1/2) || (1/4, 3/4)) = 1/2 log 2 + 1/2 log(2/3)

@@ -316,7 +316,7 @@ register(SIGMOID_FOCAL, sigmoid_focal_loss)
 
 def _cfce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, alpha: Any, gamma: float,
           from_logits: bool, label_smoothing: float, axis: int, smoothing: str,
-          epsilon: float) -> tuple:
+          epsilon: float, class_weight: Any = None) -> tuple:
     ax = _checks.axis(axis, xp.ndim(y_pred))
     gamma = _gamma(gamma)
     from_logits = _checks.flag("from_logits", from_logits)
@@ -327,17 +327,21 @@ def _cfce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, alpha: Any, gamma:
     if eps:
         y = y * (1.0 - eps) + eps / c
     a = y * _class_alpha(xp, alpha, y_pred, ax, c)
+    if class_weight is not None:  # torch's probability-target weights: not in the "mean" denominator
+        _checks.vector("class_weight", xp.shape(class_weight), c, "one weight per class")
+        a = a * xp.reshape(class_weight, (c,) + (1,) * (xp.ndim(y_pred) - ax - 1))
     loss, g = _softmax_focal(xp, a, y_pred, ax, from_logits, gamma, epsilon, grad)
     return loss, None, g, ax
 
 
-CATEGORICAL_FOCAL = Spec("categorical_focal_crossentropy", _cfce, saturate=True)
+CATEGORICAL_FOCAL = Spec("categorical_focal_crossentropy", _cfce, arrays=("class_weight",), saturate=True)
 
 
 def categorical_focal_crossentropy(
     y_true: Any, y_pred: Any, *, alpha: Any = 0.25, gamma: float = 2.0, from_logits: bool = False,
     label_smoothing: float = 0.0, axis: int = -1, reduction: str = "mean",
-    sample_weight: Any = None, smoothing: str = "standard", epsilon: float = 1e-7, axis_name: AxisName = None,
+    sample_weight: Any = None, smoothing: str = "standard", epsilon: float = 1e-7,
+    class_weight: Any = None, axis_name: AxisName = None,
 ) -> Array:
     r"""Categorical focal cross-entropy (Keras 3 semantics).
 
@@ -356,6 +360,10 @@ def categorical_focal_crossentropy(
         :func:`~losses.categorical_crossentropy`.
       from_logits, label_smoothing, smoothing, axis, reduction, sample_weight,
         epsilon: as in :func:`~losses.categorical_crossentropy`.
+      class_weight: ``[C]`` weights ``w_c`` multiplying each class's term
+        (``\ell = -\sum_c w_c \alpha_c \ldots``), as torch's
+        ``CrossEntropyLoss(weight)`` with probability targets: not in the
+        ``"mean"`` denominator. ``None`` (Keras): 1.
 
     Returns:
       The reduced loss, or ``y_pred``'s shape less ``axis`` with
@@ -379,7 +387,7 @@ def categorical_focal_crossentropy(
     return run(CATEGORICAL_FOCAL, y_true, y_pred, reduction, sample_weight,
                {"alpha": alpha, "gamma": gamma, "from_logits": from_logits,
                 "label_smoothing": label_smoothing, "axis": axis, "smoothing": smoothing,
-                "epsilon": epsilon}, axis_name=axis_name)
+                "epsilon": epsilon, "class_weight": class_weight}, axis_name=axis_name)
 
 
 register(CATEGORICAL_FOCAL, categorical_focal_crossentropy)
@@ -478,16 +486,27 @@ register(SPARSE_FOCAL, sparse_categorical_focal_crossentropy)
 
 def _poly1(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, poly_epsilon: float,
            from_logits: bool, label_smoothing: float, axis: int, smoothing: str,
-           epsilon: float) -> tuple:
+           epsilon: float, ignore_index: Any = None) -> tuple:
     ax = _checks.axis(axis, xp.ndim(y_pred))
     k = _checks.number("poly_epsilon", poly_epsilon)
     from_logits = _checks.flag("from_logits", from_logits)
     epsilon = _clip_eps(epsilon)
-    y = _dense_true(xp, y_true, y_pred)
+    if ignore_index is not None and (isinstance(ignore_index, bool) or not isinstance(ignore_index, int)):
+        _checks.fail(f"`ignore_index` must be an integer or None; got {ignore_index!r}")
     c = xp.shape(y_pred)[ax]
+    keep = bad = denom = None
+    if xp.ndim(xp.asarray(y_true, like=y_pred)) == xp.ndim(y_pred) - 1:  # integer class labels
+        labels, fractional = _labels(xp, y_true, y_pred, ax)
+        safe, keep, bad = _check_labels(xp, labels, c, ignore_index, fractional, y_true, like=y_pred)
+        y = xp.one_hot(safe, c, ax, xp.dtype_of(y_pred))
+    else:
+        y = _dense_true(xp, y_true, y_pred)
     eps = smoothing_eps(label_smoothing, smoothing, c)
     if eps:
         y = y * (1.0 - eps) + eps / c
+    if keep is not None:  # ignored labels: no target, not counted by "mean"
+        denom = xp.cast(keep, xp.dtype_of(y_pred))
+        y = y * xp.expand_dims(denom, ax)
     q = qc = s = None
     if from_logits:
         logp = xp.log_softmax(y_pred, ax)
@@ -501,7 +520,9 @@ def _poly1(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, poly_epsilon: flo
         g = _xent_grad(xp, y, y_pred, ax, from_logits, epsilon, logp, q, qc, s)
         yp = xp.sum(y * p, ax, keepdims=True)
         g = g + (k * p * (yp - y) if from_logits else -k * (y - yp) / s)
-    return loss, None, g, ax
+    if bad is not None:
+        loss = _poison(xp, loss, bad)
+    return loss, denom, g, ax
 
 
 POLY1 = Spec("poly1_crossentropy", _poly1, saturate=True)
@@ -510,7 +531,8 @@ POLY1 = Spec("poly1_crossentropy", _poly1, saturate=True)
 def poly1_crossentropy(
     y_true: Any, y_pred: Any, *, poly_epsilon: float = 2.0, from_logits: bool = False,
     label_smoothing: float = 0.0, axis: int = -1, reduction: str = "mean",
-    sample_weight: Any = None, smoothing: str = "standard", epsilon: float = 1e-7, axis_name: AxisName = None,
+    sample_weight: Any = None, smoothing: str = "standard", epsilon: float = 1e-7,
+    ignore_index: int | None = None, axis_name: AxisName = None,
 ) -> Array:
     r"""Poly-1 cross-entropy: cross-entropy plus a weighted first polynomial term.
 
@@ -519,7 +541,10 @@ def poly1_crossentropy(
     (``1 - p_t`` for a one-hot target), ``y' = (1 - e) y + e / C``.
 
     Args:
-      y_true: target distribution, same shape as ``y_pred``.
+      y_true: target distribution, same shape as ``y_pred``; or integer class
+        labels of ``y_pred``'s shape less ``axis`` (their one-hot
+        distribution; label rules and errors as in
+        :func:`~losses.sparse_categorical_crossentropy`).
       y_pred: logits (``from_logits=True``) or probabilities.
       poly_epsilon: ``\epsilon_1``, any real number. Named so as not to clash
         with ``epsilon``, the probability clip of every loss here; optax calls
@@ -533,6 +558,8 @@ def poly1_crossentropy(
       label_smoothing, smoothing, axis, reduction, sample_weight, epsilon: as
         in :func:`~losses.categorical_crossentropy` (the smoothed ``y'``
         enters both terms).
+      ignore_index: with integer labels, a label value that contributes 0
+        and is not counted by ``reduction="mean"`` (torch's rule).
 
     Native equivalent: ``optax.poly_loss_cross_entropy(logits, labels,
     epsilon=k, axis=a)`` = ``poly1_crossentropy(labels, logits,
@@ -548,7 +575,7 @@ def poly1_crossentropy(
     return run(POLY1, y_true, y_pred, reduction, sample_weight,
                {"poly_epsilon": poly_epsilon, "from_logits": from_logits,
                 "label_smoothing": label_smoothing, "axis": axis, "smoothing": smoothing,
-                "epsilon": epsilon}, axis_name=axis_name)
+                "epsilon": epsilon, "ignore_index": ignore_index}, axis_name=axis_name)
 
 
 register(POLY1, poly1_crossentropy)
