@@ -107,7 +107,7 @@ def _kl(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, l
         lt = xp.log(t)
     else:  # torch / optax: t log t = 0 at t = 0 (and at log t = -inf), no clip
         t = xp.exp(y) if log_target else y
-        pos = t > 0.0
+        pos = t != 0.0  # a negative target keeps its log: NaN, as torch and optax give
         lt = xp.where(pos, y, xp.zeros_like(y)) if log_target else xp.log(xp.where(pos, y, xp.ones_like(y)))
         logq = xp.where(pos, logq, xp.zeros_like(logq))  # multiplied by t = 0 there
     if m is not None:
