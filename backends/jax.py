@@ -440,7 +440,7 @@ def sigmoid_focal_loss(
     :func:`losses.sigmoid_focal_loss` with ``reduction="none"``.
 
     >>> import jax.numpy as jnp
-    >>> sigmoid_focal_loss(jnp.array([0.0, 2.0]), jnp.array([1.0, 0.0])).round(4).tolist()
+    >>> [round(float(v), 4) for v in sigmoid_focal_loss(jnp.array([0.0, 2.0]), jnp.array([1.0, 0.0]))]
     [0.1733, 1.6501]
     """
     logits = _array(logits, "logits", jnp.floating, "floating-point logits")
@@ -523,7 +523,8 @@ def safe_softmax_cross_entropy(logits: Any, labels: Any) -> jax.Array:
 
     Native equivalent: ``optax.safe_softmax_cross_entropy`` (equal, values
     and gradients). A positive label on a ``-inf`` logit (an infinite loss)
-    gives the dtype's largest finite number here, ``inf`` in optax. The same
+    gives a huge finite number here (each infinite term saturates at the
+    dtype's largest finite value), ``inf`` in optax. The same
     spec as :func:`softmax_cross_entropy` (which is just as safe; optax's
     ``softmax_cross_entropy`` gives NaN there): calls
     :func:`losses.categorical_crossentropy` with ``from_logits=True,
@@ -724,7 +725,7 @@ def log_cosh(predictions: Any, targets: Any | None = None) -> jax.Array:
     :func:`losses.log_cosh` with ``reduction="none"``.
 
     >>> import jax.numpy as jnp
-    >>> log_cosh(jnp.array([0.0, 1.0])).round(6).tolist()
+    >>> [round(float(v), 6) for v in log_cosh(jnp.array([0.0, 1.0]))]
     [0.0, 0.433781]
     """
     p, t = _regression(predictions, targets, same_shape=False)
