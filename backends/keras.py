@@ -481,3 +481,16 @@ class BinaryCrossentropy(_Base):
         config.update(from_logits=self.from_logits, label_smoothing=self.label_smoothing,
                       axis=self.axis)
         return config
+
+
+#: every public class and function: (the registry specs it calls, the Keras native it equals)
+CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "BinaryCrossentropy": (("binary_crossentropy",), "keras.losses.BinaryCrossentropy"),
+    "CategoricalCrossentropy": (("categorical_crossentropy",), "keras.losses.CategoricalCrossentropy"),
+    "SparseCategoricalCrossentropy": (("sparse_categorical_crossentropy",),
+                                      "keras.losses.SparseCategoricalCrossentropy"),
+    "binary_crossentropy": (("binary_crossentropy",), "keras.losses.binary_crossentropy"),
+    "categorical_crossentropy": (("categorical_crossentropy",), "keras.losses.categorical_crossentropy"),
+    "sparse_categorical_crossentropy": (("sparse_categorical_crossentropy",),
+                                        "keras.losses.sparse_categorical_crossentropy"),
+}

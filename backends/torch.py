@@ -344,3 +344,13 @@ class BCEWithLogitsLoss(_Loss):
             target, input, from_logits=True, pos_weight=self.pos_weight,
             reduction=_ELEMENTWISE[self._reduction()],
             sample_weight=_elementwise_weight(self.weight, input))
+
+
+#: every public module: (the registry specs it calls, the torch module it equals)
+CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "BCELoss": (("binary_crossentropy",), "torch.nn.BCELoss"),
+    "BCEWithLogitsLoss": (("binary_crossentropy",), "torch.nn.BCEWithLogitsLoss"),
+    "CrossEntropyLoss": (("categorical_crossentropy", "sparse_categorical_crossentropy"),
+                         "torch.nn.CrossEntropyLoss"),
+    "NLLLoss": (("nll_loss",), "torch.nn.NLLLoss"),
+}
