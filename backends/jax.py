@@ -28,6 +28,23 @@ Deliberate differences from optax (each asserted by ``tests/test_jax_adapter.py`
   broadcast to ``labels``' shape (optax counts the un-broadcast mask).
 * Errors name optax's arguments and say what was expected; optax raises
   ``TypeError`` for wrong dtypes, and so do we.
+
+And in the rest of the catalogue (asserted by ``tests/test_jax_catalog.py``):
+
+* Scalar options (``sigmoid_focal_loss``'s ``alpha``/``gamma``,
+  ``poly_loss_cross_entropy``'s ``epsilon``, ``huber_loss``'s ``delta``) are
+  concrete numbers in range (``TypeError`` for a traced one, ``ValueError``
+  for an array or a value out of range); optax takes arrays and traced values.
+* ``kl_divergence(_with_log_targets)``: a zero-probability target with a
+  ``-inf`` log-prediction contributes 0 (optax: NaN).
+* ``poly_loss_cross_entropy`` with ``where``: the gradient w.r.t. ``labels``
+  is 0 at excluded elements (optax: NaN).
+* ``log_cosh`` keeps full precision at small errors, where optax's cancels.
+* ``safe_softmax_cross_entropy`` of a positive label on a ``-inf`` logit is a
+  huge finite number (optax: ``inf``).
+
+``CATALOG`` maps each public function to the registry specs it calls and the
+optax function it replaces (``docs/losses.md`` is generated from it).
 """
 
 from __future__ import annotations
