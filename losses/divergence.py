@@ -24,7 +24,7 @@ from typing import Any
 
 from . import _checks
 from ._core import AxisName, Spec, register, run
-from .crossentropy import _dense_true, _poison
+from .crossentropy import _dense_true, _masked_log_softmax, _poison, _where_mask
 
 Array = Any
 _P = inspect.Parameter
@@ -76,7 +76,7 @@ def _unary(spec: Spec, public: Callable) -> Callable:
 
 
 def _kl(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, log_input: bool,
-        log_target: bool, axis: int | None, epsilon: float) -> tuple:
+        log_target: bool, axis: int | None, epsilon: float, where: Any = None) -> tuple:
     from_logits = _checks.flag("from_logits", from_logits)
     log_input = _checks.flag("log_input", log_input)
     log_target = _checks.flag("log_target", log_target)
@@ -91,9 +91,12 @@ def _kl(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, l
     else:
         ax = _checks.axis(axis, xp.ndim(y_pred))
     y = _dense_true(xp, y_true, y_pred)
+    m = mf = rows = None
+    if where is not None:  # excluded elements leave the sum (and the softmax)
+        m, mf, rows, _ = _where_mask(xp, where, y_pred, 0 if ax is None else ax)
     keras = not (from_logits or log_input or log_target)
     if from_logits:
-        logq = xp.log_softmax(y_pred, ax)
+        logq = xp.log_softmax(y_pred, ax) if m is None else _masked_log_softmax(xp, y_pred, ax, m, rows)[0]
     elif log_input:
         logq = y_pred
     else:  # Keras: clip to [epsilon, 1]
@@ -104,32 +107,41 @@ def _kl(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, l
         lt = xp.log(t)
     else:  # torch / optax: t log t = 0 at t = 0 (and at log t = -inf), no clip
         t = xp.exp(y) if log_target else y
-        pos = t > 0.0
+        pos = t != 0.0  # a negative target keeps its log: NaN, as torch and optax give
         lt = xp.where(pos, y, xp.zeros_like(y)) if log_target else xp.log(xp.where(pos, y, xp.ones_like(y)))
         logq = xp.where(pos, logq, xp.zeros_like(logq))  # multiplied by t = 0 there
+    if m is not None:
+        t = t * mf
     point = t * (lt - logq)
     if not (keras or log_target):  # a negative target probability: NaN, as torch's and optax's xlogy
         point = _poison(xp, point, y < 0.0)
+    if m is not None:  # 0 where excluded, whatever the inputs hold there
+        point = xp.where(m, point, xp.zeros_like(point))
     loss = point if ax is None else xp.sum(point, ax)
+    denom = None
+    if m is not None:  # "mean" counts the rows (elements, axis=None) with something included
+        denom = mf if ax is None else xp.cast(xp.squeeze(rows, ax), xp.dtype_of(y_pred))
     g = None
     if grad:
         if from_logits:
             g = xp.exp(logq) * xp.sum(t, ax, keepdims=True) - t
+            if m is not None:
+                g = g * mf
         elif log_input:
             g = -t
         else:
             inside = (y_pred >= epsilon) & (y_pred <= 1.0)
             g = xp.where(inside, -t / pc, 0.0 * t)
-    return loss, None, g, ax
+    return loss, denom, g, ax
 
 
-KL = Spec("kl_divergence", _kl, saturate=True)
+KL = Spec("kl_divergence", _kl, arrays=("where",), saturate=True)
 
 
 def kl_divergence(
     y_true: Any, y_pred: Any, *, from_logits: bool = False, log_input: bool = False,
     log_target: bool = False, axis: int | None = -1, reduction: str = "mean",
-    sample_weight: Any = None, epsilon: float = 1e-7, axis_name: AxisName = None,
+    sample_weight: Any = None, epsilon: float = 1e-7, where: Any = None, axis_name: AxisName = None,
 ) -> Array:
     r"""Kullback-Leibler divergence ``KL(P || Q)`` of the prediction ``Q`` from the target ``P``.
 
@@ -166,6 +178,10 @@ def kl_divergence(
         ``sample_weight=1 / N`` (``N = y_pred.shape[0]``); its ``"mean"`` (over
         every element) is ``axis=None, reduction="mean"``.
       epsilon: the clip of the all-probability case.
+      where: a mask broadcastable to ``y_pred`` (nonzero = included), as
+        ``optax.kl_divergence(where=...)``: excluded elements leave the sum
+        (and, with ``from_logits``, the softmax); a row with none included
+        has loss 0 and is not counted by ``"mean"``.
 
     Native calls, with ``x`` torch's ``input`` (log-probabilities) and ``t``
     its ``target``: ``F.kl_div(x, t, reduction="batchmean", log_target=b)``
@@ -188,7 +204,7 @@ def kl_divergence(
     """
     return run(KL, y_true, y_pred, reduction, sample_weight,
                {"from_logits": from_logits, "log_input": log_input, "log_target": log_target,
-                "axis": axis, "epsilon": epsilon}, axis_name=axis_name)
+                "axis": axis, "epsilon": epsilon, "where": where}, axis_name=axis_name)
 
 
 register(KL, kl_divergence)

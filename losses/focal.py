@@ -40,8 +40,11 @@ from .crossentropy import (
     _check_labels,
     _dense_true,
     _labels,
+    _masked_log_softmax,
     _poison,
     _prob_log,
+    _smooth_terms,
+    _where_mask,
     _xent_grad,
     smoothing_eps,
 )
@@ -486,7 +489,7 @@ register(SPARSE_FOCAL, sparse_categorical_focal_crossentropy)
 
 def _poly1(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, poly_epsilon: float,
            from_logits: bool, label_smoothing: float, axis: int, smoothing: str,
-           epsilon: float, ignore_index: Any = None) -> tuple:
+           epsilon: float, ignore_index: Any = None, where: Any = None) -> tuple:
     ax = _checks.axis(axis, xp.ndim(y_pred))
     k = _checks.number("poly_epsilon", poly_epsilon)
     from_logits = _checks.flag("from_logits", from_logits)
@@ -494,7 +497,7 @@ def _poly1(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, poly_epsilon: flo
     if ignore_index is not None and (isinstance(ignore_index, bool) or not isinstance(ignore_index, int)):
         _checks.fail(f"`ignore_index` must be an integer or None; got {ignore_index!r}")
     c = xp.shape(y_pred)[ax]
-    keep = bad = denom = None
+    keep = bad = kf = None
     if xp.ndim(xp.asarray(y_true, like=y_pred)) == xp.ndim(y_pred) - 1:  # integer class labels
         labels, fractional = _labels(xp, y_true, y_pred, ax)
         safe, keep, bad = _check_labels(xp, labels, c, ignore_index, fractional, y_true, like=y_pred)
@@ -502,37 +505,52 @@ def _poly1(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, poly_epsilon: flo
     else:
         y = _dense_true(xp, y_true, y_pred)
     eps = smoothing_eps(label_smoothing, smoothing, c)
-    if eps:
+    m = mf = rows = None
+    if where is not None:  # as categorical_crossentropy's: C counts the included classes
+        m, mf, rows, cnt = _where_mask(xp, where, y_pred, ax)
+        if eps:
+            kk, b = _smooth_terms(label_smoothing, smoothing, eps, cnt)
+            y = y * kk + b
+        y = y * mf
+    elif eps:
         y = y * (1.0 - eps) + eps / c
     if keep is not None:  # ignored labels: no target, not counted by "mean"
-        denom = xp.cast(keep, xp.dtype_of(y_pred))
-        y = y * xp.expand_dims(denom, ax)
-    q = qc = s = None
+        kf = xp.cast(keep, xp.dtype_of(y_pred))
+        y = y * xp.expand_dims(kf, ax)
+    q = qc = s = p = None
     if from_logits:
-        logp = xp.log_softmax(y_pred, ax)
-        p = xp.exp(logp)
+        if m is None:
+            logp = xp.log_softmax(y_pred, ax)
+            p = xp.exp(logp)
+        else:
+            logp, p = _masked_log_softmax(xp, y_pred, ax, m, rows)
     else:  # the log uses Keras' clipped rule; the poly term the renormalised p
-        logp, q, qc, s = _prob_log(xp, y_pred, ax, epsilon)
+        logp, q, qc, s = _prob_log(xp, y_pred, ax, epsilon, m, rows)
         p = q
     loss = -xp.sum(y * logp, ax) + k * xp.sum(y * (1.0 - p), ax)
+    denom = None if rows is None else xp.cast(xp.squeeze(rows, ax), xp.dtype_of(y_pred))
+    if kf is not None:
+        denom = kf if denom is None else denom * kf
     g = None
     if grad:
-        g = _xent_grad(xp, y, y_pred, ax, from_logits, epsilon, logp, q, qc, s)
+        g = _xent_grad(xp, y, y_pred, ax, from_logits, epsilon, logp, q, qc, s, p, mf)
         yp = xp.sum(y * p, ax, keepdims=True)
+        if mf is not None:  # excluded elements: p = y = 0 (logits); q's denominator skips them
+            yp = yp * mf
         g = g + (k * p * (yp - y) if from_logits else -k * (y - yp) / s)
     if bad is not None:
         loss = _poison(xp, loss, bad)
     return loss, denom, g, ax
 
 
-POLY1 = Spec("poly1_crossentropy", _poly1, saturate=True)
+POLY1 = Spec("poly1_crossentropy", _poly1, arrays=("where",), saturate=True)
 
 
 def poly1_crossentropy(
     y_true: Any, y_pred: Any, *, poly_epsilon: float = 2.0, from_logits: bool = False,
     label_smoothing: float = 0.0, axis: int = -1, reduction: str = "mean",
     sample_weight: Any = None, smoothing: str = "standard", epsilon: float = 1e-7,
-    ignore_index: int | None = None, axis_name: AxisName = None,
+    ignore_index: int | None = None, where: Any = None, axis_name: AxisName = None,
 ) -> Array:
     r"""Poly-1 cross-entropy: cross-entropy plus a weighted first polynomial term.
 
@@ -560,10 +578,15 @@ def poly1_crossentropy(
         enters both terms).
       ignore_index: with integer labels, a label value that contributes 0
         and is not counted by ``reduction="mean"`` (torch's rule).
+      where: a mask broadcastable to ``y_pred`` (nonzero = included), as in
+        :func:`~losses.categorical_crossentropy` and
+        ``optax.poly_loss_cross_entropy(where=...)``: excluded elements leave
+        the softmax and both sums; a row with none included has loss 0 and
+        is not counted by ``"mean"``.
 
     Native equivalent: ``optax.poly_loss_cross_entropy(logits, labels,
-    epsilon=k, axis=a)`` = ``poly1_crossentropy(labels, logits,
-    poly_epsilon=k, from_logits=True, axis=a, reduction="none")``. None in
+    epsilon=k, axis=a, where=w)`` = ``poly1_crossentropy(labels, logits,
+    poly_epsilon=k, from_logits=True, axis=a, where=w, reduction="none")``. None in
     Keras or torch.
 
     >>> import numpy as np
@@ -575,7 +598,7 @@ def poly1_crossentropy(
     return run(POLY1, y_true, y_pred, reduction, sample_weight,
                {"poly_epsilon": poly_epsilon, "from_logits": from_logits,
                 "label_smoothing": label_smoothing, "axis": axis, "smoothing": smoothing,
-                "epsilon": epsilon, "ignore_index": ignore_index}, axis_name=axis_name)
+                "epsilon": epsilon, "ignore_index": ignore_index, "where": where}, axis_name=axis_name)
 
 
 register(POLY1, poly1_crossentropy)

@@ -1,0 +1,79 @@
+"""``docs/losses.md`` is generated (``docs/gen_losses.py``) and must be current;
+the adapters' ``CATALOG`` dicts it reads must be true."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import os
+import subprocess
+import sys
+
+import pytest
+
+import losses
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "docs"))
+import gen_losses  # noqa: E402
+
+
+def test_losses_md_is_current():
+    with open(os.path.join(ROOT, "docs", "losses.md"), encoding="utf-8") as f:
+        current = f.read()
+    assert current == gen_losses.render(), "docs/losses.md is stale: run `python docs/gen_losses.py`"
+
+
+def test_check_flag_fails_on_a_stale_file(tmp_path, monkeypatch):
+    stale = tmp_path / "losses.md"
+    stale.write_text("# out of date\n", encoding="utf-8")
+    monkeypatch.setattr(gen_losses, "OUT", str(stale))
+    assert gen_losses.main(["--check"]) == 1
+    assert gen_losses.main([]) == 0  # rewrites it ...
+    assert gen_losses.main(["--check"]) == 0  # ... and then it is current
+    assert stale.read_text(encoding="utf-8") == gen_losses.render()
+
+
+def test_generator_runs_as_a_script_and_imports_no_framework():
+    code = ("import runpy, sys; sys.argv = ['gen_losses.py', '--check']\n"
+            "try:\n    runpy.run_path('docs/gen_losses.py', run_name='__main__')\n"
+            "except SystemExit as e:\n    rc = e.code\n"
+            "bad = [m for m in ('torch', 'tensorflow', 'jax', 'keras') if m in sys.modules]\n"
+            "print(rc, bad)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=ROOT), timeout=120)
+    assert out.stdout.split() == ["0", "[]"], out.stdout + out.stderr
+
+
+def test_every_registry_loss_is_a_row():
+    text = gen_losses.render()
+    rows = [line for line in text.splitlines() if line.startswith("| **")]
+    assert len(rows) == len(losses.REGISTRY)
+    for e in losses.REGISTRY:
+        assert sum(line.startswith(f"| **{e.name}** ") for line in rows) == 1, e.name
+
+
+def _all_of(path):
+    with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "__all__":
+            return set(ast.literal_eval(node.value))
+    raise AssertionError(f"{path} has no __all__")
+
+
+@pytest.mark.parametrize("fw,path", gen_losses.ADAPTERS)
+def test_catalogs_cover_every_public_name_with_registry_specs(fw, path):
+    catalog = gen_losses.read_catalog(path)
+    assert set(catalog) == _all_of(path) - {"CATALOG"}
+    names = {e.name for e in losses.REGISTRY}
+    for name, (specs, native) in catalog.items():
+        assert isinstance(specs, tuple) and set(specs) <= names, (name, specs)
+        assert native is None or isinstance(native, str)
+
+
+@pytest.mark.parametrize("fw,path", gen_losses.ADAPTERS[:2])  # JAX's: tests/test_jax_catalog.py
+def test_catalog_natives_exist(fw, path):
+    for _name, (_, native) in gen_losses.read_catalog(path).items():
+        mod, _, attr = native.rpartition(".")
+        assert hasattr(importlib.import_module(mod), attr), native
