@@ -75,5 +75,9 @@ def test_catalogs_cover_every_public_name_with_registry_specs(fw, path):
 @pytest.mark.parametrize("fw,path", gen_losses.ADAPTERS[:2])  # JAX's: tests/test_jax_catalog.py
 def test_catalog_natives_exist(fw, path):
     for _name, (_, native) in gen_losses.read_catalog(path).items():
+        if native is None:  # ours only: no native to point at
+            continue
         mod, _, attr = native.rpartition(".")
+        if mod.startswith("torchvision."):  # not installable beside the CPU torch: the
+            continue  # formula is checked by a float64 copy in tests/test_torch_catalog.py
         assert hasattr(importlib.import_module(mod), attr), native
