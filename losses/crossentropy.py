@@ -313,7 +313,7 @@ def _labels(xp: Any, y_true: Any, y_pred: Array, ax: int, name: str = "y_true") 
     fractional = None
     if k == "f":
         fractional = xp.floor(labels) != labels
-        labels = xp.cast(xp.where(fractional, 0.0 * labels, labels), xp.int64)
+        labels = xp.cast(xp.where(fractional, xp.zeros_like(labels), labels), xp.int64)  # NaN too
     elif k != "i":
         _checks.fail(f"`{name}` must hold integer class labels; got dtype {xp.dtype_name(labels)}")
     return labels, fractional

@@ -435,11 +435,14 @@ CASES: tuple[Case, ...] = (
          {"jax": Behaves("element NaN", _poisoned)}, mode="jax.jit",
          note="nothing can raise under tracing: that element's loss is NaN, the others exact"),
     Case("sparse label = -1 under jax.jit", among(*SPARSE), _labels(0, -1, 1, reduction="none"),
-         {"jax": Behaves("element NaN", _poisoned)}, mode="jax.jit"),
+         {"jax": Behaves("element NaN", _poisoned)}, mode="jax.jit",
+         note="as above: that element NaN, the others exact"),
     Case("sparse label = C under tf.function", among(*SPARSE), _labels(0, C, 1, reduction="none"),
-         {"tensorflow": Behaves("element NaN", _poisoned)}, mode="tf.function"),
+         {"tensorflow": Behaves("element NaN", _poisoned)}, mode="tf.function",
+         note="as under jax.jit: that element NaN, the others exact"),
     Case("sparse label = -1 under tf.function", among(*SPARSE), _labels(0, -1, 1, reduction="none"),
-         {"tensorflow": Behaves("element NaN", _poisoned)}, mode="tf.function"),
+         {"tensorflow": Behaves("element NaN", _poisoned)}, mode="tf.function",
+         note="as under jax.jit: that element NaN, the others exact"),
     Case("fractional float labels", among(*SPARSE), _labels(0.0, 1.5, 2.0),
          Raises(ValueError, ("`y_true`", "fractional", "1.5"))),
     Case("NaN float label", among(*SPARSE), _nan_at("labels"),
@@ -477,8 +480,9 @@ CASES: tuple[Case, ...] = (
     # probabilities outside [0, 1]
     Case("probabilities outside [0, 1] (from_logits=False)", among(*CLIPPED), _probs_outside,
          Behaves("clipped (finite)", _clip_rule),
-         note="Keras' rule: probabilities are clipped to [epsilon, 1 - epsilon] (KL: [epsilon, 1]), "
-              "after renormalising over the class axis; the same on every backend"),
+         note="Keras' rule: probabilities are clipped to [epsilon, 1 - epsilon] (KL: [epsilon, 1]); "
+              "the class losses renormalise over the class axis first; poly-1's polynomial term uses "
+              "the unclipped p"),
     Case("probabilities outside [0, 1], log_min (torch's BCELoss rule)", takes("log_min"),
          lambda n: (lambda b: (b[0], b[1], {"log_min": -100.0}))(_probs_outside(n)),
          Raises(ValueError, ("`y_pred`", "1.25", r"\[0, 1\]"))),
@@ -487,7 +491,8 @@ CASES: tuple[Case, ...] = (
          Raises(ValueError, ("`(y_pred|p|joint)`", "non-negative", "-"))),
     Case("negative weights in a distribution under jax.jit", among("entropy", "mutual_information"),
          _first_negative,
-         {"jax": Behaves("distribution NaN", lambda v, ctx: _first_nan(v, ctx))}, mode="jax.jit"),
+         {"jax": Behaves("distribution NaN", _first_nan)}, mode="jax.jit",
+         note="nothing can raise under tracing: that distribution's value is NaN, the others exact"),
     Case("negative target probability (kl_divergence, log_input)", among("kl_divergence"),
          lambda n: (lambda b: (b[0] * np.array([[-1.0, 1.0, 1.0, 1.0]]), np.log(b[1]),
                                {"log_input": True}))(base(n)),
@@ -505,9 +510,13 @@ CASES: tuple[Case, ...] = (
     # NaN / inf
     Case("NaN in y_pred", every, _nan_at("y_pred"), Behaves("NaN", _is_nan),
          note="nll_loss reads only the target's log-probability (as torch's nll_loss): the NaN is put there"),
-    Case("NaN in y_true", among(*DENSE, *BINARY, *REAL), _nan_at("y_true"), Behaves("NaN", _is_nan)),
-    Case("NaN in sample_weight", every, _nan_at("sample_weight"), Behaves("NaN", _is_nan)),
-    Case("+inf in y_pred (regression)", among(*REAL), _inf_pred, Behaves("inf or NaN", _not_finite)),
+    Case("NaN in y_true", among(*DENSE, *BINARY, *REAL), _nan_at("y_true"), Behaves("NaN", _is_nan),
+         note="sparse labels: see 'NaN float label'"),
+    Case("NaN in sample_weight", every, _nan_at("sample_weight"), Behaves("NaN", _is_nan),
+         note="the weighted element's loss is NaN, so is the mean"),
+    Case("+inf in y_pred (regression)", among(*REAL), _inf_pred, Behaves("inf or NaN", _not_finite),
+         note="never finite. (Class losses: a logit of -inf is a valid masked class and gives a finite "
+              "loss; a probability of inf follows the clip rule above)"),
     # empty batch
     Case("empty batch (N = 0)", every, _empty,
          Behaves("mean: NaN, sum: 0, none: empty", _empty_rule),
