@@ -24,7 +24,7 @@ import os
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,7 +33,6 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 from _fw import FRAMEWORKS, Fw, convert  # noqa: E402
 
-import losses  # noqa: E402
 from losses._registry import REGISTRY  # noqa: E402
 
 ENTRIES = {e.name: e for e in REGISTRY}
