@@ -187,6 +187,7 @@ def _cce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, 
          _reduction: Any = None) -> tuple:
     nd = xp.ndim(y_pred)
     ax = _checks.axis(axis, nd)
+    from_logits = _checks.flag("from_logits", from_logits)
     epsilon = _clip_eps(epsilon)
     y = _dense_true(xp, y_true, y_pred)
     c = _class_count(xp, y_pred, ax)
@@ -470,6 +471,7 @@ def _sparse(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, mode: str,
 
 
 def _scce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, **options: Any) -> tuple:
+    from_logits = _checks.flag("from_logits", from_logits)
     return _sparse(xp, y_true, y_pred, grad, mode="logits" if from_logits else "probs", **options)
 
 
@@ -591,6 +593,7 @@ register(NLL, nll_loss)
 def _bce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
          label_smoothing: float, pos_weight: Any, smoothing: str, epsilon: float,
          log_min: float | None) -> tuple:
+    from_logits = _checks.flag("from_logits", from_logits)
     epsilon = _clip_eps(epsilon)
     if log_min is not None:
         log_min = _checks.number("log_min", log_min, None, 0.0, hi_open=True)
