@@ -377,6 +377,7 @@ def _first_nan(v: Any, ctx: dict) -> None:
 # --- two frameworks -------------------------------------------------------------------
 
 OTHER = {"numpy": "torch", "torch": "jax", "tensorflow": "torch", "jax": "tensorflow"}
+INSTALLED = {f.name for f in FRAMEWORKS}
 
 
 def _fw(name: str) -> Fw:
@@ -535,6 +536,8 @@ def _params() -> list:
     for case in CASES:
         for name in case.losses():
             for fw in FRAMEWORKS:
+                if case.convert is _mixed_convert and OTHER[fw.name] not in INSTALLED:
+                    continue  # a one-framework environment (tox -e torch ...): CI has all four
                 if case.outcome(fw.name) is not NA:
                     out.append(pytest.param(case, name, fw, id=f"{case.name}-{name}-{fw.id}"))
     return out
