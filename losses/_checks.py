@@ -39,8 +39,8 @@ def number(name: str, value: Any, lo: float | None = None, hi: float | None = No
     if hi is not None:
         ok &= v < hi if hi_open else v <= hi
     if not ok:
-        lb = "(" if lo_open else "["
-        rb = ")" if hi_open else "]"
+        lb = "(" if lo_open or lo is None else "["
+        rb = ")" if hi_open or hi is None else "]"
         lo_s = "-inf" if lo is None else f"{lo:g}"
         hi_s = "inf" if hi is None else f"{hi:g}"
         fail(f"`{name}` must be in {lb}{lo_s}, {hi_s}{rb}; got {value!r}")
@@ -90,14 +90,17 @@ def same_shape(a_name: str, a_shape: tuple, b_name: str, b_shape: tuple) -> None
              f"{_fmt(a_shape)} and {b_name}.shape={_fmt(b_shape)}")
 
 
-def broadcastable(name: str, shape: tuple, target_name: str, target: tuple) -> None:
-    """``shape`` must broadcast to ``target`` (NumPy rules, trailing alignment)."""
+def broadcastable(name: str, shape: tuple, target_name: str, target: tuple,
+                  given: tuple | None = None) -> None:
+    """``shape`` must broadcast to ``target`` (NumPy rules, trailing alignment).
+    ``given``: the shape the caller passed, when ``shape`` is it realigned."""
     if len(shape) > len(target) or any(
         s is not None and t is not None and s != 1 and s != t  # not `in (1, t)`: wrong on symbolic sizes
         for s, t in zip(reversed(shape), reversed(target))
     ):
-        fail(f"`{name}` of shape {_fmt(shape)} does not broadcast to {target_name} of shape "
-             f"{_fmt(target)}")
+        how = "" if given is None or given == shape else f" (aligned to its leading dimensions as {_fmt(shape)})"
+        fail(f"`{name}` of shape {_fmt(shape if given is None else given)}{how} does not broadcast "
+             f"to {target_name} of shape {_fmt(target)}")
 
 
 def vector(name: str, shape: tuple, length: int | None, what: str) -> None:

@@ -96,11 +96,12 @@ def _weights(xp: Any, sample_weight: Any, loss: Array, like: Array) -> Array:
         _checks.fail(f"`sample_weight` must be a real array; got dtype {xp.dtype_name(sw)}")
     sw = xp.cast(sw, xp.dtype_of(loss))
     s_shape, l_shape = xp.shape(sw), xp.shape(loss)
+    given = s_shape
     if len(s_shape) < len(l_shape) and len(s_shape) > 0:
         # leading alignment: a [N] weight weighs samples of a [N, ...] loss
         s_shape = s_shape + (1,) * (len(l_shape) - len(s_shape))
         sw = xp.reshape(sw, s_shape)
-    _checks.broadcastable("sample_weight", s_shape, "the per-element loss", l_shape)
+    _checks.broadcastable("sample_weight", s_shape, "the per-element loss", l_shape, given)
     return sw
 
 

@@ -37,6 +37,12 @@ def smoothing_eps(label_smoothing: Any, form: str, num_classes: int | None) -> f
     return num_classes * eps / (1.0 + num_classes * eps) if eps else 0.0
 
 
+def _clip_eps(epsilon: Any) -> float:
+    """Keras' probability clip ``[epsilon, 1 - epsilon]``: ``epsilon`` in
+    ``[0, 0.5)`` (checked even when ``y_pred`` holds logits)."""
+    return _checks.number("epsilon", epsilon, 0.0, 0.5, hi_open=True)
+
+
 def _poison(xp: Any, loss: Array, bad: Array) -> Array:
     """``loss`` with NaN where ``bad`` (traced calls cannot raise). A factor
     NaN-or-1 keeps the other elements' gradients exact; ``where(bad, loss * nan,
@@ -181,6 +187,8 @@ def _cce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, 
          _reduction: Any = None) -> tuple:
     nd = xp.ndim(y_pred)
     ax = _checks.axis(axis, nd)
+    from_logits = _checks.flag("from_logits", from_logits)
+    epsilon = _clip_eps(epsilon)
     y = _dense_true(xp, y_true, y_pred)
     c = _class_count(xp, y_pred, ax)
     eps = smoothing_eps(label_smoothing, smoothing, c)
@@ -249,6 +257,8 @@ def categorical_crossentropy(
         ``"none"`` or ``"sum_over_batch_size"``.
       sample_weight: weights broadcast against the per-example loss
         (leading dimensions aligned: shape ``[N]`` weighs samples).
+      epsilon: the probability clip, in ``[0, 0.5)`` (``ValueError``
+        otherwise, also with ``from_logits=True``, where it is unused).
       where: a mask broadcastable to ``y_pred`` (nonzero = included), as
         ``optax.softmax_cross_entropy(where=...)``: excluded elements leave
         the softmax (or the renormalisation of probabilities) and the sum, and
@@ -304,7 +314,7 @@ def _labels(xp: Any, y_true: Any, y_pred: Array, ax: int, name: str = "y_true") 
     fractional = None
     if k == "f":
         fractional = xp.floor(labels) != labels
-        labels = xp.cast(xp.where(fractional, 0.0 * labels, labels), xp.int64)
+        labels = xp.cast(xp.where(fractional, xp.zeros_like(labels), labels), xp.int64)  # NaN too
     elif k != "i":
         _checks.fail(f"`{name}` must hold integer class labels; got dtype {xp.dtype_name(labels)}")
     return labels, fractional
@@ -386,6 +396,7 @@ def _sparse(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, mode: str,
     ``"probs"`` or ``"log_probs"``."""
     nd = xp.ndim(y_pred)
     ax = _checks.axis(axis, nd)
+    epsilon = _clip_eps(epsilon)
     c = _class_count(xp, y_pred, ax)
     eps = smoothing_eps(label_smoothing, smoothing, c)
     if ignore_index is not None and (isinstance(ignore_index, bool) or not isinstance(ignore_index, int)):
@@ -460,6 +471,7 @@ def _sparse(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, mode: str,
 
 
 def _scce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, **options: Any) -> tuple:
+    from_logits = _checks.flag("from_logits", from_logits)
     return _sparse(xp, y_true, y_pred, grad, mode="logits" if from_logits else "probs", **options)
 
 
@@ -581,6 +593,10 @@ register(NLL, nll_loss)
 def _bce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
          label_smoothing: float, pos_weight: Any, smoothing: str, epsilon: float,
          log_min: float | None) -> tuple:
+    from_logits = _checks.flag("from_logits", from_logits)
+    epsilon = _clip_eps(epsilon)
+    if log_min is not None:
+        log_min = _checks.number("log_min", log_min, None, 0.0, hi_open=True)
     y = _dense_true(xp, y_true, y_pred)
     bad = None
     if log_min is not None and not from_logits:  # torch's rule: defined on [0, 1] only
@@ -668,14 +684,14 @@ def binary_crossentropy(
       pos_weight: ``w_+``, broadcast against ``y_pred`` (torch's
         ``BCEWithLogitsLoss(pos_weight=...)``: one per class on the last axis).
       log_min: ``None`` clips probabilities to ``[epsilon, 1 - epsilon]``
-        (Keras); a number clamps each log at ``log_min`` instead (torch's
-        ``BCELoss`` uses ``-100``). Under this rule the loss is defined for
+        (Keras); a number ``< 0`` clamps each log at ``log_min`` instead
+        (torch's ``BCELoss`` uses ``-100``). Under this rule the loss is defined for
         ``y_pred`` and ``y_true`` in ``[0, 1]`` only, as in torch: a value
         outside (or NaN) raises ``ValueError`` in eager mode and makes that
         element's loss NaN under ``jit``/``tf.function``/``torch.compile``.
         The gradient is that of the clamped loss: 0 for a clamped log term
         (torch's own backward differs there, see ``backends.torch.BCELoss``).
-      label_smoothing, smoothing, reduction, sample_weight: as in
+      label_smoothing, smoothing, reduction, sample_weight, epsilon: as in
         :func:`categorical_crossentropy`. The loss is element-wise (no class
         axis): ``reduction="none"`` returns ``y_pred``'s shape, where
         ``keras.losses.binary_crossentropy`` averages the last axis.

@@ -42,6 +42,35 @@ def _flog(xp: Any, p: Array, epsilon: float) -> tuple:
     return xp.log(xp.maximum(p, epsilon)), xp.where(inside, xp.ones_like(p), xp.zeros_like(p))
 
 
+def _negative(xp: Any, x: Array, name: str) -> Any:
+    """Negative entries of a distribution (probabilities or weights). Eager:
+    ``ValueError`` naming the first; traced (nothing can raise): the mask, for
+    NaN-poisoning the distributions that hold one. NaN is not flagged: it
+    propagates by itself."""
+    bad = x < 0.0
+    if not xp.is_concrete(bad):
+        return bad
+    if xp.any_true(bad):
+        import numpy as np
+
+        b = np.asarray(xp.to_numpy(bad))
+        where = tuple(int(i) for i in np.argwhere(b)[0])
+        first = np.asarray(xp.to_numpy(x))[where].item()
+        _checks.fail(f"`{name}` holds {first!r} at index {where} ({int(b.sum())} negative value(s)); "
+                     f"a distribution's probabilities or weights must be non-negative")
+    return None
+
+
+def _poison_rows(xp: Any, loss: Array, bad: Any, axes: tuple) -> Array:
+    """``loss`` (``bad``'s shape less ``axes``) NaN where its distribution has a bad entry."""
+    if bad is None:
+        return loss
+    n = xp.cast(bad, xp.dtype_of(loss))
+    for a in sorted(axes, reverse=True):
+        n = xp.sum(n, a)
+    return _poison(xp, loss, n > 0.0)
+
+
 def _normalised(xp: Any, x: Array, ax: int) -> tuple:
     s = xp.sum(x, ax, keepdims=True)
     return x / s, s
@@ -163,7 +192,8 @@ def kl_divergence(
     =========================================  =================================  ==========================================
 
     Outside the all-probability (Keras) case nothing is clipped and
-    ``p log p = 0`` where ``p = 0``, as in torch and optax.
+    ``p log p = 0`` where ``p = 0``, as in torch and optax; a negative target
+    probability gives NaN, as in torch.
 
     Args:
       y_true: the target ``P`` (probabilities, or log-probabilities with
@@ -226,9 +256,10 @@ def _entropy(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bo
         if grad:  # dH/dz_k = -p_k (log p_k + H)
             g = -p * (logp + xp.expand_dims(loss, ax))
         return loss, None, g, ax
+    bad = _negative(xp, y_pred, "p")
     q, s = _normalised(xp, y_pred, ax)
     lq, iq = _flog(xp, q, epsilon)
-    loss = -xp.sum(q * lq, ax)
+    loss = _poison_rows(xp, -xp.sum(q * lq, ax), bad, (ax,))
     if grad:
         gq = -(lq + iq)
         g = (gq - xp.sum(gq * q, ax, keepdims=True)) / s
@@ -247,7 +278,9 @@ def entropy(p: Any, *, from_logits: bool = False, axis: int = -1, reduction: str
     Args:
       p: probabilities or non-negative weights (renormalised over ``axis``, as
         ``scipy.stats.entropy`` does), or logits (``from_logits=True``:
-        ``p = softmax``, computed with ``log_softmax``).
+        ``p = softmax``, computed with ``log_softmax``). A negative weight
+        raises ``ValueError`` in eager mode and makes its distribution's
+        entropy NaN under ``jit``/``tf.function`` (scipy gives ``-inf``).
       axis: the axis of the distribution.
       reduction, sample_weight: over the per-distribution entropies, as in
         :func:`~losses.categorical_crossentropy`.
@@ -280,7 +313,12 @@ def _js(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, a
     from_logits = _checks.flag("from_logits", from_logits)
     epsilon = _clip_eps(epsilon)
     ax = _checks.axis(axis, xp.ndim(y_pred))
-    p, _ = _normalised(xp, _dense_true(xp, y_true, y_pred), ax)
+    y = _dense_true(xp, y_true, y_pred)
+    bad = _negative(xp, y, "y_true")
+    if not from_logits:
+        bad_q = _negative(xp, y_pred, "y_pred")
+        bad = bad_q if bad is None else bad if bad_q is None else bad | bad_q
+    p, _ = _normalised(xp, y, ax)
     lp, _ = _flog(xp, p, epsilon)
     if from_logits:
         lq = xp.log_softmax(y_pred, ax)
@@ -290,7 +328,7 @@ def _js(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, a
         q, s = _normalised(xp, y_pred, ax)
         lq, iq = _flog(xp, q, epsilon)
     lm, im = _flog(xp, 0.5 * (p + q), epsilon)
-    loss = 0.5 * xp.sum(p * (lp - lm) + q * (lq - lm), ax)
+    loss = _poison_rows(xp, 0.5 * xp.sum(p * (lp - lm) + q * (lq - lm), ax), bad, (ax,))
     g = None
     if grad:
         gq = 0.5 * (lq - lm + iq - im)
@@ -316,7 +354,9 @@ def js_divergence(
     Args:
       y_true: ``P``: probabilities or non-negative weights (renormalised over
         ``axis``), same shape as ``y_pred``.
-      y_pred: ``Q``: the same, or logits (``from_logits=True``).
+      y_pred: ``Q``: the same, or logits (``from_logits=True``). A negative
+        weight in ``P`` or ``Q`` raises ``ValueError`` in eager mode (NaN
+        under ``jit``/``tf.function``).
       axis: the class axis.
       reduction, sample_weight: as in :func:`~losses.categorical_crossentropy`.
       epsilon: the log's floor ``log(max(x, epsilon))`` (see
@@ -372,7 +412,8 @@ def _mi(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, x_axis: int, y_axis:
         epsilon: float) -> tuple:
     p, s, xa, ya, (lp, ip), (lx, ix), (ly, iy) = _joint(
         xp, y_true, y_pred, x_axis, y_axis, epsilon, "mutual_information")
-    loss = _sum2(xp, p * (lp - lx - ly), xa, ya)
+    loss = _poison_rows(xp, _sum2(xp, p * (lp - lx - ly), xa, ya), _negative(xp, y_pred, "joint"),
+                        (xa, ya))
     g = _table_grad(xp, (lp + ip) - (lx + ix) - (ly + iy), p, s, xa, ya) if grad else None
     return loss, None, g, (min(xa, ya), max(xa, ya))
 
@@ -393,7 +434,8 @@ def mutual_information(joint: Any, *, x_axis: int = -2, y_axis: int = -1, reduct
         are accepted -- each is divided by its total, so a contingency table
         of counts works as well as probabilities -- and the gradient is that
         of the normalised quantity (orthogonal to the table: scaling it
-        changes nothing).
+        changes nothing). A negative cell raises ``ValueError`` in eager mode
+        (its table's value is NaN under ``jit``/``tf.function``).
       x_axis, y_axis: the axes of ``X`` and ``Y`` (default: the last two).
       reduction, sample_weight: over the batch of tables, as in
         :func:`~losses.categorical_crossentropy`.
@@ -420,7 +462,8 @@ def _cond(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, x_axis: int, y_axi
           epsilon: float) -> tuple:
     p, s, xa, ya, (lp, ip), _, (ly, iy) = _joint(
         xp, y_true, y_pred, x_axis, y_axis, epsilon, "conditional_entropy")
-    loss = -_sum2(xp, p * (lp - ly), xa, ya)
+    loss = _poison_rows(xp, -_sum2(xp, p * (lp - ly), xa, ya), _negative(xp, y_pred, "joint"),
+                        (xa, ya))
     g = _table_grad(xp, (ly + iy) - (lp + ip), p, s, xa, ya) if grad else None
     return loss, None, g, (min(xa, ya), max(xa, ya))
 
