@@ -201,45 +201,32 @@ def stop_gradient(x: Any) -> torch.Tensor:
     return x.detach()
 
 
-class _Saturate(torch.autograd.Function):
-    """Clip to ``[-limit, limit]`` in value, identity in every derivative
-    (backward, double backward, forward mode, vmap)."""
+class _SaturateCompiled(torch.autograd.Function):
+    """Clip to ``[-limit, limit]`` in value, identity in the gradient. This
+    one has no custom ``jvp``: Dynamo traces it under ``torch.compile``."""
+
+    @staticmethod
+    def forward(x: Any, limit: float) -> torch.Tensor:
+        return torch.clamp(x, -limit, limit)
+
+    @staticmethod
+    def setup_context(ctx: Any, inputs: Any, output: Any) -> None:
+        pass
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple:
+        return g, None
+
+
+class _Saturate(_SaturateCompiled):
+    """:class:`_SaturateCompiled` identity in every derivative (backward,
+    double backward, forward mode, vmap)."""
 
     generate_vmap_rule = True
 
     @staticmethod
-    def forward(x: Any, limit: float) -> torch.Tensor:
-        return torch.clamp(x, -limit, limit)
-
-    @staticmethod
-    def setup_context(ctx: Any, inputs: Any, output: Any) -> None:
-        pass
-
-    @staticmethod
-    def backward(ctx: Any, g: Any) -> tuple:
-        return g, None
-
-    @staticmethod
     def jvp(ctx: Any, t: Any, _: Any) -> Any:
         return t
-
-
-class _SaturateCompiled(torch.autograd.Function):
-    """:class:`_Saturate` for ``torch.compile``: Dynamo traces an
-    ``autograd.Function`` only without a custom ``jvp`` (forward mode is not
-    used under compile)."""
-
-    @staticmethod
-    def forward(x: Any, limit: float) -> torch.Tensor:
-        return torch.clamp(x, -limit, limit)
-
-    @staticmethod
-    def setup_context(ctx: Any, inputs: Any, output: Any) -> None:
-        pass
-
-    @staticmethod
-    def backward(ctx: Any, g: Any) -> tuple:
-        return g, None
 
 
 def saturate(x: Any, limit: float) -> torch.Tensor:
