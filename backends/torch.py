@@ -122,6 +122,23 @@ def _index_target(input: Tensor, target: Tensor, cdim: int, probabilities: bool)
                  if probabilities else ""), TypeError)
 
 
+def _probability_target(input: Tensor, target: Tensor, cdim: int, ignore_index: int) -> bool:  # noqa: A002
+    """torch's rule for the softmax losses: a ``target`` of ``input``'s shape
+    holds class probabilities (floating; ``ignore_index`` must be negative),
+    any other class indices (checked). Whether they are probabilities."""
+    if _shape(target) != _shape(input):
+        _index_target(input, target, cdim, probabilities=True)
+        return False
+    if not target.dtype.is_floating_point:
+        _fail(f"`target` has input's shape {_shape(input)}, so it holds class probabilities "
+              f"and must be floating point; got {target.dtype} (class indices have "
+              f"input's shape without the class dim {cdim})", TypeError)
+    if ignore_index >= 0:
+        _fail(f"`ignore_index`={ignore_index} is not supported with class-probability "
+              "targets (as in torch); leave it at a negative value such as -100")
+    return True
+
+
 def _same_shape(input: Tensor, target: Tensor) -> None:  # noqa: A002
     if _shape(target) != _shape(input):
         _fail(f"`target` must have input's shape; got target.shape={_shape(target)} and "
@@ -238,18 +255,10 @@ class CrossEntropyLoss(_WeightedLoss):
 
     def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
         cdim = _class_dim(input)
-        if _shape(target) == _shape(input):  # torch's rule: same shape = class probabilities
-            if not target.dtype.is_floating_point:
-                _fail(f"`target` has input's shape {_shape(input)}, so it holds class probabilities "
-                      f"and must be floating point; got {target.dtype} (class indices have "
-                      f"input's shape without the class dim {cdim})", TypeError)
-            if self.ignore_index >= 0:
-                _fail(f"`ignore_index`={self.ignore_index} is not supported with class-probability "
-                      "targets (as in torch); leave it at a negative value such as -100")
+        if _probability_target(input, target, cdim, self.ignore_index):
             return losses.categorical_crossentropy(
                 target, input, from_logits=True, axis=cdim, label_smoothing=self.label_smoothing,
                 class_weight=self.weight, reduction=self._reduction())
-        _index_target(input, target, cdim, probabilities=True)
         return losses.sparse_categorical_crossentropy(
             target, input, from_logits=True, axis=cdim, label_smoothing=self.label_smoothing,
             ignore_index=self.ignore_index, class_weight=self.weight, reduction=self._reduction())
@@ -791,19 +800,6 @@ class _ClassLoss(_WeightedLoss):
     _reductions = _PLAIN
     ignore_index: int
 
-    def _probabilities(self, input: Tensor, target: Tensor, cdim: int) -> bool:  # noqa: A002
-        if _shape(target) != _shape(input):
-            _index_target(input, target, cdim, probabilities=True)
-            return False
-        if not target.dtype.is_floating_point:
-            _fail(f"`target` has input's shape {_shape(input)}, so it holds class probabilities "
-                  f"and must be floating point; got {target.dtype} (class indices have "
-                  f"input's shape without the class dim {cdim})", TypeError)
-        if self.ignore_index >= 0:
-            _fail(f"`ignore_index`={self.ignore_index} is not supported with class-probability "
-                  "targets (as in torch); leave it at a negative value such as -100")
-        return True
-
 
 class CategoricalFocalLoss(_ClassLoss):
     r"""Softmax (multi-class) focal loss (no torch native), torch-style: over
@@ -860,7 +856,7 @@ class CategoricalFocalLoss(_ClassLoss):
         common = {"alpha": self.alpha, "gamma": self.gamma, "from_logits": True, "axis": cdim,
                   "label_smoothing": self.label_smoothing, "class_weight": self.weight,
                   "reduction": self._reduction()}
-        if self._probabilities(input, target, cdim):
+        if _probability_target(input, target, cdim, self.ignore_index):
             return losses.categorical_focal_crossentropy(target, input, **common)
         return losses.sparse_categorical_focal_crossentropy(target, input, ignore_index=self.ignore_index,
                                                             **common)
@@ -903,7 +899,7 @@ class PolyLoss(_ClassLoss):
 
     def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
         cdim = _class_dim(input)
-        probabilities = self._probabilities(input, target, cdim)
+        probabilities = _probability_target(input, target, cdim, self.ignore_index)
         return losses.poly1_crossentropy(
             target, input, poly_epsilon=self.epsilon, from_logits=True, axis=cdim,
             label_smoothing=self.label_smoothing, reduction=self._reduction(),

@@ -16,6 +16,23 @@ def fail(msg: str) -> None:
     raise ValueError(f"lossbridge: {msg}")
 
 
+def data(xp: Any, bad: Any, x: Any, name: str, counted: str, rule: str) -> Any:
+    """A check that reads ``x``'s data; ``bad`` marks its elements that break
+    ``rule``. Eager: ``ValueError`` naming the first bad value, its index and
+    how many (``counted``) there are. Traced, where nothing can raise: the
+    mask, for the caller to NaN-poison those elements. ``None`` when all pass."""
+    if not xp.is_concrete(bad):
+        return bad
+    if xp.any_true(bad):
+        import numpy as np
+
+        b = np.asarray(xp.to_numpy(bad))
+        where = tuple(int(i) for i in np.argwhere(b)[0])
+        first = np.asarray(xp.to_numpy(x))[where].item()
+        fail(f"`{name}` holds {first!r} at index {where} ({int(b.sum())} {counted}); {rule}")
+    return None
+
+
 def reduction(value: Any, allowed: tuple[str, ...] = REDUCTIONS) -> str:
     if value not in allowed:
         fail(f"`reduction` must be one of {', '.join(map(repr, allowed))}; got {value!r}")

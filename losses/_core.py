@@ -178,36 +178,42 @@ def reduce(xp: Any, loss: Array, denom: Array | None, sw: Array | None, reductio
 def _reduce(xp: Any, loss: Array, denom: Array | None, sw: Array | None, reduction: str,
             axis_name: AxisName) -> tuple[Array, Array | None]:
     """``(value, denominator of a weighted "mean" or None)``."""
-    if axis_name is not None:
-        psum = _collective(xp, axis_name)
     if sw is not None:
         loss = loss * sw
-    if axis_name is not None and reduction != "none":
-        num = psum(xp.sum(loss))
-        if reduction == "sum":
-            return num, None
-        if reduction == "sum_over_batch_size" or (denom is None and sw is None):
-            return num / psum(xp.zeros_like(num) + float(_size(xp.shape(loss)))), None
-        if denom is None:
-            denom = xp.zeros_like(loss) + sw
-        elif sw is not None:
-            denom = denom * sw
-        den = psum(xp.sum(denom))
-        return num / den, den
-    if reduction == "mean":
-        if denom is None and sw is None:
-            return xp.mean(loss), None
-        if denom is None:
-            denom = xp.zeros_like(loss) + sw
-        elif sw is not None:
-            denom = denom * sw
-        den = xp.sum(denom)
-        return xp.sum(loss) / den, den
-    if reduction == "sum":
-        return xp.sum(loss), None
     if reduction == "none":
         return loss, None
-    return xp.mean(loss), None  # sum_over_batch_size
+    if axis_name is None:
+        total = xp.sum
+        if reduction == "sum_over_batch_size" or (reduction == "mean" and denom is None and sw is None):
+            return xp.mean(loss), None
+    else:
+        psum = _collective(xp, axis_name)
+
+        def total(x: Array) -> Array:
+            return psum(xp.sum(x))
+    num = total(loss)
+    if reduction == "sum":
+        return num, None
+    if reduction == "sum_over_batch_size" or (denom is None and sw is None):  # global plain mean
+        return num / psum(xp.zeros_like(num) + float(_size(xp.shape(loss)))), None
+    den = total(_counted(xp, loss, denom, sw))
+    return num / den, den
+
+
+def _counted(xp: Any, loss: Array, denom: Array | None, sw: Array | None) -> Array:
+    """What a weighted "mean" counts per element: ``denom * sw`` (1 where the
+    spec gives no ``denom``, ``denom`` where there are no sample weights)."""
+    if denom is None:
+        return xp.ones_like(loss) if sw is None else xp.zeros_like(loss) + sw
+    return denom if sw is None else denom * sw
+
+
+def _limit(xp: Any, spec: Spec, out_dtype: Any, like: Array) -> float | None:
+    """The saturation limit of ``spec``'s value: the largest finite value of
+    the output dtype, or ``None`` for a spec that does not saturate."""
+    if not spec.saturate:
+        return None
+    return xp.max_finite(out_dtype if out_dtype is not None else xp.dtype_of(like))
 
 
 def _grad_factor(xp: Any, loss: Array, denom: Array | None, sw: Array | None, reduction: str) -> Any:
@@ -242,9 +248,7 @@ def run(spec: Spec, y_true: Any, y_pred: Any, reduction: str, sample_weight: Any
         fused = sample_weight is None and not grad and axis_name is None
         opts["_reduction"] = reduction if fused else None
     loss, denom, g, axis = spec.fn(xp, y_true, y_pred, grad, **opts)
-    limit = None
-    if spec.saturate:
-        limit = xp.max_finite(out_dtype if out_dtype is not None else xp.dtype_of(y_pred))
+    limit = _limit(xp, spec, out_dtype, y_pred)
     if denom is REDUCED:  # a fused kernel: NaN for an undefined mean, as the spec's
         value = loss if limit is None else xp.saturate(loss, limit)
     else:
@@ -307,11 +311,10 @@ def sum_and_count(loss: Any, y_true: Any, y_pred: Any, **options: Any) -> tuple[
     if reduction == "sum_over_batch_size":
         count = xp.zeros_like(total) + float(_size(xp.shape(per)))
     else:
-        if denom is None:
-            denom = xp.ones_like(per)
-        count = xp.sum(denom if sw is None else denom * sw)
-    if spec.saturate:
-        total = xp.saturate(total, xp.max_finite(out_dtype if out_dtype is not None else xp.dtype_of(total)))
+        count = xp.sum(_counted(xp, per, denom, sw))
+    limit = _limit(xp, spec, out_dtype, total)
+    if limit is not None:
+        total = xp.saturate(total, limit)
     if out_dtype is not None:
         total, count = xp.cast(total, out_dtype), xp.cast(count, out_dtype)
     return total, count

@@ -648,20 +648,9 @@ def _bce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
 
 
 def _unit_interval(xp: Any, x: Array, name: str, what: str) -> Any:
-    """Elements of ``x`` outside ``[0, 1]`` (NaN included). Eager: raise if
-    any; traced: return the mask, for NaN-poisoning."""
-    bad = ~((x >= 0.0) & (x <= 1.0))
-    if not xp.is_concrete(bad):
-        return bad
-    if xp.any_true(bad):
-        import numpy as np
-
-        b = np.asarray(xp.to_numpy(bad))
-        where = tuple(int(i) for i in np.argwhere(b)[0])
-        first = np.asarray(xp.to_numpy(x))[where].item()
-        _checks.fail(f"`{name}` holds {first!r} at index {where} ({int(b.sum())} value(s) outside "
-                     f"[0, 1]); with `log_min` (torch's BCELoss rule) {what} must lie in [0, 1]")
-    return None
+    """Elements of ``x`` outside ``[0, 1]`` (NaN included): see :func:`_checks.data`."""
+    return _checks.data(xp, ~((x >= 0.0) & (x <= 1.0)), x, name, "value(s) outside [0, 1]",
+                        f"with `log_min` (torch's BCELoss rule) {what} must lie in [0, 1]")
 
 
 BINARY = Spec("binary_crossentropy", _bce, arrays=("pos_weight",), saturate=True)

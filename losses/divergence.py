@@ -43,22 +43,10 @@ def _flog(xp: Any, p: Array, epsilon: float) -> tuple:
 
 
 def _negative(xp: Any, x: Array, name: str) -> Any:
-    """Negative entries of a distribution (probabilities or weights). Eager:
-    ``ValueError`` naming the first; traced (nothing can raise): the mask, for
-    NaN-poisoning the distributions that hold one. NaN is not flagged: it
-    propagates by itself."""
-    bad = x < 0.0
-    if not xp.is_concrete(bad):
-        return bad
-    if xp.any_true(bad):
-        import numpy as np
-
-        b = np.asarray(xp.to_numpy(bad))
-        where = tuple(int(i) for i in np.argwhere(b)[0])
-        first = np.asarray(xp.to_numpy(x))[where].item()
-        _checks.fail(f"`{name}` holds {first!r} at index {where} ({int(b.sum())} negative value(s)); "
-                     f"a distribution's probabilities or weights must be non-negative")
-    return None
+    """Negative entries of a distribution (probabilities or weights): see
+    :func:`_checks.data`. NaN is not flagged: it propagates by itself."""
+    return _checks.data(xp, x < 0.0, x, name, "negative value(s)",
+                        "a distribution's probabilities or weights must be non-negative")
 
 
 def _poison_rows(xp: Any, loss: Array, bad: Any, axes: tuple) -> Array:
@@ -142,8 +130,6 @@ def _kl(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, l
     if m is not None:
         t = t * mf
     point = t * (lt - logq)
-    if not (keras or log_target):  # a negative target probability: NaN, as torch's and optax's xlogy
-        point = _poison(xp, point, y < 0.0)
     if m is not None:  # 0 where excluded, whatever the inputs hold there
         point = xp.where(m, point, xp.zeros_like(point))
     loss = point if ax is None else xp.sum(point, ax)
