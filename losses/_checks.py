@@ -126,3 +126,40 @@ def vector(name: str, shape: tuple, length: int | None, what: str) -> None:
 
 
 fmt_shape = _fmt
+
+
+# --- option checks for declarations (``@loss(checks={...})``) --------------------------
+# Each is ``check(name, value) -> normalised value`` with a ``rule`` for the docs.
+
+
+def _rule(check: Any, rule: str) -> Any:
+    check.rule = rule
+    return check
+
+
+def in_range(lo: float | None = None, hi: float | None = None, *, lo_open: bool = False,
+             hi_open: bool = False, optional: bool = False) -> Any:
+    """A real number in the interval (``None`` too, when ``optional``)."""
+
+    def check(name: str, value: Any) -> Any:
+        if optional and value is None:
+            return None
+        return number(name, value, lo, hi, lo_open=lo_open, hi_open=hi_open)
+
+    lb = "(" if lo_open or lo is None else "["
+    rb = ")" if hi_open or hi is None else "]"
+    span = f"{lb}{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}{rb}"
+    return _rule(check, f"a number in {span}" + (" or None" if optional else ""))
+
+
+def one_of(*allowed: Any) -> Any:
+    """One of ``allowed``."""
+    return _rule(lambda name, value: choice(name, value, allowed),
+                 "one of " + ", ".join(map(repr, allowed)))
+
+
+_rule(flag, "True or False")
+#: a finite number > 0
+POSITIVE = in_range(0.0, float("inf"), lo_open=True, hi_open=True)
+#: Keras' probability clip ``[epsilon, 1 - epsilon]``: ``epsilon`` in ``[0, 0.5)``
+CLIP_EPSILON = in_range(0.0, 0.5, hi_open=True)

@@ -41,6 +41,9 @@ class Spec(NamedTuple):
     #: value, with an unchanged (identity) gradient: logits of any finite size
     #: give a finite loss (the cross-entropy family)
     saturate: bool = False
+    #: ``(option, check)`` pairs: ``check(option, value)`` validates and
+    #: normalises the value before the spec runs (``losses._checks``)
+    checks: tuple = ()
 
 
 #: ``denom`` of a spec whose ``loss`` is already the reduced value
@@ -72,6 +75,8 @@ def public_of(loss: Any) -> Callable:
 
 
 def _prepare(spec: Spec, y_true: Any, y_pred: Any, sample_weight: Any, opts: dict) -> tuple:
+    for k, check in spec.checks:
+        opts[k] = check(k, opts[k])
     arrays = [opts.get(k) for k in spec.arrays]
     xp = table_for(y_true, y_pred, sample_weight, *arrays,
                    names=("y_true", "y_pred", "sample_weight", *spec.arrays))

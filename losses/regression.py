@@ -25,7 +25,9 @@ import numpy as np
 from backends import table_for
 
 from . import _checks, _core
-from ._core import AxisName, Spec, register, run
+from ._core import AxisName, run
+from ._declare import ARRAY, loss
+from ._makers import make_gaussian, make_poisson_nll, make_rates, make_real
 from .crossentropy import _poison
 
 Array = Any
@@ -53,24 +55,11 @@ def _target(xp: Any, y_true: Any, y_pred: Array, pred_name: str = "y_pred") -> A
     return xp.cast(y, xp.dtype_of(y_pred))
 
 
-def _positive(name: str, value: Any) -> float:
-    """A finite number > 0."""
-    return _checks.number(name, value, 0.0, INF, lo_open=True, hi_open=True)
-
-
 # --- squared and absolute errors ----------------------------------------------
 
 
-def _mse(xp: Any, y_true: Any, y_pred: Array, grad: bool) -> tuple:
-    d = y_pred - _target(xp, y_true, y_pred)
-    return d * d, None, (2.0 * d if grad else None), None
-
-
-MSE = Spec("mean_squared_error", _mse)
-
-
-def mean_squared_error(y_true: Any, y_pred: Any, *, reduction: str = "mean",
-                       sample_weight: Any = None, axis_name: AxisName = None) -> Array:
+@loss("regression", formula="(y_pred - y)^2", make=make_real, cases=({}, {"sample_weight": ARRAY}, {"reduction": "none"}), natives={"torch": "F.mse_loss", "keras": "keras.losses.mean_squared_error", "optax": "optax.squared_error"})
+def mean_squared_error(xp: Any, y_true: Any, y_pred: Array, grad: bool) -> tuple:
     r"""Squared error, element-wise.
 
     .. math:: \ell = (\hat y - y)^2, \qquad \partial\ell/\partial\hat y = 2(\hat y - y)
@@ -91,22 +80,12 @@ def mean_squared_error(y_true: Any, y_pred: Any, *, reduction: str = "mean",
     >>> float(mean_squared_error(np.array([0., 1.]), np.array([1., 3.])))
     2.5
     """
-    return run(MSE, y_true, y_pred, reduction, sample_weight, {}, axis_name=axis_name)
-
-
-register(MSE, mean_squared_error)
-
-
-def _mae(xp: Any, y_true: Any, y_pred: Array, grad: bool) -> tuple:
     d = y_pred - _target(xp, y_true, y_pred)
-    return xp.abs(d), None, (xp.sign(d) if grad else None), None
+    return d * d, None, (2.0 * d if grad else None), None
 
 
-MAE = Spec("mean_absolute_error", _mae)
-
-
-def mean_absolute_error(y_true: Any, y_pred: Any, *, reduction: str = "mean",
-                        sample_weight: Any = None, axis_name: AxisName = None) -> Array:
+@loss("regression", formula="|y_pred - y|", make=make_real, cases=({}, {"reduction": "sum", "sample_weight": ARRAY}), natives={"torch": "F.l1_loss", "keras": "keras.losses.mean_absolute_error"})
+def mean_absolute_error(xp: Any, y_true: Any, y_pred: Array, grad: bool) -> tuple:
     r"""Absolute error, element-wise.
 
     .. math:: \ell = |\hat y - y|, \qquad \partial\ell/\partial\hat y = \mathrm{sign}(\hat y - y)
@@ -122,22 +101,12 @@ def mean_absolute_error(y_true: Any, y_pred: Any, *, reduction: str = "mean",
     >>> float(mean_absolute_error(np.array([0., 1.]), np.array([1., 3.])))
     1.5
     """
-    return run(MAE, y_true, y_pred, reduction, sample_weight, {}, axis_name=axis_name)
-
-
-register(MAE, mean_absolute_error)
-
-
-def _half_se(xp: Any, y_true: Any, y_pred: Array, grad: bool) -> tuple:
     d = y_pred - _target(xp, y_true, y_pred)
-    return 0.5 * (d * d), None, (d if grad else None), None
+    return xp.abs(d), None, (xp.sign(d) if grad else None), None
 
 
-HALF_SE = Spec("half_squared_error", _half_se)
-
-
-def half_squared_error(y_true: Any, y_pred: Any, *, reduction: str = "mean",
-                       sample_weight: Any = None, axis_name: AxisName = None) -> Array:
+@loss("regression", formula="(y_pred - y)^2 / 2", make=make_real, cases=({}, {"reduction": "none"}), natives={"optax": "optax.l2_loss", "torch": "0.5 * F.mse_loss"})
+def half_squared_error(xp: Any, y_true: Any, y_pred: Array, grad: bool) -> tuple:
     r"""Half the squared error: the seed's "average cross-entropy".
 
     .. math:: \ell = \tfrac12 (\hat y - y)^2, \qquad \partial\ell/\partial\hat y = \hat y - y
@@ -156,29 +125,15 @@ def half_squared_error(y_true: Any, y_pred: Any, *, reduction: str = "mean",
     >>> float(half_squared_error(np.array([0., 1.]), np.array([1., 3.])))
     1.25
     """
-    return run(HALF_SE, y_true, y_pred, reduction, sample_weight, {}, axis_name=axis_name)
+    d = y_pred - _target(xp, y_true, y_pred)
+    return 0.5 * (d * d), None, (d if grad else None), None
 
-
-register(HALF_SE, half_squared_error)
 
 # --- Huber, smooth L1 -------------------------------------------------------------
 
 
-def _huber(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, delta: float) -> tuple:
-    delta = _positive("delta", delta)
-    d = y_pred - _target(xp, y_true, y_pred)
-    a = xp.abs(d)
-    q = xp.minimum(a, delta)  # optax's form: no branch, no overflow at huge |x|
-    loss = 0.5 * (q * q) + delta * (a - q)
-    g = xp.clip(d, -delta, delta) if grad else None
-    return loss, None, g, None
-
-
-HUBER = Spec("huber", _huber)
-
-
-def huber(y_true: Any, y_pred: Any, *, delta: float = 1.0, reduction: str = "mean",
-          sample_weight: Any = None, axis_name: AxisName = None) -> Array:
+@loss("regression", formula="x^2/2 if |x| <= d else d|x| - d^2/2", make=make_real, cases=({}, {"delta": 0.5, "reduction": "none"}, {"delta": 2.0, "sample_weight": ARRAY}, {"delta": 0.3, "reduction": "sum"}), natives={"torch": "F.huber_loss", "keras": "keras.losses.huber", "optax": "optax.huber_loss"}, checks={"delta": _checks.POSITIVE})
+def huber(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, delta: float = 1.0) -> tuple:
     r"""Huber loss, element-wise.
 
     .. math:: \ell = \begin{cases} \tfrac12 x^2 & |x| \le \delta \\
@@ -199,29 +154,16 @@ def huber(y_true: Any, y_pred: Any, *, delta: float = 1.0, reduction: str = "mea
     >>> huber(np.array([0., 0.]), np.array([0.5, 3.0]), reduction="none").tolist()
     [0.125, 2.5]
     """
-    return run(HUBER, y_true, y_pred, reduction, sample_weight, {"delta": delta}, axis_name=axis_name)
-
-
-register(HUBER, huber)
-
-
-def _smooth_l1(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, beta: float) -> tuple:
-    beta = _checks.number("beta", beta, 0.0, INF, hi_open=True)
     d = y_pred - _target(xp, y_true, y_pred)
     a = xp.abs(d)
-    if beta == 0.0:  # torch: plain L1
-        return a, None, (xp.sign(d) if grad else None), None
-    q = xp.minimum(a, beta)
-    loss = (0.5 / beta) * (q * q) + (a - q)
-    g = xp.clip(d / beta, -1.0, 1.0) if grad else None
+    q = xp.minimum(a, delta)  # optax's form: no branch, no overflow at huge |x|
+    loss = 0.5 * (q * q) + delta * (a - q)
+    g = xp.clip(d, -delta, delta) if grad else None
     return loss, None, g, None
 
 
-SMOOTH_L1 = Spec("smooth_l1", _smooth_l1)
-
-
-def smooth_l1(y_true: Any, y_pred: Any, *, beta: float = 1.0, reduction: str = "mean",
-              sample_weight: Any = None, axis_name: AxisName = None) -> Array:
+@loss("regression", formula="x^2/(2b) if |x| < b else |x| - b/2", make=make_real, cases=({}, {"beta": 0.5, "reduction": "none"}, {"beta": 0.0}, {"beta": 2.0, "sample_weight": ARRAY}), natives={"torch": "F.smooth_l1_loss"}, checks={"beta": _checks.in_range(0.0, INF, hi_open=True)})
+def smooth_l1(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, beta: float = 1.0) -> tuple:
     r"""Smooth L1 loss, element-wise (torch's ``SmoothL1Loss``).
 
     .. math:: \ell = \begin{cases} \tfrac{1}{2\beta} x^2 & |x| < \beta \\
@@ -243,34 +185,21 @@ def smooth_l1(y_true: Any, y_pred: Any, *, beta: float = 1.0, reduction: str = "
     >>> smooth_l1(np.array([0., 0.]), np.array([0.5, 3.0]), beta=2.0, reduction="none").tolist()
     [0.0625, 2.0]
     """
-    return run(SMOOTH_L1, y_true, y_pred, reduction, sample_weight, {"beta": beta}, axis_name=axis_name)
+    d = y_pred - _target(xp, y_true, y_pred)
+    a = xp.abs(d)
+    if beta == 0.0:  # torch: plain L1
+        return a, None, (xp.sign(d) if grad else None), None
+    q = xp.minimum(a, beta)
+    loss = (0.5 / beta) * (q * q) + (a - q)
+    g = xp.clip(d / beta, -1.0, 1.0) if grad else None
+    return loss, None, g, None
 
-
-register(SMOOTH_L1, smooth_l1)
 
 # --- log-cosh -----------------------------------------------------------------------
 
 
-def _log_cosh(xp: Any, y_true: Any, y_pred: Array, grad: bool) -> tuple:
-    d = y_pred - _target(xp, y_true, y_pred)
-    a = xp.abs(d)
-    # |x| >= 1: |x| + softplus(-2|x|) - log 2 never overflows;
-    # |x| < 1: log1p(cosh x - 1), cosh x - 1 = expm1(|x|)^2 exp(-|x|) / 2, keeps
-    # the digits that ``... - log 2`` cancels away at small |x|.
-    # (softplus(-2|x|) < 1e-43 past |x| = 50: the clamp only avoids an overflow)
-    large = a + xp.softplus(-2.0 * xp.minimum(a, 50.0)) - LOG2
-    s = xp.minimum(a, 1.0)  # finite in the branch not taken (gradients too)
-    e = xp.expm1(s)
-    small = xp.log1p(0.5 * (e * e) * xp.exp(-s))
-    loss = xp.where(a < 1.0, small, large)
-    return loss, None, (xp.tanh(d) if grad else None), None
-
-
-LOG_COSH = Spec("log_cosh", _log_cosh)
-
-
-def log_cosh(y_true: Any, y_pred: Any, *, reduction: str = "mean",
-             sample_weight: Any = None, axis_name: AxisName = None) -> Array:
+@loss("regression", formula="log cosh(y_pred - y)", make=make_real, cases=({}, {"scale": 0.3}, {"scale": 20.0, "reduction": "none"}, {"sample_weight": ARRAY}), natives={"keras": "keras.losses.log_cosh", "optax": "optax.log_cosh"})
+def log_cosh(xp: Any, y_true: Any, y_pred: Array, grad: bool) -> tuple:
     r"""Logarithm of the hyperbolic cosine of the error, element-wise.
 
     .. math:: \ell = \log\cosh x = |x| + \mathrm{softplus}(-2|x|) - \log 2,
@@ -296,27 +225,25 @@ def log_cosh(y_true: Any, y_pred: Any, *, reduction: str = "mean",
     >>> [float(f"{x:.12g}") for x in v]  # x^2/2 - x^4/12, |x| - log 2
     [4.99999999167e-09, 9999.30685282]
     """
-    return run(LOG_COSH, y_true, y_pred, reduction, sample_weight, {}, axis_name=axis_name)
+    d = y_pred - _target(xp, y_true, y_pred)
+    a = xp.abs(d)
+    # |x| >= 1: |x| + softplus(-2|x|) - log 2 never overflows;
+    # |x| < 1: log1p(cosh x - 1), cosh x - 1 = expm1(|x|)^2 exp(-|x|) / 2, keeps
+    # the digits that ``... - log 2`` cancels away at small |x|.
+    # (softplus(-2|x|) < 1e-43 past |x| = 50: the clamp only avoids an overflow)
+    large = a + xp.softplus(-2.0 * xp.minimum(a, 50.0)) - LOG2
+    s = xp.minimum(a, 1.0)  # finite in the branch not taken (gradients too)
+    e = xp.expm1(s)
+    small = xp.log1p(0.5 * (e * e) * xp.exp(-s))
+    loss = xp.where(a < 1.0, small, large)
+    return loss, None, (xp.tanh(d) if grad else None), None
 
-
-register(LOG_COSH, log_cosh)
 
 # --- Poisson ----------------------------------------------------------------------
 
 
-def _poisson(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, epsilon: float) -> tuple:
-    epsilon = _positive("epsilon", epsilon)
-    y = _target(xp, y_true, y_pred)
-    r = y_pred + epsilon
-    loss = y_pred - y * xp.log(r)
-    return loss, None, (1.0 - y / r if grad else None), None
-
-
-POISSON = Spec("poisson", _poisson)
-
-
-def poisson(y_true: Any, y_pred: Any, *, epsilon: float = 1e-7, reduction: str = "mean",
-            sample_weight: Any = None, axis_name: AxisName = None) -> Array:
+@loss("regression", formula="y_pred - y log(y_pred + eps)", make=make_rates, cases=({}, {"epsilon": 1e-3, "reduction": "none"}, {"sample_weight": ARRAY}), natives={"keras": "keras.losses.poisson"}, checks={"epsilon": _checks.POSITIVE})
+def poisson(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, epsilon: float = 1e-7) -> tuple:
     r"""Poisson negative log-likelihood of a rate, Keras' form, element-wise.
 
     .. math:: \ell = \hat y - y \log(\hat y + \epsilon),
@@ -336,43 +263,14 @@ def poisson(y_true: Any, y_pred: Any, *, epsilon: float = 1e-7, reduction: str =
     >>> round(float(poisson(np.array([2.0]), np.array([1.0]))), 6)
     1.0
     """
-    return run(POISSON, y_true, y_pred, reduction, sample_weight, {"epsilon": epsilon}, axis_name=axis_name)
-
-
-register(POISSON, poisson)
-
-
-def _poisson_nll(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, log_input: bool,
-                 full: bool, eps: float) -> tuple:
-    log_input = _checks.flag("log_input", log_input)
-    full = _checks.flag("full", full)
-    eps = _positive("eps", eps)
     y = _target(xp, y_true, y_pred)
-    g = None
-    if log_input:
-        rate = xp.exp(y_pred)
-        loss = rate - y * y_pred
-        if grad:
-            g = rate - y
-    else:
-        r = y_pred + eps
-        loss = y_pred - y * xp.log(r)
-        if grad:
-            g = 1.0 - y / r
-    if full:  # Stirling's log(y!) ~ y log y - y + log(2 pi y)/2, where y > 1 only (torch)
-        over = y > 1.0
-        ys = xp.where(over, y, xp.ones_like(y))
-        stirling = ys * xp.log(ys) - ys + 0.5 * xp.log((2.0 * math.pi) * ys)
-        loss = loss + xp.where(over, stirling, xp.zeros_like(y))
-    return loss, None, g, None
+    r = y_pred + epsilon
+    loss = y_pred - y * xp.log(r)
+    return loss, None, (1.0 - y / r if grad else None), None
 
 
-POISSON_NLL = Spec("poisson_nll", _poisson_nll)
-
-
-def poisson_nll(y_true: Any, y_pred: Any, *, log_input: bool = True, full: bool = False,
-                eps: float = 1e-8, reduction: str = "mean", sample_weight: Any = None,
-                axis_name: AxisName = None) -> Array:
+@loss("regression", formula="exp(z) - y z  |  y_pred - y log(y_pred + eps); + Stirling where y > 1", make=make_poisson_nll, cases=({}, {"log_input": False}, {"full": True, "reduction": "none"}, {"log_input": False, "full": True, "eps": 1e-3, "sample_weight": ARRAY}), natives={"torch": "F.poisson_nll_loss"}, checks={"log_input": _checks.flag, "full": _checks.flag, "eps": _checks.POSITIVE})
+def poisson_nll(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, log_input: bool = True, full: bool = False, eps: float = 1e-8) -> tuple:
     r"""Poisson negative log-likelihood, torch's ``PoissonNLLLoss``, element-wise.
 
     .. math:: \ell = \begin{cases} e^{z} - y z & \text{log\_input (} z = \hat y
@@ -399,11 +297,25 @@ def poisson_nll(y_true: Any, y_pred: Any, *, log_input: bool = True, full: bool 
     >>> round(float(poisson_nll(np.array([2.0]), np.array([0.0]))), 6)
     1.0
     """
-    return run(POISSON_NLL, y_true, y_pred, reduction, sample_weight,
-               {"log_input": log_input, "full": full, "eps": eps}, axis_name=axis_name)
+    y = _target(xp, y_true, y_pred)
+    g = None
+    if log_input:
+        rate = xp.exp(y_pred)
+        loss = rate - y * y_pred
+        if grad:
+            g = rate - y
+    else:
+        r = y_pred + eps
+        loss = y_pred - y * xp.log(r)
+        if grad:
+            g = 1.0 - y / r
+    if full:  # Stirling's log(y!) ~ y log y - y + log(2 pi y)/2, where y > 1 only (torch)
+        over = y > 1.0
+        ys = xp.where(over, y, xp.ones_like(y))
+        stirling = ys * xp.log(ys) - ys + 0.5 * xp.log((2.0 * math.pi) * ys)
+        loss = loss + xp.where(over, stirling, xp.zeros_like(y))
+    return loss, None, g, None
 
-
-register(POISSON_NLL, poisson_nll)
 
 # --- Gaussian -------------------------------------------------------------------
 
@@ -457,7 +369,7 @@ def _clamped(xp: Any, var: Array, eps: float) -> Array:
 
 def _gaussian_terms(xp: Any, y_true: Any, mean: Array, var: Any, full: bool, eps: float) -> tuple:
     full = _checks.flag("full", full)
-    eps = _positive("eps", eps)
+    eps = _checks.POSITIVE("eps", eps)
     y = _target(xp, y_true, mean, "mean")
     if var is None:
         _checks.fail("`var` is required (an array of variances or a number)")
@@ -473,17 +385,8 @@ def _gaussian_terms(xp: Any, y_true: Any, mean: Array, var: Any, full: bool, eps
     return loss, d, vc
 
 
-def _gaussian(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, var: Any, full: bool,
-              eps: float) -> tuple:
-    loss, d, vc = _gaussian_terms(xp, y_true, y_pred, var, full, eps)
-    return loss, None, (d / vc if grad else None), None
-
-
-GAUSSIAN = Spec("gaussian_nll", _gaussian, arrays=("var",))
-
-
-def gaussian_nll(y_true: Any, mean: Any, var: Any, *, full: bool = False, eps: float = 1e-6,
-                 reduction: str = "mean", sample_weight: Any = None, axis_name: AxisName = None) -> Array:
+@loss("regression", formula="(log max(v, eps) + (y - mu)^2 / max(v, eps)) / 2 [+ log(2 pi)/2]", make=make_gaussian, cases=({"var": ARRAY}, {"var": ARRAY, "var_shape": "drop_last"}, {"var": ARRAY, "var_shape": "last_one", "full": True}, {"var": ARRAY, "var_shape": "first_one", "reduction": "none"}, {"var": ARRAY, "eps": 0.5, "sample_weight": ARRAY}, {"var": 1.0, "reduction": "sum"}, {"var": 0.7, "full": True}), natives={"torch": "F.gaussian_nll_loss"}, checks={"var": lambda name, var: _host(var)}, arrays=("var",), inputs=("y_true", "mean", "var"))
+def gaussian_nll(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, var: Any, full: bool = False, eps: float = 1e-6) -> tuple:
     r"""Gaussian negative log-likelihood, torch's ``GaussianNLLLoss``, element-wise.
 
     .. math:: \ell = \tfrac12\left(\log v' + \frac{(y - \mu)^2}{v'}\right)
@@ -524,11 +427,8 @@ def gaussian_nll(y_true: Any, mean: Any, var: Any, *, full: bool = False, eps: f
     >>> round(float(v - 0.5 * np.log(2.0)), 12)  # (log 2 + 2^2 / 2) / 2
     1.0
     """
-    return run(GAUSSIAN, y_true, mean, reduction, sample_weight,
-               {"var": _host(var), "full": full, "eps": eps}, axis_name=axis_name)
-
-
-register(GAUSSIAN, gaussian_nll)
+    loss, d, vc = _gaussian_terms(xp, y_true, y_pred, var, full, eps)
+    return loss, None, (d / vc if grad else None), None
 
 
 def gaussian_nll_grads(y_true: Any, mean: Any, var: Any, *, full: bool = False, eps: float = 1e-6,
@@ -563,7 +463,7 @@ def gaussian_nll_grads(y_true: Any, mean: Any, var: Any, *, full: bool = False, 
         value, g_mean = _core.value_and_grad(gaussian_nll, y_true, mean, var=var, **opts)
         _, g_var = xp.value_and_grad(lambda s: gaussian_nll(y_true, mean, s, **opts), var)
         return value, g_mean, g_var
-    value, g_mean = run(GAUSSIAN, y_true, mean, reduction, sample_weight,
+    value, g_mean = run(gaussian_nll.spec, y_true, mean, reduction, sample_weight,
                         {"var": var, "full": full, "eps": eps}, grad=True, axis_name=axis_name)
     # NumPy: the closed form of d/d var, scaled by the reduction as run() scales d/d mean
     work = xp.float32 if xp.is_half(m) else xp.dtype_of(m)
