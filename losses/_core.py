@@ -44,6 +44,8 @@ class Spec(NamedTuple):
     #: ``(option, check)`` pairs: ``check(option, value)`` validates and
     #: normalises the value before the spec runs (``losses._checks``)
     checks: tuple = ()
+    #: a loss of one array (``y_true`` must be ``None``: entropies)
+    unary: bool = False
 
 
 #: ``denom`` of a spec whose ``loss`` is already the reduced value
@@ -75,6 +77,8 @@ def public_of(loss: Any) -> Callable:
 
 
 def _prepare(spec: Spec, y_true: Any, y_pred: Any, sample_weight: Any, opts: dict) -> tuple:
+    if spec.unary:
+        no_target(y_true, spec.name)
     for k, check in spec.checks:
         opts[k] = check(k, opts[k])
     arrays = [opts.get(k) for k in spec.arrays]
@@ -93,6 +97,13 @@ def _prepare(spec: Spec, y_true: Any, y_pred: Any, sample_weight: Any, opts: dic
                 v = xp.cast(v, xp.dtype_of(y_pred))
             opts[k] = v
     return xp, y_pred, out_dtype
+
+
+def no_target(y_true: Any, name: str) -> None:
+    """A loss of one array takes no ``y_true``."""
+    if y_true is not None:
+        _checks.fail(f"{name}() takes one distribution: `y_true` must be None (pass the distribution "
+                     f"as `y_pred`, or call {name}(distribution)); got a {type(y_true).__name__}")
 
 
 def _weights(xp: Any, sample_weight: Any, loss: Array, like: Array) -> Array:

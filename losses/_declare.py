@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._core import Spec, register, run
+from ._core import Spec, no_target, register, run
 
 #: an option value in ``cases`` that asks the entry's input maker for an array
 ARRAY = "<array>"
@@ -80,7 +80,7 @@ def loss(family: str, *, formula: str, make: Callable, cases: tuple[dict, ...],
         if missing:
             raise TypeError(f"{spec_name}: options {missing} need a default")
         spec = Spec(spec_name, fn, arrays=tuple(arrays), fuses_reduction=fuses_reduction,
-                    saturate=saturate, checks=tuple((checks or {}).items()))
+                    saturate=saturate, checks=tuple((checks or {}).items()), unary=len(inputs) == 1)
         module = sys.modules[fn.__module__]
         public = _generate(spec, fn, params, inputs, module.__dict__)
         register(spec, public)
@@ -133,12 +133,7 @@ def _two_array_form(public: Callable) -> Callable:
     name = public.__name__
 
     def pair(y_true: Any, y_pred: Any, **options: Any) -> Any:
-        if y_true is not None:
-            from . import _checks
-
-            _checks.fail(f"{name}() takes one distribution: `y_true` must be None (pass the "
-                         f"distribution as `y_pred`, or call {name}(distribution)); got a "
-                         f"{type(y_true).__name__}")
+        no_target(y_true, name)
         return public(y_pred, **options)
 
     params = list(inspect.signature(public).parameters.values())

@@ -18,22 +18,20 @@ raises ``ValueError``.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
 from typing import Any
 
 from . import _checks
-from ._core import AxisName, Spec, register, run
+from ._declare import ARRAY, loss
+from ._makers import make_distributions, make_joint, make_single
 from .crossentropy import _dense_true, _masked_log_softmax, _poison, _where_mask
 
 Array = Any
-_P = inspect.Parameter
 
 # --- shared pieces -----------------------------------------------------------
 
 
-def _clip_eps(epsilon: Any) -> float:
-    return _checks.number("epsilon", epsilon, 0.0, 0.5, lo_open=True, hi_open=True)
+#: the log's floor ``log(max(p, epsilon))``: ``epsilon`` in ``(0, 0.5)``
+LOG_FLOOR = _checks.in_range(0.0, 0.5, lo_open=True, hi_open=True)
 
 
 def _flog(xp: Any, p: Array, epsilon: float) -> tuple:
@@ -64,100 +62,11 @@ def _normalised(xp: Any, x: Array, ax: int) -> tuple:
     return x / s, s
 
 
-def _no_target(y_true: Any, name: str) -> None:
-    if y_true is not None:
-        _checks.fail(f"{name}() takes one distribution: `y_true` must be None (pass the distribution "
-                     f"as `y_pred`, or call {name}(distribution)); got a {type(y_true).__name__}")
-
-
-def _unary(spec: Spec, public: Callable) -> Callable:
-    """Register a one-distribution loss: ``public(x, **options)`` and its
-    two-array form ``pair(None, x, **options)`` (what ``value_and_grad`` and
-    the registry call). Returns ``pair``."""
-
-    def pair(y_true: Any, y_pred: Any, **options: Any) -> Array:
-        _no_target(y_true, public.__name__)
-        return public(y_pred, **options)
-
-    params = list(inspect.signature(public).parameters.values())
-    pair.__signature__ = inspect.signature(public).replace(parameters=[
-        _P("y_true", _P.POSITIONAL_OR_KEYWORD), params[0].replace(name="y_pred"), *params[1:]])
-    pair.__name__ = pair.__qualname__ = public.__name__
-    pair.__doc__ = public.__doc__
-    register(spec, public)  # spec_of(public) -> spec
-    register(spec, pair)  # registered last: value_and_grad calls the two-array form
-    return pair
-
-
 # --- KL divergence -----------------------------------------------------------------
 
 
-def _kl(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, log_input: bool,
-        log_target: bool, axis: int | None, epsilon: float, where: Any = None) -> tuple:
-    from_logits = _checks.flag("from_logits", from_logits)
-    log_input = _checks.flag("log_input", log_input)
-    log_target = _checks.flag("log_target", log_target)
-    epsilon = _clip_eps(epsilon)
-    if from_logits and log_input:
-        _checks.fail("`from_logits` and `log_input` are exclusive: y_pred holds logits "
-                     "(from_logits=True) or log-probabilities (log_input=True)")
-    if axis is None:
-        if from_logits:
-            _checks.fail("`from_logits=True` needs a class `axis` for the softmax; got axis=None")
-        ax = None
-    else:
-        ax = _checks.axis(axis, xp.ndim(y_pred))
-    y = _dense_true(xp, y_true, y_pred)
-    m = mf = rows = None
-    if where is not None:  # excluded elements leave the sum (and the softmax)
-        m, mf, rows, _ = _where_mask(xp, where, y_pred, 0 if ax is None else ax)
-    keras = not (from_logits or log_input or log_target)
-    if from_logits:
-        logq = xp.log_softmax(y_pred, ax) if m is None else _masked_log_softmax(xp, y_pred, ax, m, rows)[0]
-    elif log_input:
-        logq = y_pred
-    else:  # Keras: clip to [epsilon, 1]
-        pc = xp.clip(y_pred, epsilon, 1.0)
-        logq = xp.log(pc)
-    if keras:  # Keras clips the target too: a 0 counts as epsilon
-        t = xp.clip(y, epsilon, 1.0)
-        lt = xp.log(t)
-    else:  # torch / optax: t log t = 0 at t = 0 (and at log t = -inf), no clip
-        t = xp.exp(y) if log_target else y
-        pos = t != 0.0  # a negative target keeps its log: NaN, as torch and optax give
-        lt = xp.where(pos, y, xp.zeros_like(y)) if log_target else xp.log(xp.where(pos, y, xp.ones_like(y)))
-        logq = xp.where(pos, logq, xp.zeros_like(logq))  # multiplied by t = 0 there
-    if m is not None:
-        t = t * mf
-    point = t * (lt - logq)
-    if m is not None:  # 0 where excluded, whatever the inputs hold there
-        point = xp.where(m, point, xp.zeros_like(point))
-    loss = point if ax is None else xp.sum(point, ax)
-    denom = None
-    if m is not None:  # "mean" counts the rows (elements, axis=None) with something included
-        denom = mf if ax is None else xp.cast(xp.squeeze(rows, ax), xp.dtype_of(y_pred))
-    g = None
-    if grad:
-        if from_logits:
-            g = xp.exp(logq) * xp.sum(t, ax, keepdims=True) - t
-            if m is not None:
-                g = g * mf
-        elif log_input:
-            g = -t
-        else:
-            inside = (y_pred >= epsilon) & (y_pred <= 1.0)
-            g = xp.where(inside, -t / pc, 0.0 * t)
-    return loss, denom, g, ax
-
-
-KL = Spec("kl_divergence", _kl, arrays=("where",), saturate=True)
-
-
-def kl_divergence(
-    y_true: Any, y_pred: Any, *, from_logits: bool = False, log_input: bool = False,
-    log_target: bool = False, axis: int | None = -1, reduction: str = "mean",
-    sample_weight: Any = None, epsilon: float = 1e-7, where: Any = None, axis_name: AxisName = None,
-) -> Array:
+@loss("divergence", formula="sum_c p_c (log p_c - log q_c)", make=make_distributions, cases=({}, {"log_input": True, "zeros": True}, {"log_input": True, "log_target": True, "zeros": True}, {"from_logits": True, "axis": 1}, {"from_logits": True, "log_target": True}, {"log_target": True, "sample_weight": ARRAY, "reduction": "sum_over_batch_size"}, {"log_input": True, "axis": None, "reduction": "sum", "sample_weight": 0.25}, {"axis": None, "reduction": "none", "zeros": True}), natives={"keras": "keras.losses.kl_divergence", "torch": "F.kl_div", "optax": "optax.kl_divergence(_with_log_targets)"}, checks={"from_logits": _checks.flag, "log_input": _checks.flag, "log_target": _checks.flag, "epsilon": LOG_FLOOR}, arrays=("where",), saturate=True)
+def kl_divergence(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool = False, log_input: bool = False, log_target: bool = False, axis: int | None = -1, epsilon: float = 1e-7, where: Any = None) -> tuple:
     r"""Kullback-Leibler divergence ``KL(P || Q)`` of the prediction ``Q`` from the target ``P``.
 
     .. math:: \ell = \sum_c p_c\,(\log p_c - \log q_c)
@@ -218,45 +127,63 @@ def kl_divergence(
     >>> round(float(kl_divergence(np.array([[0.5, 0.5]]), np.array([[0.25, 0.75]]))), 6)
     0.143841
     """
-    return run(KL, y_true, y_pred, reduction, sample_weight,
-               {"from_logits": from_logits, "log_input": log_input, "log_target": log_target,
-                "axis": axis, "epsilon": epsilon, "where": where}, axis_name=axis_name)
+    if from_logits and log_input:
+        _checks.fail("`from_logits` and `log_input` are exclusive: y_pred holds logits "
+                     "(from_logits=True) or log-probabilities (log_input=True)")
+    if axis is None:
+        if from_logits:
+            _checks.fail("`from_logits=True` needs a class `axis` for the softmax; got axis=None")
+        ax = None
+    else:
+        ax = _checks.axis(axis, xp.ndim(y_pred))
+    y = _dense_true(xp, y_true, y_pred)
+    m = mf = rows = None
+    if where is not None:  # excluded elements leave the sum (and the softmax)
+        m, mf, rows, _ = _where_mask(xp, where, y_pred, 0 if ax is None else ax)
+    keras = not (from_logits or log_input or log_target)
+    if from_logits:
+        logq = xp.log_softmax(y_pred, ax) if m is None else _masked_log_softmax(xp, y_pred, ax, m, rows)[0]
+    elif log_input:
+        logq = y_pred
+    else:  # Keras: clip to [epsilon, 1]
+        pc = xp.clip(y_pred, epsilon, 1.0)
+        logq = xp.log(pc)
+    if keras:  # Keras clips the target too: a 0 counts as epsilon
+        t = xp.clip(y, epsilon, 1.0)
+        lt = xp.log(t)
+    else:  # torch / optax: t log t = 0 at t = 0 (and at log t = -inf), no clip
+        t = xp.exp(y) if log_target else y
+        pos = t != 0.0  # a negative target keeps its log: NaN, as torch and optax give
+        lt = xp.where(pos, y, xp.zeros_like(y)) if log_target else xp.log(xp.where(pos, y, xp.ones_like(y)))
+        logq = xp.where(pos, logq, xp.zeros_like(logq))  # multiplied by t = 0 there
+    if m is not None:
+        t = t * mf
+    point = t * (lt - logq)
+    if m is not None:  # 0 where excluded, whatever the inputs hold there
+        point = xp.where(m, point, xp.zeros_like(point))
+    loss = point if ax is None else xp.sum(point, ax)
+    denom = None
+    if m is not None:  # "mean" counts the rows (elements, axis=None) with something included
+        denom = mf if ax is None else xp.cast(xp.squeeze(rows, ax), xp.dtype_of(y_pred))
+    g = None
+    if grad:
+        if from_logits:
+            g = xp.exp(logq) * xp.sum(t, ax, keepdims=True) - t
+            if m is not None:
+                g = g * mf
+        elif log_input:
+            g = -t
+        else:
+            inside = (y_pred >= epsilon) & (y_pred <= 1.0)
+            g = xp.where(inside, -t / pc, 0.0 * t)
+    return loss, denom, g, ax
 
-
-register(KL, kl_divergence)
 
 # --- entropy --------------------------------------------------------------------------
 
 
-def _entropy(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, axis: int,
-             epsilon: float) -> tuple:
-    _no_target(y_true, "entropy")
-    from_logits = _checks.flag("from_logits", from_logits)
-    epsilon = _clip_eps(epsilon)
-    ax = _checks.axis(axis, xp.ndim(y_pred), of="p")
-    g = None
-    if from_logits:
-        logp = xp.log_softmax(y_pred, ax)
-        p = xp.exp(logp)
-        loss = -xp.sum(p * logp, ax)
-        if grad:  # dH/dz_k = -p_k (log p_k + H)
-            g = -p * (logp + xp.expand_dims(loss, ax))
-        return loss, None, g, ax
-    bad = _negative(xp, y_pred, "p")
-    q, s = _normalised(xp, y_pred, ax)
-    lq, iq = _flog(xp, q, epsilon)
-    loss = _poison_rows(xp, -xp.sum(q * lq, ax), bad, (ax,))
-    if grad:
-        gq = -(lq + iq)
-        g = (gq - xp.sum(gq * q, ax, keepdims=True)) / s
-    return loss, None, g, ax
-
-
-ENTROPY = Spec("entropy", _entropy)
-
-
-def entropy(p: Any, *, from_logits: bool = False, axis: int = -1, reduction: str = "mean",
-            sample_weight: Any = None, epsilon: float = 1e-7, axis_name: AxisName = None) -> Array:
+@loss("divergence", formula="-sum_c p_c log p_c", make=make_single, cases=({}, {"from_logits": True}, {"zeros": True, "axis": 1, "sample_weight": ARRAY}, {"from_logits": True, "axis": 1, "reduction": "sum"}), natives={"scipy": "scipy.stats.entropy"}, checks={"from_logits": _checks.flag, "epsilon": LOG_FLOOR}, inputs=("p",))
+def entropy(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool = False, axis: int = -1, epsilon: float = 1e-7) -> tuple:
     r"""Shannon entropy of a distribution, in nats.
 
     .. math:: H(p) = -\sum_c p_c \log p_c
@@ -285,51 +212,30 @@ def entropy(p: Any, *, from_logits: bool = False, axis: int = -1, reduction: str
     >>> round(float(entropy(np.array([1.0, 1.0, 2.0]))), 6)  # 1/2 log 4 + 1/2 log 2
     1.039721
     """
-    return run(ENTROPY, None, p, reduction, sample_weight,
-               {"from_logits": from_logits, "axis": axis, "epsilon": epsilon}, axis_name=axis_name)
+    ax = _checks.axis(axis, xp.ndim(y_pred), of="p")
+    g = None
+    if from_logits:
+        logp = xp.log_softmax(y_pred, ax)
+        p = xp.exp(logp)
+        loss = -xp.sum(p * logp, ax)
+        if grad:  # dH/dz_k = -p_k (log p_k + H)
+            g = -p * (logp + xp.expand_dims(loss, ax))
+        return loss, None, g, ax
+    bad = _negative(xp, y_pred, "p")
+    q, s = _normalised(xp, y_pred, ax)
+    lq, iq = _flog(xp, q, epsilon)
+    loss = _poison_rows(xp, -xp.sum(q * lq, ax), bad, (ax,))
+    if grad:
+        gq = -(lq + iq)
+        g = (gq - xp.sum(gq * q, ax, keepdims=True)) / s
+    return loss, None, g, ax
 
-
-entropy_pair = _unary(ENTROPY, entropy)
 
 # --- Jensen-Shannon divergence -----------------------------------------------------------
 
 
-def _js(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, axis: int,
-        epsilon: float) -> tuple:
-    from_logits = _checks.flag("from_logits", from_logits)
-    epsilon = _clip_eps(epsilon)
-    ax = _checks.axis(axis, xp.ndim(y_pred))
-    y = _dense_true(xp, y_true, y_pred)
-    bad = _negative(xp, y, "y_true")
-    if not from_logits:
-        bad_q = _negative(xp, y_pred, "y_pred")
-        bad = bad_q if bad is None else bad if bad_q is None else bad | bad_q
-    p, _ = _normalised(xp, y, ax)
-    lp, _ = _flog(xp, p, epsilon)
-    if from_logits:
-        lq = xp.log_softmax(y_pred, ax)
-        q = xp.exp(lq)
-        iq = 1.0
-    else:
-        q, s = _normalised(xp, y_pred, ax)
-        lq, iq = _flog(xp, q, epsilon)
-    lm, im = _flog(xp, 0.5 * (p + q), epsilon)
-    loss = _poison_rows(xp, 0.5 * xp.sum(p * (lp - lm) + q * (lq - lm), ax), bad, (ax,))
-    g = None
-    if grad:
-        gq = 0.5 * (lq - lm + iq - im)
-        gq = gq - xp.sum(gq * q, ax, keepdims=True)
-        g = q * gq if from_logits else gq / s
-    return loss, None, g, ax
-
-
-JS = Spec("js_divergence", _js)
-
-
-def js_divergence(
-    y_true: Any, y_pred: Any, *, from_logits: bool = False, axis: int = -1, reduction: str = "mean",
-    sample_weight: Any = None, epsilon: float = 1e-7, axis_name: AxisName = None,
-) -> Array:
+@loss("divergence", formula="1/2 KL(P||M) + 1/2 KL(Q||M), M = (P+Q)/2", make=make_distributions, cases=({}, {"from_logits": True}, {"zeros": True, "unnormalised": True, "sample_weight": ARRAY, "reduction": "sum"}, {"from_logits": True, "axis": 1, "zeros": True}), natives={"scipy": "scipy.spatial.distance.jensenshannon ** 2"}, checks={"from_logits": _checks.flag, "epsilon": LOG_FLOOR})
+def js_divergence(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool = False, axis: int = -1, epsilon: float = 1e-7) -> tuple:
     r"""Jensen-Shannon divergence, in nats.
 
     .. math:: \mathrm{JS}(P, Q) = \tfrac12 \mathrm{KL}(P \| M) + \tfrac12 \mathrm{KL}(Q \| M),
@@ -355,21 +261,37 @@ def js_divergence(
     >>> round(float(js_divergence(np.array([1.0, 0.0]), np.array([0.0, 1.0]))), 6)  # log 2
     0.693147
     """
-    return run(JS, y_true, y_pred, reduction, sample_weight,
-               {"from_logits": from_logits, "axis": axis, "epsilon": epsilon}, axis_name=axis_name)
+    ax = _checks.axis(axis, xp.ndim(y_pred))
+    y = _dense_true(xp, y_true, y_pred)
+    bad = _negative(xp, y, "y_true")
+    if not from_logits:
+        bad_q = _negative(xp, y_pred, "y_pred")
+        bad = bad_q if bad is None else bad if bad_q is None else bad | bad_q
+    p, _ = _normalised(xp, y, ax)
+    lp, _ = _flog(xp, p, epsilon)
+    if from_logits:
+        lq = xp.log_softmax(y_pred, ax)
+        q = xp.exp(lq)
+        iq = 1.0
+    else:
+        q, s = _normalised(xp, y_pred, ax)
+        lq, iq = _flog(xp, q, epsilon)
+    lm, im = _flog(xp, 0.5 * (p + q), epsilon)
+    loss = _poison_rows(xp, 0.5 * xp.sum(p * (lp - lm) + q * (lq - lm), ax), bad, (ax,))
+    g = None
+    if grad:
+        gq = 0.5 * (lq - lm + iq - im)
+        gq = gq - xp.sum(gq * q, ax, keepdims=True)
+        g = q * gq if from_logits else gq / s
+    return loss, None, g, ax
 
-
-register(JS, js_divergence)
 
 # --- mutual information and conditional entropy of a joint table -------------------------
 
 
-def _joint(xp: Any, y_true: Any, table: Array, x_axis: int, y_axis: int, epsilon: float,
-           name: str) -> tuple:
+def _joint(xp: Any, table: Array, x_axis: int, y_axis: int, epsilon: float) -> tuple:
     """Normalised joint ``P``, its scale ``s``, the axes, and the floored logs
     (with their inside-masks) of ``P`` and of the marginals ``P(X)``, ``P(Y)``."""
-    _no_target(y_true, name)
-    epsilon = _clip_eps(epsilon)
     nd = xp.ndim(table)
     if nd < 2:
         _checks.fail(f"`joint` must have at least 2 dimensions (X and Y); got shape "
@@ -394,21 +316,8 @@ def _table_grad(xp: Any, gp: Array, p: Array, s: Array, xa: int, ya: int) -> Arr
     return (gp - xp.sum(xp.sum(gp * p, xa, keepdims=True), ya, keepdims=True)) / s
 
 
-def _mi(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, x_axis: int, y_axis: int,
-        epsilon: float) -> tuple:
-    p, s, xa, ya, (lp, ip), (lx, ix), (ly, iy) = _joint(
-        xp, y_true, y_pred, x_axis, y_axis, epsilon, "mutual_information")
-    loss = _poison_rows(xp, _sum2(xp, p * (lp - lx - ly), xa, ya), _negative(xp, y_pred, "joint"),
-                        (xa, ya))
-    g = _table_grad(xp, (lp + ip) - (lx + ix) - (ly + iy), p, s, xa, ya) if grad else None
-    return loss, None, g, (min(xa, ya), max(xa, ya))
-
-
-MI = Spec("mutual_information", _mi)
-
-
-def mutual_information(joint: Any, *, x_axis: int = -2, y_axis: int = -1, reduction: str = "mean",
-                       sample_weight: Any = None, epsilon: float = 1e-7, axis_name: AxisName = None) -> Array:
+@loss("divergence", formula="sum_xy P(x,y) log P(x,y) / (P(x) P(y))", make=make_joint, cases=({}, {"zeros": True}, {"batch": True, "x_axis": 2, "y_axis": 0, "sample_weight": ARRAY, "reduction": "sum"}), natives={"sklearn": "sklearn.metrics.mutual_info_score(contingency=...)"}, checks={"epsilon": LOG_FLOOR}, inputs=("joint",))
+def mutual_information(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, x_axis: int = -2, y_axis: int = -1, epsilon: float = 1e-7) -> tuple:
     r"""Mutual information ``I(X; Y)`` of a joint distribution table, in nats.
 
     .. math:: I(X; Y) = \sum_{x, y} P(x, y) \log \frac{P(x, y)}{P(x)\,P(y)}
@@ -437,29 +346,15 @@ def mutual_information(joint: Any, *, x_axis: int = -2, y_axis: int = -1, reduct
     >>> round(float(mutual_information(np.array([[1.0, 0.0], [0.0, 1.0]]))), 6)  # log 2
     0.693147
     """
-    return run(MI, None, joint, reduction, sample_weight,
-               {"x_axis": x_axis, "y_axis": y_axis, "epsilon": epsilon}, axis_name=axis_name)
-
-
-mutual_information_pair = _unary(MI, mutual_information)
-
-
-def _cond(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, x_axis: int, y_axis: int,
-          epsilon: float) -> tuple:
-    p, s, xa, ya, (lp, ip), _, (ly, iy) = _joint(
-        xp, y_true, y_pred, x_axis, y_axis, epsilon, "conditional_entropy")
-    loss = _poison_rows(xp, -_sum2(xp, p * (lp - ly), xa, ya), _negative(xp, y_pred, "joint"),
+    p, s, xa, ya, (lp, ip), (lx, ix), (ly, iy) = _joint(xp, y_pred, x_axis, y_axis, epsilon)
+    loss = _poison_rows(xp, _sum2(xp, p * (lp - lx - ly), xa, ya), _negative(xp, y_pred, "joint"),
                         (xa, ya))
-    g = _table_grad(xp, (ly + iy) - (lp + ip), p, s, xa, ya) if grad else None
+    g = _table_grad(xp, (lp + ip) - (lx + ix) - (ly + iy), p, s, xa, ya) if grad else None
     return loss, None, g, (min(xa, ya), max(xa, ya))
 
 
-CONDITIONAL = Spec("conditional_entropy", _cond)
-
-
-def conditional_entropy(joint: Any, *, x_axis: int = -2, y_axis: int = -1, reduction: str = "mean",
-                        sample_weight: Any = None, epsilon: float = 1e-7,
-                        axis_name: AxisName = None) -> Array:
+@loss("divergence", formula="-sum_xy P(x,y) log P(x,y) / P(y)", make=make_joint, cases=({}, {"batch": True, "x_axis": -1, "y_axis": -2, "reduction": "none"}, {"batch": True, "x_axis": 0, "y_axis": 2, "zeros": True, "sample_weight": ARRAY}), natives={}, checks={"epsilon": LOG_FLOOR}, inputs=("joint",))
+def conditional_entropy(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, x_axis: int = -2, y_axis: int = -1, epsilon: float = 1e-7) -> tuple:
     r"""Conditional entropy ``H(X | Y)`` of a joint distribution table, in nats.
 
     .. math:: H(X \mid Y) = -\sum_{x, y} P(x, y) \log \frac{P(x, y)}{P(y)}
@@ -481,8 +376,10 @@ def conditional_entropy(joint: Any, *, x_axis: int = -2, y_axis: int = -1, reduc
     >>> round(float(conditional_entropy(np.array([[1.0, 3.0], [1.0, 3.0]]))), 6)
     0.693147
     """
-    return run(CONDITIONAL, None, joint, reduction, sample_weight,
-               {"x_axis": x_axis, "y_axis": y_axis, "epsilon": epsilon}, axis_name=axis_name)
+    p, s, xa, ya, (lp, ip), _, (ly, iy) = _joint(xp, y_pred, x_axis, y_axis, epsilon)
+    loss = _poison_rows(xp, -_sum2(xp, p * (lp - ly), xa, ya), _negative(xp, y_pred, "joint"),
+                        (xa, ya))
+    g = _table_grad(xp, (ly + iy) - (lp + ip), p, s, xa, ya) if grad else None
+    return loss, None, g, (min(xa, ya), max(xa, ya))
 
 
-conditional_entropy_pair = _unary(CONDITIONAL, conditional_entropy)
