@@ -2,6 +2,7 @@
 
     python docs/gen_losses.py          # rewrite docs/losses.md
     python docs/gen_losses.py --check  # exit 1 if docs/losses.md is stale
+    python docs/gen_losses.py --natives  # also re-read the natives' names (imports them)
 
 Sources: the registry (``losses/_registry.py``: name, formula, natives) and the
 ``CATALOG`` dicts of ``backends/torch.py``, ``backends/keras.py`` and
@@ -13,6 +14,7 @@ no timestamps.
 from __future__ import annotations
 
 import ast
+import json
 import os
 import sys
 
@@ -20,21 +22,19 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "docs", "losses.md")
 ADAPTERS = (("torch", "backends/torch.py"), ("Keras", "backends/keras.py"), ("JAX", "backends/jax.py"))
 
-#: native options (and natives) an adapter leaves unsupported, with the reason
+#: every loss the three natives export (``docs/natives.json``, rewritten by
+#: ``python docs/gen_losses.py --natives``, which imports the frameworks; the
+#: docs test holds it against the installed packages)
+NATIVES = os.path.join(ROOT, "docs", "natives.json")
+
+#: native options an adapter leaves unsupported, with the reason
 #: (from docs/torch.md, docs/keras.md, docs/jax.md)
 UNSUPPORTED: dict[str, tuple[tuple[str, str], ...]] = {
     "torch": (
         ("`torch.jit.script`", "the modules dispatch in Python to the shared spec, and TorchScript "
          "is deprecated in torch 2.13: use `torch.compile` or `torch.export`"),
-        ("`KLDivLoss`, `MSELoss`, `L1Loss`, `HuberLoss`, `SmoothL1Loss`, `PoissonNLLLoss`, "
-         "`GaussianNLLLoss` modules", "not yet wrapped as modules in this adapter (the specs exist: "
-         "use the `losses.` functions)"),
     ),
-    "Keras": (
-        ("the other `keras.losses` classes (`KLDivergence`, `Huber`, `LogCosh`, `Poisson`, focal "
-         "losses, ...)", "not yet wrapped as `Loss` classes in this adapter (the specs exist: use "
-         "the `losses.` functions)"),
-    ),
+    "Keras": (),
     "JAX": (
         ("`smooth_labels(alpha=...)` traced, an array, or outside `[0, 1]`", "the smoothing amount "
          "is validated as a concrete number in `[0, 1]` (`TypeError` for a traced one); optax "
@@ -49,11 +49,29 @@ UNSUPPORTED: dict[str, tuple[tuple[str, str], ...]] = {
         ("`softmax_cross_entropy(where=...)` of another rank with `axis=None`", "optax fails with "
          "an internal `TypeError`; ours says `where` must have `logits`' rank"),
         ("`softmax_cross_entropy_with_integer_labels(axis=None)`", "as optax: `ValueError`"),
-        ("`optax.losses.generalized_kl_divergence`, `convex_kl_divergence`, `hinge_loss`, "
-         "`cosine_distance`, `ctc_loss`, `dice_loss`, `sparsemax_loss`, `ntxent`, "
-         "`triplet_margin_loss`, `ranking_softmax_loss`, ...", "no spec in `losses/` yet"),
     ),
 }
+
+
+def installed_natives() -> dict[str, list[str]]:
+    """Every loss name the installed Keras, torch and optax export (imports them)."""
+    import keras
+    import optax.losses
+    import torch.nn
+
+    not_losses = {"Loss", "deserialize", "get", "serialize"}
+    return {
+        "keras": sorted(f"keras.losses.{n}" for n in dir(keras.losses)
+                        if not n.startswith("_") and n not in not_losses),
+        "torch": sorted(f"torch.nn.{n}" for n in dir(torch.nn)
+                        if n.endswith("Loss") and not n.startswith("_") and isinstance(getattr(torch.nn, n), type)),
+        "optax": sorted(f"optax.losses.{n}" for n in dir(optax.losses) if not n.startswith("_")),
+    }
+
+
+def read_natives() -> dict[str, list[str]]:
+    with open(NATIVES, encoding="utf-8") as f:
+        return json.load(f)
 
 
 def read_catalog(path: str) -> dict[str, tuple[tuple[str, ...], str | None]]:
@@ -120,15 +138,69 @@ def render() -> str:
         lines += ["", "Adapter functions that are not losses: "
                   + "; ".join(f"{fw} {_code(n)}" + (f" (= {_code(v)})" if v else "")
                               for fw, n, v in helpers) + "."]
+    lines += _natives_section(catalogs)
     lines += ["", "## Native options left unsupported", ""]
     for fw, _ in ADAPTERS:
-        lines += [f"### {fw}", "", "| native option | why |", "|---|---|"]
-        lines += [f"| {_cell(opt)} | {_cell(why)} |" for opt, why in UNSUPPORTED[fw]]
+        lines += [f"### {fw}", ""]
+        if UNSUPPORTED[fw]:
+            lines += ["| native option | why |", "|---|---|"]
+            lines += [f"| {_cell(opt)} | {_cell(why)} |" for opt, why in UNSUPPORTED[fw]]
+        else:
+            lines.append("None.")
         lines.append("")
+    lines += _options_section(losses)
     return "\n".join(lines)
 
 
+def _natives_section(catalogs: dict) -> list[str]:
+    """Every native loss of the three frameworks and the adapter name that replaces it."""
+    replaced: dict[str, list[str]] = {}
+    for fw, cat in catalogs.items():
+        for name, (_, native) in cat.items():
+            if native:
+                replaced.setdefault(native, []).append(f"{fw} {_code(name)}")
+    natives = read_natives()
+    total = sum(len(v) for v in natives.values())
+    missing = [n for v in natives.values() for n in v if n not in replaced]
+    lines = ["", "## Every native loss and what replaces it", "",
+             f"{total - len(missing)} of the {total} loss names that `keras.losses`, `torch.nn` and "
+             f"`optax.losses` export have a drop-in here; {len(missing)} are not provided yet.", "",
+             "| native | replaced by |", "|---|---|"]
+    for fw in sorted(natives):
+        lines += [f"| {_code(n)} | " + ("<br>".join(sorted(replaced[n])) if n in replaced
+                                        else "**not provided**") + " |" for n in natives[fw]]
+    return lines
+
+
+def _options_section(losses: object) -> list[str]:
+    """Each loss's own options, from its declaration: default and accepted values."""
+    import inspect
+
+    from losses._core import spec_of
+
+    lines = ["## Options of each loss", "",
+             "From the declarations (`@loss` in `losses/<family>.py`); every loss also takes "
+             "`reduction`, `sample_weight` and `axis_name`.", "",
+             "| loss | option | default | accepts |", "|---|---|---|---|"]
+    for e in sorted(losses.REGISTRY, key=lambda e: e.name):
+        spec = spec_of(e.name)
+        checks = dict(spec.checks)
+        params = inspect.signature(e.fn).parameters.values()
+        for p in params:
+            if p.kind is not p.KEYWORD_ONLY or p.name in ("reduction", "sample_weight", "axis_name"):
+                continue
+            rule = getattr(checks.get(p.name), "rule", "") or (
+                "an array, or None" if p.name in spec.arrays else str(p.annotation).strip("'"))
+            lines.append(f"| {e.name} | `{p.name}` | {_code(repr(p.default))} | {_cell(rule)} |")
+    lines.append("")
+    return lines
+
+
 def main(argv: list[str]) -> int:
+    if "--natives" in argv:
+        with open(NATIVES, "w", encoding="utf-8") as f:
+            json.dump(installed_natives(), f, indent=1)
+            f.write("\n")
     text = render()
     if "--check" in argv:
         try:

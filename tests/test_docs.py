@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import inspect
 import os
 import subprocess
 import sys
@@ -81,3 +82,52 @@ def test_catalog_natives_exist(fw, path):
         if mod.startswith("torchvision."):  # not installable beside the CPU torch: the
             continue  # formula is checked by a float64 copy in tests/test_torch_catalog.py
         assert hasattr(importlib.import_module(mod), attr), native
+
+
+def test_natives_json_is_what_the_installed_frameworks_export():
+    """``docs/natives.json`` (the native column of docs/losses.md) is current:
+    ``python docs/gen_losses.py --natives`` rewrites it."""
+    pytest.importorskip("torch")
+    pytest.importorskip("keras")
+    pytest.importorskip("optax")
+    assert gen_losses.read_natives() == gen_losses.installed_natives()
+
+
+def test_every_native_is_listed_once_with_its_replacement():
+    text = gen_losses.render()
+    natives = [n for v in gen_losses.read_natives().values() for n in v]
+    assert len(natives) > 90  # keras.losses, torch.nn *Loss and optax.losses: 99 in the pinned versions
+    for n in natives:
+        rows = [line for line in text.splitlines() if line.startswith(f"| `{n}` |")]
+        assert len(rows) == 1, n
+    claimed = {native for _, path in gen_losses.ADAPTERS
+               for _, native in gen_losses.read_catalog(path).values() if native}
+    for n in natives:
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{n}` |"))
+        assert ("not provided" in row) == (n not in claimed), row
+
+
+def _read(path):
+    with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+        return f.read()
+
+
+@pytest.mark.parametrize("fw,path", gen_losses.ADAPTERS)
+def test_every_adapter_name_is_on_its_page_and_in_the_readme(fw, path):
+    """Hand-written pages may not fall behind the adapters: every public name of
+    an adapter appears in its docs page, and every class (or optax-named
+    function) in the README's list for that framework."""
+    page = _read(f"docs/{os.path.basename(path)[:-3]}.md")
+    readme = _read("README.md")
+    for name in gen_losses.read_catalog(path):
+        assert f"`{name}`" in page or f"{name}(" in page, f"{name} is missing from docs/{fw} page"
+        if fw != "Keras" or name[0].isupper():  # Keras' functional forms: "their functional forms"
+            assert f"`{name}`" in readme or f"import {name}" in readme, f"{name} is missing from README.md"
+
+
+def test_every_registry_loss_has_its_options_documented():
+    text = gen_losses.render()
+    for e in losses.REGISTRY:
+        for p in inspect.signature(e.fn).parameters.values():
+            if p.kind is p.KEYWORD_ONLY and p.name not in ("reduction", "sample_weight", "axis_name"):
+                assert f"| {e.name} | `{p.name}` |" in text, (e.name, p.name)
