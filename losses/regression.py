@@ -195,6 +195,77 @@ def smooth_l1(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, beta: float = 
     return loss, None, g, None
 
 
+# --- relative errors -------------------------------------------------------------
+
+
+@loss("regression", formula="100 |y_pred - y| / max(|y|, eps)", make=make_real,
+      cases=({}, {"epsilon": 0.5, "reduction": "none"}, {"sample_weight": ARRAY, "reduction": "sum"}),
+      natives={"keras": "keras.losses.mean_absolute_percentage_error"},
+      checks={"epsilon": _checks.POSITIVE})
+def mean_absolute_percentage_error(xp: Any, y_true: Any, y_pred: Array, grad: bool, *,
+                                   epsilon: float = 1e-7) -> tuple:
+    r"""Absolute percentage error, element-wise.
+
+    .. math:: \ell = 100\,\frac{|\hat y - y|}{\max(|y|, \epsilon)}, \qquad
+              \partial\ell/\partial\hat y = \frac{100\,\mathrm{sign}(\hat y - y)}{\max(|y|, \epsilon)}
+
+    Args:
+      y_true: targets, same shape as ``y_pred`` (integers are cast).
+      y_pred: predictions (floating point).
+      epsilon: the floor of the denominator, a finite number > 0 (Keras:
+        ``backend.epsilon()`` = 1e-7).
+      reduction, sample_weight: as :func:`mean_squared_error`.
+
+    Native equivalent: ``keras.losses.mean_absolute_percentage_error``
+    (averages the last axis; ``keras.losses.MeanAbsolutePercentageError``).
+
+    >>> import numpy as np
+    >>> mean_absolute_percentage_error(np.array([2., -4.]), np.array([1., -3.]), reduction="none").tolist()
+    [50.0, 25.0]
+    """
+    y = _target(xp, y_true, y_pred)
+    scale = 100.0 / xp.maximum(xp.abs(y), epsilon)
+    d = y_pred - y
+    return xp.abs(d) * scale, None, (xp.sign(d) * scale if grad else None), None
+
+
+@loss("regression", formula="(log(1 + max(y_pred, eps)) - log(1 + max(y, eps)))^2", make=make_rates,
+      cases=({}, {"reduction": "none"}, {"epsilon": 0.5, "sample_weight": ARRAY}),
+      natives={"keras": "keras.losses.mean_squared_logarithmic_error"},
+      checks={"epsilon": _checks.POSITIVE})
+def mean_squared_logarithmic_error(xp: Any, y_true: Any, y_pred: Array, grad: bool, *,
+                                   epsilon: float = 1e-7) -> tuple:
+    r"""Squared logarithmic error, element-wise.
+
+    .. math:: \ell = \big(\log(1 + \max(\hat y, \epsilon)) - \log(1 + \max(y, \epsilon))\big)^2,
+              \qquad \partial\ell/\partial\hat y = \frac{2\,(\ldots)}{1 + \hat y}\,[\hat y > \epsilon]
+
+    Values below ``epsilon`` count as ``epsilon`` (Keras' rule), so the loss
+    is flat (zero gradient) there. ``log1p`` keeps full precision for small
+    values, where Keras' ``log(x + 1)`` rounds.
+
+    Args:
+      y_true: targets, same shape as ``y_pred`` (integers are cast).
+      y_pred: predictions (floating point).
+      epsilon: the floor of both arguments, a finite number > 0 (Keras:
+        ``backend.epsilon()`` = 1e-7).
+      reduction, sample_weight: as :func:`mean_squared_error`.
+
+    Native equivalent: ``keras.losses.mean_squared_logarithmic_error``
+    (averages the last axis; ``keras.losses.MeanSquaredLogarithmicError``).
+
+    >>> import numpy as np
+    >>> v = mean_squared_logarithmic_error(np.array([np.e - 1.0]), np.array([0.0]), reduction="none")
+    >>> [round(float(x), 8) for x in v]  # (log(1 + 1e-7) - 1)^2
+    [0.9999998]
+    """
+    y = _target(xp, y_true, y_pred)
+    p = xp.maximum(y_pred, epsilon)
+    d = xp.log1p(p) - xp.log1p(xp.maximum(y, epsilon))
+    g = xp.where(y_pred > epsilon, 2.0 * d / (1.0 + p), xp.zeros_like(d)) if grad else None
+    return d * d, None, g, None
+
+
 # --- log-cosh -----------------------------------------------------------------------
 
 

@@ -43,14 +43,21 @@ DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 
 
 # --- the losses by input kind ------------------------------------------------
 
-DENSE = ("categorical_crossentropy", "categorical_focal_crossentropy", "poly1_crossentropy",
-         "kl_divergence", "js_divergence")
-SPARSE = ("sparse_categorical_crossentropy", "nll_loss", "sparse_categorical_focal_crossentropy")
-BINARY = ("binary_crossentropy", "binary_focal_crossentropy", "sigmoid_focal_loss")
-REAL = ("mean_squared_error", "mean_absolute_error", "half_squared_error", "huber", "smooth_l1",
-        "log_cosh", "poisson", "poisson_nll", "gaussian_nll")
-UNARY = ("entropy", "mutual_information", "conditional_entropy")
-assert sorted(DENSE + SPARSE + BINARY + REAL + UNARY) == sorted(NAMES), "a registry loss has no kind"
+#: the kind of inputs a loss takes follows from its declared input maker
+_KINDS = {"dense": ("make_dense", "make_focal_dense", "make_distributions"),
+          "sparse": ("make_sparse", "make_log_probs", "make_focal_sparse"),
+          "binary": ("make_binary",),
+          "real": ("make_real", "make_rates", "make_poisson_nll", "make_gaussian"),
+          "unary": ("make_single", "make_joint")}
+
+
+def _of_kind(kind: str) -> tuple[str, ...]:
+    return tuple(e.name for e in REGISTRY if e.make.__name__ in _KINDS[kind])
+
+
+DENSE, SPARSE, BINARY, REAL, UNARY = map(_of_kind, ("dense", "sparse", "binary", "real", "unary"))
+assert sorted(DENSE + SPARSE + BINARY + REAL + UNARY) == sorted(NAMES), \
+    "a registry loss has an input maker this table does not know: add it to _KINDS"
 TWO_INPUT = DENSE + SPARSE + BINARY + REAL
 #: losses whose ``y_pred`` holds probabilities by default (Keras' clip rule)
 CLIPPED = ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
@@ -105,7 +112,7 @@ def base(name: str, n: int = N, c: int = C, k: int = K, axis: int = -1) -> tuple
         z = rng.normal(size=(n, k))
         return y, (z if name == "sigmoid_focal_loss" else 1.0 / (1.0 + np.exp(-z))), {}
     if name in REAL:
-        if name in ("poisson", "poisson_nll"):
+        if ENTRIES[name].make.__name__ in ("make_rates", "make_poisson_nll"):
             rate = rng.uniform(0.5, 3.0, (n, k))
             return rng.integers(0, 4, (n, k)) * 1.0, (np.log(rate) if name == "poisson_nll" else rate), {}
         y = rng.normal(size=(n, k))
