@@ -19,7 +19,8 @@ names the options that may hold arrays (moved to ``y_pred``'s framework,
 device and dtype). The decorator returns the public function (generated
 code, so its signature is real and a call pays no argument binding), and
 adds the loss to the registry (:data:`DECLARED`): the parity tests, the demo
-and the docs walk it.
+and the docs walk it. The name joins the family module's ``__all__``, which
+``losses/__init__.py`` re-exports: a new loss needs no other line.
 
 A loss of one array (``inputs=("p",)``: entropies) gets a two-array form
 too, ``entry.fn(None, p, **options)``, which is what the registry and
@@ -83,6 +84,7 @@ def loss(family: str, *, formula: str, make: Callable, cases: tuple[dict, ...],
                     saturate=saturate, checks=tuple((checks or {}).items()), unary=len(inputs) == 1)
         module = sys.modules[fn.__module__]
         public = _generate(spec, fn, params, inputs, module.__dict__)
+        module.__dict__.setdefault("__all__", []).append(spec_name)  # `from family import *`
         register(spec, public)
         entry_fn = public
         if len(inputs) == 1:
