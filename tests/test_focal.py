@@ -453,14 +453,46 @@ def test_sparse_focal_bad_label_under_jit_is_nan():
     assert np.isnan(out[0]) and np.isfinite(out[1])
 
 
-def test_half_precision_computed_in_float32():
-    torch = pytest.importorskip("torch")
-    y, z = _binary_case()
-    h = torch.tensor(z, dtype=torch.float16)
-    v = losses.binary_focal_crossentropy(torch.tensor(y), h, from_logits=True, gamma=0.5)
-    assert v.dtype == torch.float16
-    ref = losses.binary_focal_crossentropy(y, h.float().numpy().astype(np.float64), from_logits=True, gamma=0.5)
-    assert float(v) == pytest.approx(float(ref), rel=1e-3)
+def _fp16_focal(fw, y, z):
+    if fw == "numpy":
+        h = z.astype(np.float16)
+    else:
+        import torch
+
+        y, h = torch.tensor(y), torch.tensor(z, dtype=torch.float16)
+    return losses.binary_focal_crossentropy(y, h, from_logits=True, gamma=0.5, reduction="none")
+
+
+def _correctly_rounded(v, ref) -> np.ndarray:
+    """Which elements of ``v`` (float16) are ``ref`` rounded once to float16
+    (within float32's own error)."""
+    v = np.asarray(v.float() if hasattr(v, "float") else v, np.float64)
+    ulp = np.spacing(ref.astype(np.float16)).astype(np.float64)
+    return np.abs(v - ref) <= 0.5 * ulp * (1 + 1e-3)
+
+
+@pytest.mark.parametrize("fw", ["numpy", "torch"])
+def test_half_precision_computed_in_float32(monkeypatch, fw):
+    """float16 in, float16 out, computed in float32 and rounded once: each of
+    2,000 focal terms is its float64 reference rounded to float16 (all but
+    the few that sit within float32's error of a rounding boundary). Computed
+    in float16 (the planted bug: no upcast) most terms are an ulp or more
+    off, which this test also checks on NumPy, so it can tell the two apart."""
+    if fw == "torch":
+        pytest.importorskip("torch")
+    import backends._numpy as tn
+
+    rng = np.random.default_rng(16)
+    y = (rng.uniform(size=(500, 4)) < 0.5) * 1.0
+    z = rng.normal(0.0, 3.0, (500, 4)).astype(np.float16).astype(np.float64)
+    ref = np.asarray(losses.binary_focal_crossentropy(y, z, from_logits=True, gamma=0.5, reduction="none"))
+    v = _fp16_focal(fw, y, z)
+    assert str(v.dtype).endswith("float16")
+    assert _correctly_rounded(v, ref).mean() > 0.99
+    if fw == "numpy":
+        monkeypatch.setattr(tn, "is_half", lambda x: False)  # plant: compute in float16
+        v16 = _fp16_focal(fw, y, z)
+        assert v16.dtype == np.float16 and _correctly_rounded(v16, ref).mean() < 0.9
 
 
 # --- bad input ---------------------------------------------------------------------------

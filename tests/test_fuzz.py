@@ -77,27 +77,58 @@ def draws(draw):
             y = 0.5 * y + 0.5 * rng.dirichlet(np.ones(c), size=n)
     opts: dict = {"from_logits": True,
                   "reduction": draw(st.sampled_from(["mean", "sum", "none", "sum_over_batch_size"]))}
-    invalid = None
+    invalid: list[str] = []  # the invalid options drawn: the error names one of them
     if name in SMOOTHING and draw(st.booleans()):
         ls = draw(st.sampled_from([0.0, 0.1, 0.5, 1.0, -0.1, 1.5]))
         opts["label_smoothing"] = ls
         if not 0.0 <= ls <= 1.0:
-            invalid = "label_smoothing"
+            invalid.append("label_smoothing")
     if name in FOCAL:
         g = draw(st.sampled_from([0.0, 0.5, 2.0, 5.0, -1.0]))
         opts["gamma"] = g
         if g < 0:
-            invalid = invalid or "gamma"
+            invalid.append("gamma")
     if name == "poly1_crossentropy":
         opts["poly_epsilon"] = draw(st.sampled_from([-1.0, 0.0, 1.0, 2.0]))
     return name, fn, dt, y, z, opts, invalid
 
 
 def _tolerance(dt: str, zmax: float) -> tuple[float, float]:
-    """(rtol, atol): half precision is computed in float32 and rounded once at
-    the end; the absolute error of a log-sum-exp grows with the logits' size."""
+    """(rtol, atol) of the value: half precision is computed in float32 and
+    rounded once at the end; the absolute error of a log-sum-exp grows with
+    the logits' size."""
     compute = "float64" if dt == "float64" else "float32"
     return 4 * EPS[dt], 64 * EPS[compute] * (1.0 + zmax)
+
+
+def _grad_atol(dt: str, zmax: float, ref_g: np.ndarray) -> float:
+    """The gradient's absolute tolerance, relative to its own scale: a softmax
+    computed from logits of size ``zmax`` is off by about ``EPS * zmax``
+    relative, and the result is rounded to ``dt``. Always well below the
+    gradient's largest entry, so an all-zero gradient fails
+    (``test_gradient_tolerance_rejects_a_zero_gradient``)."""
+    compute = "float64" if dt == "float64" else "float32"
+    scale = float(np.max(np.abs(ref_g))) if ref_g.size else 0.0
+    # + the output dtype's smallest normal: a gradient entry below it underflows
+    # (float64 reference 2e-103, float32/float16 result 0) or loses digits
+    tiny = float(ml_dtypes.finfo(ml_dtypes.bfloat16 if dt == "bfloat16" else dt).tiny)
+    return (4 * EPS[compute] * (1.0 + zmax) + 4 * EPS[dt]) * scale + tiny
+
+
+def _grad_close(g: np.ndarray, ref_g: np.ndarray, dt: str, zmax: float, where: str = "") -> None:
+    np.testing.assert_allclose(g, ref_g, rtol=4 * EPS[dt], atol=_grad_atol(dt, zmax, ref_g), err_msg=where)
+
+
+@pytest.mark.parametrize("dt", ["float16", "bfloat16", "float32", "float64"])
+def test_gradient_tolerance_rejects_a_zero_gradient(dt):
+    """The planted bug of the fuzz: a backend that returns a zero gradient at
+    the largest logits the fuzz draws (6e4 in float32/float64, 1e4 in half)."""
+    zmax = 1e4 if dt in ("float16", "bfloat16") else 6e4
+    rng = np.random.default_rng(0)
+    ref_g = rng.dirichlet(np.ones(4), size=3) - np.eye(4)[[0, 1, 2]]  # softmax - onehot
+    _grad_close(ref_g * (1 + EPS[dt]), ref_g, dt, zmax)  # an honest rounding passes
+    with pytest.raises(AssertionError):
+        _grad_close(np.zeros_like(ref_g), ref_g, dt, zmax)
 
 
 @settings(max_examples=80, derandomize=True, deadline=None, database=None,
@@ -106,9 +137,9 @@ def _tolerance(dt: str, zmax: float) -> tuple[float, float]:
 def test_fuzz_error_or_reference(case):
     name, fn, dt, y, z, opts, invalid = case
     z = _round(z, dt)
-    if invalid is not None:
+    if invalid:
         for fw in FRAMEWORKS:
-            with pytest.raises(ValueError, match=invalid):
+            with pytest.raises(ValueError, match="|".join(f"`{o}`" for o in invalid)):
                 fn(fw.to(y, None), _to(fw, z, dt), **opts)
         return
     ref_v, ref_g = losses.value_and_grad(fn, y, z, **opts)
@@ -123,4 +154,4 @@ def test_fuzz_error_or_reference(case):
         assert np.isfinite(v).all() and np.isfinite(g).all(), where
         scale = 1.0 if opts["reduction"] in ("none",) else max(1, y.shape[0] * (1 if y.ndim == 1 else y.shape[1]))
         np.testing.assert_allclose(v, ref_v, rtol=rtol, atol=atol * scale, err_msg=where)
-        np.testing.assert_allclose(g, ref_g, rtol=rtol, atol=atol + 4 * EPS[dt], err_msg=where)
+        _grad_close(g, ref_g, dt, float(np.abs(z).max()), where)
