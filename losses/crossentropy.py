@@ -13,11 +13,15 @@ from typing import Any
 from backends import table_for
 
 from . import _checks
-from ._core import REDUCED, AxisName, Spec, register, run
+from ._core import REDUCED
+from ._declare import ARRAY, loss
+from ._makers import make_binary, make_dense, make_log_probs, make_sparse
+from ._xent import CLIP_CHECKS, IGNORE_INDEX, SMOOTHING
 
 Array = Any
 NAN = float("nan")
 SMOOTHING_FORMS = ("standard", "seed")
+_RED = ({"reduction": "none"}, {"reduction": "sum"}, {"reduction": "sum_over_batch_size"})
 
 # --- shared pieces -----------------------------------------------------------
 
@@ -182,59 +186,25 @@ def smooth_labels(labels: Any, label_smoothing: float, *, axis: int = -1,
 # --- categorical ---------------------------------------------------------------
 
 
-def _cce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, label_smoothing: float,
-         axis: int, class_weight: Any, smoothing: str, epsilon: float, where: Any = None,
-         _reduction: Any = None) -> tuple:
-    nd = xp.ndim(y_pred)
-    ax = _checks.axis(axis, nd)
-    from_logits = _checks.flag("from_logits", from_logits)
-    epsilon = _clip_eps(epsilon)
-    y = _dense_true(xp, y_true, y_pred)
-    c = _class_count(xp, y_pred, ax)
-    eps = smoothing_eps(label_smoothing, smoothing, c)
-    cw = class_weight
-    if cw is not None:
-        _checks.vector("class_weight", xp.shape(cw), c, "one weight per class")
-    if (from_logits and where is None and _reduction in _FUSED_REDUCTIONS
-            and xp.cross_entropy is not None and (ax == 1 or nd == 1)):
-        fused = xp.cross_entropy(y_pred, y, cw, None, eps, _reduction)
-        if fused is not None:
-            return fused, REDUCED, None, None
-    m = mf = rows = None
-    if where is not None:
-        m, mf, rows, cnt = _where_mask(xp, where, y_pred, ax)
-        if eps:
-            k, b = _smooth_terms(label_smoothing, smoothing, eps, cnt)
-            y = y * k + b
-        y = y * mf
-    elif eps:
-        y = y * (1.0 - eps) + eps / c
-    if cw is not None:
-        y = y * xp.reshape(cw, (c,) + (1,) * (nd - ax - 1))
-    q = qc = s = p = None
-    if from_logits:
-        if m is None:
-            logp = xp.log_softmax(y_pred, ax)
-        else:
-            logp, p = _masked_log_softmax(xp, y_pred, ax, m, rows)
-    else:
-        logp, q, qc, s = _prob_log(xp, y_pred, ax, epsilon, m, rows)
-    loss = -xp.sum(y * logp, ax)
-    denom = None if rows is None else xp.cast(xp.squeeze(rows, ax), xp.dtype_of(y_pred))
-    g = _xent_grad(xp, y, y_pred, ax, from_logits, epsilon, logp, q, qc, s, p, mf) if grad else None
-    return loss, denom, g, ax
-
-
-_FUSED_REDUCTIONS = ("mean", "sum", "none")
-CATEGORICAL = Spec("categorical_crossentropy", _cce, arrays=("class_weight", "where"),
-                   fuses_reduction=True, saturate=True)
-
-
-def categorical_crossentropy(
-    y_true: Any, y_pred: Any, *, from_logits: bool = False, label_smoothing: float = 0.0,
-    axis: int = -1, class_weight: Any = None, reduction: str = "mean", sample_weight: Any = None,
-    smoothing: str = "standard", epsilon: float = 1e-7, where: Any = None, axis_name: AxisName = None,
-) -> Array:
+@loss("crossentropy", formula="-sum_c w_c y'_c log softmax(z)_c", make=make_dense, cases=(
+        {"from_logits": True},
+        {"from_logits": False},
+        {"from_logits": True, "label_smoothing": 0.1, "soft": True},
+        {"from_logits": False, "label_smoothing": 0.2},
+        {"from_logits": True, "label_smoothing": 0.1, "smoothing": "seed"},
+        {"from_logits": True, "axis": 1},
+        {"from_logits": False, "axis": 1, "soft": True},
+        {"from_logits": True, "sample_weight": ARRAY},
+        {"from_logits": True, "class_weight": ARRAY, "label_smoothing": 0.1, "soft": True},
+        {"from_logits": False, "class_weight": ARRAY, "axis": 1},
+        {"from_logits": True, "where": ARRAY, "soft": True},
+        {"from_logits": False, "where": ARRAY, "soft": True, "sample_weight": ARRAY},
+        {"from_logits": True, "where": ARRAY, "axis": 1, "label_smoothing": 0.2,
+         "class_weight": ARRAY},
+        *({"from_logits": True, **r} for r in _RED),
+    ), natives={"keras": "keras.losses.categorical_crossentropy",
+             "torch": "F.cross_entropy (probability targets)", "optax": "optax.softmax_cross_entropy"}, checks={**CLIP_CHECKS, "smoothing": SMOOTHING}, arrays=("class_weight", "where"), saturate=True, fuses_reduction=True)
+def categorical_crossentropy(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1, class_weight: Any = None, smoothing: str = "standard", epsilon: float = 1e-7, where: Any = None, **fused: Any) -> tuple:
     r"""Cross-entropy between a target distribution and a prediction.
 
     .. math:: \ell = -\sum_c w_c\, y'_c \log p_c,\qquad
@@ -279,13 +249,47 @@ def categorical_crossentropy(
     ...     np.array([[0.0, 0.0]]), from_logits=True)), 6)
     0.693147
     """
-    return run(CATEGORICAL, y_true, y_pred, reduction, sample_weight,
-               {"from_logits": from_logits, "label_smoothing": label_smoothing, "axis": axis,
-                "class_weight": class_weight, "smoothing": smoothing, "epsilon": epsilon,
-                "where": where}, axis_name=axis_name)
+    _reduction = fused.get("_reduction")
+    nd = xp.ndim(y_pred)
+    ax = _checks.axis(axis, nd)
+    y = _dense_true(xp, y_true, y_pred)
+    c = _class_count(xp, y_pred, ax)
+    eps = smoothing_eps(label_smoothing, smoothing, c)
+    cw = class_weight
+    if cw is not None:
+        _checks.vector("class_weight", xp.shape(cw), c, "one weight per class")
+    if (from_logits and where is None and _reduction in _FUSED_REDUCTIONS
+            and xp.cross_entropy is not None and (ax == 1 or nd == 1)):
+        fused = xp.cross_entropy(y_pred, y, cw, None, eps, _reduction)
+        if fused is not None:
+            return fused, REDUCED, None, None
+    m = mf = rows = None
+    if where is not None:
+        m, mf, rows, cnt = _where_mask(xp, where, y_pred, ax)
+        if eps:
+            k, b = _smooth_terms(label_smoothing, smoothing, eps, cnt)
+            y = y * k + b
+        y = y * mf
+    elif eps:
+        y = y * (1.0 - eps) + eps / c
+    if cw is not None:
+        y = y * xp.reshape(cw, (c,) + (1,) * (nd - ax - 1))
+    q = qc = s = p = None
+    if from_logits:
+        if m is None:
+            logp = xp.log_softmax(y_pred, ax)
+        else:
+            logp, p = _masked_log_softmax(xp, y_pred, ax, m, rows)
+    else:
+        logp, q, qc, s = _prob_log(xp, y_pred, ax, epsilon, m, rows)
+    loss = -xp.sum(y * logp, ax)
+    denom = None if rows is None else xp.cast(xp.squeeze(rows, ax), xp.dtype_of(y_pred))
+    g = _xent_grad(xp, y, y_pred, ax, from_logits, epsilon, logp, q, qc, s, p, mf) if grad else None
+    return loss, denom, g, ax
 
 
-register(CATEGORICAL, categorical_crossentropy)
+_FUSED_REDUCTIONS = ("mean", "sum", "none")
+
 
 # --- sparse categorical ----------------------------------------------------------
 
@@ -396,11 +400,8 @@ def _sparse(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, mode: str,
     ``"probs"`` or ``"log_probs"``."""
     nd = xp.ndim(y_pred)
     ax = _checks.axis(axis, nd)
-    epsilon = _clip_eps(epsilon)
     c = _class_count(xp, y_pred, ax)
     eps = smoothing_eps(label_smoothing, smoothing, c)
-    if ignore_index is not None and (isinstance(ignore_index, bool) or not isinstance(ignore_index, int)):
-        _checks.fail(f"`ignore_index` must be an integer or None; got {ignore_index!r}")
     cw = class_weight
     if cw is not None:
         _checks.vector("class_weight", xp.shape(cw), c, "one weight per class")
@@ -470,21 +471,33 @@ def _sparse(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, mode: str,
     return loss, denom, g, ax
 
 
-def _scce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool, **options: Any) -> tuple:
-    from_logits = _checks.flag("from_logits", from_logits)
-    return _sparse(xp, y_true, y_pred, grad, mode="logits" if from_logits else "probs", **options)
-
-
-SPARSE = Spec("sparse_categorical_crossentropy", _scce, arrays=("class_weight", "where"),
-              fuses_reduction=True, saturate=True)
-
-
+@loss("crossentropy", formula="(1-e) w_y (-log p_y) + e/C sum_c w_c (-log p_c)", make=make_sparse,
+      cases=(
+          {"from_logits": True},
+          {"from_logits": False},
+          {"from_logits": True, "label_smoothing": 0.1},
+          {"from_logits": True, "class_weight": ARRAY},
+          {"from_logits": True, "ignore_index": -100},
+          {"from_logits": True, "ignore_index": 1, "class_weight": ARRAY, "label_smoothing": 0.2},
+          {"from_logits": False, "class_weight": ARRAY, "label_smoothing": 0.1},
+          {"from_logits": True, "axis": 1, "ignore_index": -100},
+          {"from_logits": True, "label_smoothing": 0.3, "smoothing": "seed"},
+          {"from_logits": True, "sample_weight": ARRAY, "class_weight": ARRAY},
+          {"from_logits": False, "where": ARRAY, "label_smoothing": 0.1},
+          {"from_logits": True, "where": ARRAY, "axis": 1, "ignore_index": -100,
+           "label_smoothing": 0.2, "class_weight": ARRAY},
+          {"from_logits": True, "where": ARRAY, "label_smoothing": 0.3, "smoothing": "seed"},
+      ),
+      natives={"keras": "keras.losses.sparse_categorical_crossentropy", "torch": "F.cross_entropy",
+               "optax": "optax.softmax_cross_entropy_with_integer_labels"},
+      checks={**CLIP_CHECKS, "smoothing": SMOOTHING, "ignore_index": IGNORE_INDEX},
+      arrays=("class_weight", "where"), saturate=True, fuses_reduction=True)
 def sparse_categorical_crossentropy(
-    y_true: Any, y_pred: Any, *, from_logits: bool = False, label_smoothing: float = 0.0,
-    axis: int = -1, ignore_index: int | None = None, class_weight: Any = None,
-    reduction: str = "mean", sample_weight: Any = None, smoothing: str = "standard",
-    epsilon: float = 1e-7, where: Any = None, axis_name: AxisName = None,
-) -> Array:
+    xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool = False,
+    label_smoothing: float = 0.0, axis: int = -1, ignore_index: int | None = None,
+    class_weight: Any = None, smoothing: str = "standard", epsilon: float = 1e-7, where: Any = None,
+    **fused: Any,
+) -> tuple:
     r"""Cross-entropy with integer class labels.
 
     .. math:: \ell_i = (1-\varepsilon)\, w_{y_i} (-\log p_{i,y_i})
@@ -524,30 +537,34 @@ def sparse_categorical_crossentropy(
     ...     np.array([[0.0, 0.0]]), from_logits=True)), 6)
     0.693147
     """
-    return run(SPARSE, y_true, y_pred, reduction, sample_weight,
-               {"from_logits": from_logits, "label_smoothing": label_smoothing, "axis": axis,
-                "ignore_index": ignore_index, "class_weight": class_weight,
-                "smoothing": smoothing, "epsilon": epsilon, "where": where}, axis_name=axis_name)
-
-
-register(SPARSE, sparse_categorical_crossentropy)
+    return _sparse(xp, y_true, y_pred, grad, mode="logits" if from_logits else "probs",
+                   label_smoothing=label_smoothing, axis=axis, ignore_index=ignore_index,
+                   class_weight=class_weight, smoothing=smoothing, epsilon=epsilon, where=where,
+                   _reduction=fused.get("_reduction"))
 
 
 # --- negative log-likelihood of integer labels ------------------------------------
 
 
-def _nll(xp: Any, y_true: Any, y_pred: Array, grad: bool, **options: Any) -> tuple:
-    return _sparse(xp, y_true, y_pred, grad, mode="log_probs", epsilon=0.0, **options)
-
-
-NLL = Spec("nll_loss", _nll, arrays=("class_weight",))
-
-
+@loss("crossentropy", formula="(1-e) w_y (-x_y) + e/C sum_c w_c (-x_c), x = log-probabilities",
+      make=make_log_probs,
+      cases=(
+          {},
+          {"class_weight": ARRAY},
+          {"ignore_index": -100},
+          {"ignore_index": 1, "class_weight": ARRAY, "label_smoothing": 0.2},
+          {"axis": 1, "ignore_index": -100, "class_weight": ARRAY},
+          {"sample_weight": ARRAY, "class_weight": ARRAY},
+          {"label_smoothing": 0.3, "smoothing": "seed"},
+          *({"ignore_index": -100, **r} for r in _RED),
+      ),
+      natives={"torch": "F.nll_loss"},
+      checks={"smoothing": SMOOTHING, "ignore_index": IGNORE_INDEX}, arrays=("class_weight",))
 def nll_loss(
-    y_true: Any, y_pred: Any, *, axis: int = -1, ignore_index: int | None = None,
-    class_weight: Any = None, label_smoothing: float = 0.0, reduction: str = "mean",
-    sample_weight: Any = None, smoothing: str = "standard", axis_name: AxisName = None,
-) -> Array:
+    xp: Any, y_true: Any, y_pred: Array, grad: bool, *, axis: int = -1,
+    ignore_index: int | None = None, class_weight: Any = None, label_smoothing: float = 0.0,
+    smoothing: str = "standard",
+) -> tuple:
     r"""Negative log-likelihood of integer labels under given log-probabilities.
 
     .. math:: \ell_i = (1-\varepsilon)\, w_{y_i} (-x_{i,y_i})
@@ -580,23 +597,59 @@ def nll_loss(
     >>> round(float(nll_loss(np.array([1, 0]), np.log(np.array([[0.5, 0.5], [0.25, 0.75]])))), 6)
     1.039721
     """
-    return run(NLL, y_true, y_pred, reduction, sample_weight,
-               {"label_smoothing": label_smoothing, "axis": axis, "ignore_index": ignore_index,
-                "class_weight": class_weight, "smoothing": smoothing}, axis_name=axis_name)
-
-
-register(NLL, nll_loss)
+    return _sparse(xp, y_true, y_pred, grad, mode="log_probs", epsilon=0.0,
+                   label_smoothing=label_smoothing, axis=axis, ignore_index=ignore_index,
+                   class_weight=class_weight, smoothing=smoothing)
 
 # --- binary --------------------------------------------------------------------------
 
 
-def _bce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool,
-         label_smoothing: float, pos_weight: Any, smoothing: str, epsilon: float,
-         log_min: float | None) -> tuple:
-    from_logits = _checks.flag("from_logits", from_logits)
-    epsilon = _clip_eps(epsilon)
-    if log_min is not None:
-        log_min = _checks.number("log_min", log_min, None, 0.0, hi_open=True)
+@loss("crossentropy", formula="-[w+ y log s(z) + (1-y) log(1-s(z))]", make=make_binary, cases=(
+        {"from_logits": True},
+        {"from_logits": False},
+        {"from_logits": True, "soft": True, "label_smoothing": 0.1},
+        {"from_logits": False, "label_smoothing": 0.2},
+        {"from_logits": True, "pos_weight": ARRAY},
+        {"from_logits": False, "log_min": -100.0},
+        {"from_logits": False, "pos_weight": ARRAY, "soft": True},
+        {"from_logits": True, "sample_weight": ARRAY},
+        *({"from_logits": True, **r} for r in _RED),
+    ), natives={"keras": "keras.losses.binary_crossentropy",
+             "torch": "F.binary_cross_entropy(_with_logits)",
+             "optax": "optax.sigmoid_binary_cross_entropy"}, checks={**CLIP_CHECKS, "smoothing": SMOOTHING, "log_min": _checks.in_range(None, 0.0, hi_open=True, optional=True)}, arrays=("pos_weight",), saturate=True)
+def binary_crossentropy(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool = False, label_smoothing: float = 0.0, pos_weight: Any = None, smoothing: str = "standard", epsilon: float = 1e-7, log_min: float | None = None) -> tuple:
+    r"""Element-wise binary cross-entropy.
+
+    .. math:: \ell = -\left[w_+\, y \log \sigma(z) + (1 - y) \log(1 - \sigma(z))\right],
+              \qquad y' = (1 - \varepsilon)\, y + \varepsilon / 2
+
+    Args:
+      y_true: targets in ``[0, 1]``, same shape as ``y_pred``.
+      y_pred: logits (``from_logits=True``) or probabilities.
+      pos_weight: ``w_+``, broadcast against ``y_pred`` (torch's
+        ``BCEWithLogitsLoss(pos_weight=...)``: one per class on the last axis).
+      log_min: ``None`` clips probabilities to ``[epsilon, 1 - epsilon]``
+        (Keras); a number ``< 0`` clamps each log at ``log_min`` instead
+        (torch's ``BCELoss`` uses ``-100``). Under this rule the loss is defined for
+        ``y_pred`` and ``y_true`` in ``[0, 1]`` only, as in torch: a value
+        outside (or NaN) raises ``ValueError`` in eager mode and makes that
+        element's loss NaN under ``jit``/``tf.function``/``torch.compile``.
+        The gradient is that of the clamped loss: 0 for a clamped log term
+        (torch's own backward differs there, see ``backends.torch.BCELoss``).
+      label_smoothing, smoothing, reduction, sample_weight, epsilon: as in
+        :func:`categorical_crossentropy`. The loss is element-wise (no class
+        axis): ``reduction="none"`` returns ``y_pred``'s shape, where
+        ``keras.losses.binary_crossentropy`` averages the last axis.
+
+    Native equivalents: ``torch.nn.functional.binary_cross_entropy(_with_logits)``,
+    ``keras.losses.binary_crossentropy`` (averaged over the last axis),
+    ``optax.sigmoid_binary_cross_entropy``.
+
+    >>> import numpy as np
+    >>> round(float(binary_crossentropy(np.array([1.0]), np.array([0.0]),
+    ...     from_logits=True)), 6)
+    0.693147
+    """
     y = _dense_true(xp, y_true, y_pred)
     bad = None
     if log_min is not None and not from_logits:  # torch's rule: defined on [0, 1] only
@@ -653,51 +706,3 @@ def _unit_interval(xp: Any, x: Array, name: str, what: str) -> Any:
                         f"with `log_min` (torch's BCELoss rule) {what} must lie in [0, 1]")
 
 
-BINARY = Spec("binary_crossentropy", _bce, arrays=("pos_weight",), saturate=True)
-
-
-def binary_crossentropy(
-    y_true: Any, y_pred: Any, *, from_logits: bool = False, label_smoothing: float = 0.0,
-    pos_weight: Any = None, reduction: str = "mean", sample_weight: Any = None,
-    smoothing: str = "standard", epsilon: float = 1e-7, log_min: float | None = None,
-    axis_name: AxisName = None,
-) -> Array:
-    r"""Element-wise binary cross-entropy.
-
-    .. math:: \ell = -\left[w_+\, y \log \sigma(z) + (1 - y) \log(1 - \sigma(z))\right],
-              \qquad y' = (1 - \varepsilon)\, y + \varepsilon / 2
-
-    Args:
-      y_true: targets in ``[0, 1]``, same shape as ``y_pred``.
-      y_pred: logits (``from_logits=True``) or probabilities.
-      pos_weight: ``w_+``, broadcast against ``y_pred`` (torch's
-        ``BCEWithLogitsLoss(pos_weight=...)``: one per class on the last axis).
-      log_min: ``None`` clips probabilities to ``[epsilon, 1 - epsilon]``
-        (Keras); a number ``< 0`` clamps each log at ``log_min`` instead
-        (torch's ``BCELoss`` uses ``-100``). Under this rule the loss is defined for
-        ``y_pred`` and ``y_true`` in ``[0, 1]`` only, as in torch: a value
-        outside (or NaN) raises ``ValueError`` in eager mode and makes that
-        element's loss NaN under ``jit``/``tf.function``/``torch.compile``.
-        The gradient is that of the clamped loss: 0 for a clamped log term
-        (torch's own backward differs there, see ``backends.torch.BCELoss``).
-      label_smoothing, smoothing, reduction, sample_weight, epsilon: as in
-        :func:`categorical_crossentropy`. The loss is element-wise (no class
-        axis): ``reduction="none"`` returns ``y_pred``'s shape, where
-        ``keras.losses.binary_crossentropy`` averages the last axis.
-
-    Native equivalents: ``torch.nn.functional.binary_cross_entropy(_with_logits)``,
-    ``keras.losses.binary_crossentropy`` (averaged over the last axis),
-    ``optax.sigmoid_binary_cross_entropy``.
-
-    >>> import numpy as np
-    >>> round(float(binary_crossentropy(np.array([1.0]), np.array([0.0]),
-    ...     from_logits=True)), 6)
-    0.693147
-    """
-    return run(BINARY, y_true, y_pred, reduction, sample_weight,
-               {"from_logits": from_logits, "label_smoothing": label_smoothing,
-                "pos_weight": pos_weight, "smoothing": smoothing, "epsilon": epsilon,
-                "log_min": log_min}, axis_name=axis_name)
-
-
-register(BINARY, binary_crossentropy)

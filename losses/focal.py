@@ -33,10 +33,11 @@ from typing import Any
 
 from backends import table_for
 
-from . import _checks
-from ._core import AxisName, Spec, register, run
+from . import _checks, _xent
+from ._declare import ARRAY, loss
+from ._makers import make_binary, make_dense, make_focal_dense, make_focal_sparse
+from ._xent import CLIP_CHECKS, GAMMA, SMOOTHING
 from .crossentropy import (
-    _bce,
     _check_labels,
     _dense_true,
     _labels,
@@ -46,6 +47,7 @@ from .crossentropy import (
     _smooth_terms,
     _where_mask,
     _xent_grad,
+    binary_crossentropy,
     smoothing_eps,
 )
 
@@ -132,59 +134,17 @@ def _softmax_focal(xp: Any, a: Array, y_pred: Array, ax: int, from_logits: bool,
 # --- binary --------------------------------------------------------------------------
 
 
-def _bfce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, apply_class_balancing: bool,
-          alpha: float, gamma: float, from_logits: bool, label_smoothing: float, smoothing: str,
-          epsilon: float) -> tuple:
-    balance = _checks.flag("apply_class_balancing", apply_class_balancing)
-    alpha = _checks.number("alpha", alpha, 0.0, 1.0)
-    gamma = _gamma(gamma)
-    from_logits = _checks.flag("from_logits", from_logits)
-    epsilon = _clip_eps(epsilon)
-    y = _dense_true(xp, y_true, y_pred)
-    eps = smoothing_eps(label_smoothing, smoothing, 2)
-    if eps:
-        y = y * (1.0 - eps) + 0.5 * eps
-    if from_logits:
-        # The log-sigmoid form, not binary_crossentropy's softplus form: for the easy
-        # examples the focal factor is about (an easy negative: z << 0, y = 0) that
-        # one computes z + (-z + tiny) and loses the tiny loss's digits.
-        # logits beyond max/(4 max(gamma, 1)) are saturated (identity gradient): there the
-        # chain rule's ce * gamma * u^(gamma-1) would overflow before meeting du = 0
-        z = xp.saturate(y_pred, xp.max_finite(xp.dtype_of(y_pred)) / (4.0 * max(gamma, 1.0)))
-        sp, sn = xp.sigmoid(z), xp.sigmoid(-z)
-        ce = -(y * xp.log_sigmoid(z) + (1.0 - y) * xp.log_sigmoid(-z))
-        u = y * sn + (1.0 - y) * sp  # 1 - p_t, no cancellation
-        if grad:
-            dce = (1.0 - y) * sp - y * sn
-            du = (1.0 - 2.0 * y) * sp * sn
-    else:  # Keras' clipped probability cross-entropy
-        ce, _, dce, _ = _bce(xp, y_true, y_pred, grad, from_logits=False,
-                             label_smoothing=label_smoothing, pos_weight=None, smoothing=smoothing,
-                             epsilon=epsilon, log_min=None)
-        pc = xp.clip(y_pred, epsilon, 1.0 - epsilon)
-        u = y * (1.0 - pc) + (1.0 - y) * pc
-        if grad:
-            inside = (y_pred >= epsilon) & (y_pred <= 1.0 - epsilon)
-            du = xp.where(inside, 1.0 - 2.0 * y, 0.0 * y)
-    m, m_u = _focal_factor(xp, u, gamma)
-    loss = m * ce
-    g = (gamma * m_u * du) * ce + m * dce if grad else None
-    if balance:
-        w = alpha * y + (1.0 - alpha) * (1.0 - y)
-        loss = w * loss
-        g = w * g if grad else None
-    return loss, None, g, None
-
-
-BINARY_FOCAL = Spec("binary_focal_crossentropy", _bfce, saturate=True)
-
-
-def binary_focal_crossentropy(
-    y_true: Any, y_pred: Any, *, apply_class_balancing: bool = False, alpha: float = 0.25,
-    gamma: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0,
-    reduction: str = "mean", sample_weight: Any = None, smoothing: str = "standard",
-    epsilon: float = 1e-7, axis_name: AxisName = None,
-) -> Array:
+@loss("focal", formula="w (1-p_t)^g BCE(y', p)", make=make_binary, cases=(
+        {"from_logits": True},
+        {"from_logits": False},
+        {"from_logits": True, "gamma": 0.5, "apply_class_balancing": True, "alpha": 0.3,
+         "reduction": "none"},
+        {"from_logits": False, "gamma": 0.5, "apply_class_balancing": True, "soft": True},
+        {"from_logits": True, "gamma": 0.0, "label_smoothing": 0.1, "soft": True},
+        {"from_logits": False, "gamma": 3.0, "label_smoothing": 0.2, "smoothing": "seed",
+         "sample_weight": ARRAY, "reduction": "sum_over_batch_size"},
+    ), natives={"keras": "keras.losses.binary_focal_crossentropy (last-axis mean)"}, checks={**CLIP_CHECKS, "smoothing": SMOOTHING, **GAMMA, "apply_class_balancing": _checks.flag, "alpha": _checks.in_range(0.0, 1.0)}, saturate=True)
+def binary_focal_crossentropy(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, apply_class_balancing: bool = False, alpha: float = 0.25, gamma: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0, smoothing: str = "standard", epsilon: float = 1e-7) -> tuple:
     r"""Element-wise binary focal cross-entropy (Keras 3 semantics).
 
     .. math:: \ell = w\,(1 - p_t)^\gamma\, \mathrm{BCE}(y', p),\qquad
@@ -242,34 +202,51 @@ def binary_focal_crossentropy(
     ...     from_logits=True)), 6)
     0.173287
     """
-    return run(BINARY_FOCAL, y_true, y_pred, reduction, sample_weight,
-               {"apply_class_balancing": apply_class_balancing, "alpha": alpha, "gamma": gamma,
-                "from_logits": from_logits, "label_smoothing": label_smoothing,
-                "smoothing": smoothing, "epsilon": epsilon}, axis_name=axis_name)
+    y = _dense_true(xp, y_true, y_pred)
+    eps = smoothing_eps(label_smoothing, smoothing, 2)
+    if eps:
+        y = y * (1.0 - eps) + 0.5 * eps
+    if from_logits:
+        # The log-sigmoid form, not binary_crossentropy's softplus form: for the easy
+        # examples the focal factor is about (an easy negative: z << 0, y = 0) that
+        # one computes z + (-z + tiny) and loses the tiny loss's digits.
+        # logits beyond max/(4 max(gamma, 1)) are saturated (identity gradient): there the
+        # chain rule's ce * gamma * u^(gamma-1) would overflow before meeting du = 0
+        z = xp.saturate(y_pred, xp.max_finite(xp.dtype_of(y_pred)) / (4.0 * max(gamma, 1.0)))
+        sp, sn = xp.sigmoid(z), xp.sigmoid(-z)
+        ce = -(y * xp.log_sigmoid(z) + (1.0 - y) * xp.log_sigmoid(-z))
+        u = y * sn + (1.0 - y) * sp  # 1 - p_t, no cancellation
+        if grad:
+            dce = (1.0 - y) * sp - y * sn
+            du = (1.0 - 2.0 * y) * sp * sn
+    else:  # Keras' clipped probability cross-entropy
+        ce, _, dce, _ = binary_crossentropy.spec.fn(xp, y_true, y_pred, grad, from_logits=False,
+                             label_smoothing=label_smoothing, pos_weight=None, smoothing=smoothing,
+                             epsilon=epsilon, log_min=None)
+        pc = xp.clip(y_pred, epsilon, 1.0 - epsilon)
+        u = y * (1.0 - pc) + (1.0 - y) * pc
+        if grad:
+            inside = (y_pred >= epsilon) & (y_pred <= 1.0 - epsilon)
+            du = xp.where(inside, 1.0 - 2.0 * y, 0.0 * y)
+    m, m_u = _focal_factor(xp, u, gamma)
+    loss = m * ce
+    g = (gamma * m_u * du) * ce + m * dce if grad else None
+    if apply_class_balancing:
+        w = alpha * y + (1.0 - alpha) * (1.0 - y)
+        loss = w * loss
+        g = w * g if grad else None
+    return loss, None, g, None
 
-
-register(BINARY_FOCAL, binary_focal_crossentropy)
 
 # --- sigmoid focal loss (torchvision / optax form of the same spec) ---------------------
 
 
-def _sfl(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, alpha: float | None,
-         gamma: float) -> tuple:
-    if alpha is not None:
-        alpha = _checks.number("alpha", alpha, None, 1.0)
-    balance = alpha is not None and alpha >= 0.0
-    return _bfce(xp, y_true, y_pred, grad, apply_class_balancing=balance,
-                 alpha=alpha if balance else 0.0, gamma=gamma, from_logits=True,
-                 label_smoothing=0.0, smoothing="standard", epsilon=1e-7)
-
-
-SIGMOID_FOCAL = Spec("sigmoid_focal_loss", _sfl, saturate=True)
-
-
-def sigmoid_focal_loss(
-    y_true: Any, y_pred: Any, *, alpha: float | None = 0.25, gamma: float = 2.0,
-    reduction: str = "mean", sample_weight: Any = None, axis_name: AxisName = None,
-) -> Array:
+@loss("focal", formula="a_t (1-p_t)^g BCE_logits(y, z)", make=make_binary, cases=(
+        {},
+        {"alpha": None, "gamma": 0.5},
+        {"alpha": -1.0, "gamma": 1.0, "soft": True, "reduction": "sum", "sample_weight": ARRAY},
+    ), natives={"torchvision": "torchvision.ops.sigmoid_focal_loss", "optax": "optax.sigmoid_focal_loss"}, checks={**GAMMA, "alpha": _checks.in_range(None, 1.0, optional=True)}, saturate=True)
+def sigmoid_focal_loss(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, alpha: float | None = 0.25, gamma: float = 2.0) -> tuple:
     r"""Sigmoid focal loss on logits, torchvision's and optax's form.
 
     .. math:: \ell = \alpha_t\,(1 - p_t)^\gamma\,
@@ -308,44 +285,25 @@ def sigmoid_focal_loss(
     >>> round(float(sigmoid_focal_loss(np.array([1.0]), np.array([0.0]))), 6)
     0.043322
     """
-    return run(SIGMOID_FOCAL, y_true, y_pred, reduction, sample_weight,
-               {"alpha": alpha, "gamma": gamma}, axis_name=axis_name)
+    balance = alpha is not None and alpha >= 0.0
+    return binary_focal_crossentropy.spec.fn(
+        xp, y_true, y_pred, grad, apply_class_balancing=balance, alpha=alpha if balance else 0.0,
+        gamma=gamma, from_logits=True, label_smoothing=0.0, smoothing="standard", epsilon=1e-7)
 
-
-register(SIGMOID_FOCAL, sigmoid_focal_loss)
 
 # --- categorical ---------------------------------------------------------------
 
 
-def _cfce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, alpha: Any, gamma: float,
-          from_logits: bool, label_smoothing: float, axis: int, smoothing: str,
-          epsilon: float, class_weight: Any = None) -> tuple:
-    ax = _checks.axis(axis, xp.ndim(y_pred))
-    gamma = _gamma(gamma)
-    from_logits = _checks.flag("from_logits", from_logits)
-    epsilon = _clip_eps(epsilon)
-    y = _dense_true(xp, y_true, y_pred)
-    c = xp.shape(y_pred)[ax]
-    eps = smoothing_eps(label_smoothing, smoothing, c)
-    if eps:
-        y = y * (1.0 - eps) + eps / c
-    a = y * _class_alpha(xp, alpha, y_pred, ax, c)
-    if class_weight is not None:  # torch's probability-target weights: not in the "mean" denominator
-        _checks.vector("class_weight", xp.shape(class_weight), c, "one weight per class")
-        a = a * xp.reshape(class_weight, (c,) + (1,) * (xp.ndim(y_pred) - ax - 1))
-    loss, g = _softmax_focal(xp, a, y_pred, ax, from_logits, gamma, epsilon, grad)
-    return loss, None, g, ax
-
-
-CATEGORICAL_FOCAL = Spec("categorical_focal_crossentropy", _cfce, arrays=("class_weight",), saturate=True)
-
-
-def categorical_focal_crossentropy(
-    y_true: Any, y_pred: Any, *, alpha: Any = 0.25, gamma: float = 2.0, from_logits: bool = False,
-    label_smoothing: float = 0.0, axis: int = -1, reduction: str = "mean",
-    sample_weight: Any = None, smoothing: str = "standard", epsilon: float = 1e-7,
-    class_weight: Any = None, axis_name: AxisName = None,
-) -> Array:
+@loss("focal", formula="-sum_c a_c (1-p_c)^g y'_c log p_c", make=make_focal_dense, cases=(
+        {"from_logits": True},
+        {"from_logits": False},
+        {"from_logits": True, "alpha": ARRAY, "gamma": 0.5, "soft": True},
+        {"from_logits": False, "alpha": ARRAY, "gamma": 0.5, "label_smoothing": 0.1, "axis": 1},
+        {"from_logits": True, "gamma": 0.0, "alpha": 1.0, "label_smoothing": 0.2,
+         "smoothing": "seed"},
+        {"from_logits": True, "axis": 1, "gamma": 3.0, "sample_weight": ARRAY, "reduction": "sum"},
+    ), natives={"keras": "keras.losses.categorical_focal_crossentropy"}, checks={**CLIP_CHECKS, "smoothing": SMOOTHING, **GAMMA}, arrays=("class_weight",), saturate=True)
+def categorical_focal_crossentropy(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, alpha: Any = 0.25, gamma: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1, smoothing: str = "standard", epsilon: float = 1e-7, class_weight: Any = None) -> tuple:
     r"""Categorical focal cross-entropy (Keras 3 semantics).
 
     .. math:: \ell = -\sum_c \alpha_c\,(1 - p_c)^\gamma\, y'_c \log p_c,
@@ -387,62 +345,33 @@ def categorical_focal_crossentropy(
     ...     np.array([[0.0, 0.0]]), from_logits=True)), 6)
     0.043322
     """
-    return run(CATEGORICAL_FOCAL, y_true, y_pred, reduction, sample_weight,
-               {"alpha": alpha, "gamma": gamma, "from_logits": from_logits,
-                "label_smoothing": label_smoothing, "axis": axis, "smoothing": smoothing,
-                "epsilon": epsilon, "class_weight": class_weight}, axis_name=axis_name)
+    ax = _checks.axis(axis, xp.ndim(y_pred))
+    y = _dense_true(xp, y_true, y_pred)
+    c = xp.shape(y_pred)[ax]
+    eps = smoothing_eps(label_smoothing, smoothing, c)
+    if eps:
+        y = y * (1.0 - eps) + eps / c
+    a = y * _class_alpha(xp, alpha, y_pred, ax, c)
+    if class_weight is not None:  # torch's probability-target weights: not in the "mean" denominator
+        _checks.vector("class_weight", xp.shape(class_weight), c, "one weight per class")
+        a = a * xp.reshape(class_weight, (c,) + (1,) * (xp.ndim(y_pred) - ax - 1))
+    loss, g = _softmax_focal(xp, a, y_pred, ax, from_logits, gamma, epsilon, grad)
+    return loss, None, g, ax
 
-
-register(CATEGORICAL_FOCAL, categorical_focal_crossentropy)
 
 # --- sparse categorical ----------------------------------------------------------
 
 
-def _scfce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, alpha: Any, gamma: float,
-           from_logits: bool, label_smoothing: float, axis: int, ignore_index: Any,
-           class_weight: Any, smoothing: str, epsilon: float) -> tuple:
-    ax = _checks.axis(axis, xp.ndim(y_pred))
-    gamma = _gamma(gamma)
-    from_logits = _checks.flag("from_logits", from_logits)
-    epsilon = _clip_eps(epsilon)
-    c = xp.shape(y_pred)[ax]
-    eps = smoothing_eps(label_smoothing, smoothing, c)
-    if ignore_index is not None and (isinstance(ignore_index, bool) or not isinstance(ignore_index, int)):
-        _checks.fail(f"`ignore_index` must be an integer or None; got {ignore_index!r}")
-    cw = class_weight
-    if cw is not None:
-        _checks.vector("class_weight", xp.shape(cw), c, "one weight per class")
-    al = _class_alpha(xp, alpha, y_pred, ax, c)
-    labels, fractional = _labels(xp, y_true, y_pred, ax)
-    safe, keep, bad = _check_labels(xp, labels, c, ignore_index, fractional, y_true, like=y_pred)
-    dt = xp.dtype_of(y_pred)
-    a = xp.one_hot(safe, c, ax, dt)
-    if eps:
-        a = (1.0 - eps) * a + eps / c
-    w_y = None
-    if cw is not None:  # w_c [(1 - e) onehot_c + e / C]: the sparse cross-entropy's weights
-        a = a * xp.reshape(cw, (c,) + (1,) * (xp.ndim(y_pred) - ax - 1))
-        w_y = xp.gather(cw, safe)
-    if keep is not None:
-        a = a * xp.cast(xp.expand_dims(keep, ax), dt)
-    loss, g = _softmax_focal(xp, a * al, y_pred, ax, from_logits, gamma, epsilon, grad)
-    denom = w_y
-    if keep is not None:
-        denom = xp.where(keep, xp.ones_like(loss) if w_y is None else w_y, xp.zeros_like(loss))
-    if bad is not None:
-        loss = _poison(xp, loss, bad)
-    return loss, denom, g, ax
-
-
-SPARSE_FOCAL = Spec("sparse_categorical_focal_crossentropy", _scfce, arrays=("class_weight",), saturate=True)
-
-
-def sparse_categorical_focal_crossentropy(
-    y_true: Any, y_pred: Any, *, alpha: Any = 0.25, gamma: float = 2.0, from_logits: bool = False,
-    label_smoothing: float = 0.0, axis: int = -1, ignore_index: int | None = None,
-    class_weight: Any = None, reduction: str = "mean", sample_weight: Any = None,
-    smoothing: str = "standard", epsilon: float = 1e-7, axis_name: AxisName = None,
-) -> Array:
+@loss("focal", formula="sum_c a_c w_c [(1-e)[c=y] + e/C] (1-p_c)^g (-log p_c)", make=make_focal_sparse, cases=(
+        {"from_logits": True},
+        {"from_logits": False, "gamma": 0.5, "label_smoothing": 0.3, "smoothing": "seed",
+         "alpha": ARRAY},
+        {"from_logits": True, "alpha": ARRAY, "class_weight": ARRAY, "label_smoothing": 0.1},
+        {"from_logits": True, "ignore_index": -100, "gamma": 0.5, "reduction": "none"},
+        {"from_logits": True, "axis": 1, "ignore_index": 1, "class_weight": ARRAY,
+         "sample_weight": ARRAY},
+    ), natives={}, checks={**CLIP_CHECKS, "smoothing": SMOOTHING, **GAMMA, "ignore_index": _xent.IGNORE_INDEX}, arrays=("class_weight",), saturate=True)
+def sparse_categorical_focal_crossentropy(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, alpha: Any = 0.25, gamma: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1, ignore_index: int | None = None, class_weight: Any = None, smoothing: str = "standard", epsilon: float = 1e-7) -> tuple:
     r"""Focal cross-entropy with integer class labels.
 
     .. math:: \ell_i = \sum_c \alpha_c\, w_c \left[(1-\varepsilon)\,[c = y_i]
@@ -475,27 +404,91 @@ def sparse_categorical_focal_crossentropy(
     ...     np.array([[0.0, 0.0]]), from_logits=True)), 6)
     0.043322
     """
-    return run(SPARSE_FOCAL, y_true, y_pred, reduction, sample_weight,
-               {"alpha": alpha, "gamma": gamma, "from_logits": from_logits,
-                "label_smoothing": label_smoothing, "axis": axis, "ignore_index": ignore_index,
-                "class_weight": class_weight, "smoothing": smoothing, "epsilon": epsilon},
-               axis_name=axis_name)
+    ax = _checks.axis(axis, xp.ndim(y_pred))
+    c = xp.shape(y_pred)[ax]
+    eps = smoothing_eps(label_smoothing, smoothing, c)
+    cw = class_weight
+    if cw is not None:
+        _checks.vector("class_weight", xp.shape(cw), c, "one weight per class")
+    al = _class_alpha(xp, alpha, y_pred, ax, c)
+    labels, fractional = _labels(xp, y_true, y_pred, ax)
+    safe, keep, bad = _check_labels(xp, labels, c, ignore_index, fractional, y_true, like=y_pred)
+    dt = xp.dtype_of(y_pred)
+    a = xp.one_hot(safe, c, ax, dt)
+    if eps:
+        a = (1.0 - eps) * a + eps / c
+    w_y = None
+    if cw is not None:  # w_c [(1 - e) onehot_c + e / C]: the sparse cross-entropy's weights
+        a = a * xp.reshape(cw, (c,) + (1,) * (xp.ndim(y_pred) - ax - 1))
+        w_y = xp.gather(cw, safe)
+    if keep is not None:
+        a = a * xp.cast(xp.expand_dims(keep, ax), dt)
+    loss, g = _softmax_focal(xp, a * al, y_pred, ax, from_logits, gamma, epsilon, grad)
+    denom = w_y
+    if keep is not None:
+        denom = xp.where(keep, xp.ones_like(loss) if w_y is None else w_y, xp.zeros_like(loss))
+    if bad is not None:
+        loss = _poison(xp, loss, bad)
+    return loss, denom, g, ax
 
-
-register(SPARSE_FOCAL, sparse_categorical_focal_crossentropy)
 
 # --- Poly-1 ------------------------------------------------------------------------
 
 
-def _poly1(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, poly_epsilon: float,
-           from_logits: bool, label_smoothing: float, axis: int, smoothing: str,
-           epsilon: float, ignore_index: Any = None, where: Any = None) -> tuple:
+@loss("focal", formula="-sum_c y'_c log p_c + e1 sum_c y'_c (1 - p_c)", make=make_dense, cases=(
+        {"from_logits": True},
+        {"from_logits": False},
+        {"from_logits": True, "poly_epsilon": -1.0, "soft": True, "label_smoothing": 0.1,
+         "axis": 1},
+        {"from_logits": False, "poly_epsilon": 1.0, "soft": True, "smoothing": "seed",
+         "label_smoothing": 0.2, "sample_weight": ARRAY, "reduction": "sum"},
+    ), natives={"optax": "optax.poly_loss_cross_entropy"}, checks={**CLIP_CHECKS, "smoothing": SMOOTHING, "poly_epsilon": _checks.in_range(), "ignore_index": _xent.IGNORE_INDEX}, arrays=("where",), saturate=True)
+def poly1_crossentropy(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, poly_epsilon: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1, smoothing: str = "standard", epsilon: float = 1e-7, ignore_index: int | None = None, where: Any = None) -> tuple:
+    r"""Poly-1 cross-entropy: cross-entropy plus a weighted first polynomial term.
+
+    .. math:: \ell = -\sum_c y'_c \log p_c + \epsilon_1 \sum_c y'_c (1 - p_c)
+
+    (``1 - p_t`` for a one-hot target), ``y' = (1 - e) y + e / C``.
+
+    Args:
+      y_true: target distribution, same shape as ``y_pred``; or integer class
+        labels of ``y_pred``'s shape less ``axis`` (their one-hot
+        distribution; label rules and errors as in
+        :func:`~losses.sparse_categorical_crossentropy`).
+      y_pred: logits (``from_logits=True``) or probabilities.
+      poly_epsilon: ``\epsilon_1``, any real number. Named so as not to clash
+        with ``epsilon``, the probability clip of every loss here; optax calls
+        it ``epsilon``. Default ``2.0``, optax's (the paper's ImageNet value;
+        it recommends ``-1`` for detection).
+      from_logits: default ``False`` as every loss of this catalogue (Keras'
+        convention); optax takes logits, so pass ``from_logits=True`` for its
+        behaviour. Probabilities are renormalised over ``axis``; the log uses
+        Keras' clip to ``[epsilon, 1 - epsilon]``, the poly term the unclipped
+        ``p`` (it is bounded, and clipping would only zero its gradient).
+      label_smoothing, smoothing, axis, reduction, sample_weight, epsilon: as
+        in :func:`~losses.categorical_crossentropy` (the smoothed ``y'``
+        enters both terms).
+      ignore_index: with integer labels, a label value that contributes 0
+        and is not counted by ``reduction="mean"`` (torch's rule).
+      where: a mask broadcastable to ``y_pred`` (nonzero = included), as in
+        :func:`~losses.categorical_crossentropy` and
+        ``optax.poly_loss_cross_entropy(where=...)``: excluded elements leave
+        the softmax and both sums; a row with none included has loss 0 and
+        is not counted by ``"mean"``.
+
+    Native equivalent: ``optax.poly_loss_cross_entropy(logits, labels,
+    epsilon=k, axis=a, where=w)`` = ``poly1_crossentropy(labels, logits,
+    poly_epsilon=k, from_logits=True, axis=a, where=w, reduction="none")``. None in
+    Keras or torch.
+
+    >>> import numpy as np
+    >>> # two classes at p = 1/2: log 2 + 2 (1 - 1/2)
+    >>> round(float(poly1_crossentropy(np.array([[0., 1.]]), np.array([[0.0, 0.0]]),
+    ...     from_logits=True)), 6)
+    1.693147
+    """
     ax = _checks.axis(axis, xp.ndim(y_pred))
-    k = _checks.number("poly_epsilon", poly_epsilon)
-    from_logits = _checks.flag("from_logits", from_logits)
-    epsilon = _clip_eps(epsilon)
-    if ignore_index is not None and (isinstance(ignore_index, bool) or not isinstance(ignore_index, int)):
-        _checks.fail(f"`ignore_index` must be an integer or None; got {ignore_index!r}")
+    k = poly_epsilon
     c = xp.shape(y_pred)[ax]
     keep = bad = kf = None
     if xp.ndim(xp.asarray(y_true, like=y_pred)) == xp.ndim(y_pred) - 1:  # integer class labels
@@ -543,62 +536,3 @@ def _poly1(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, poly_epsilon: flo
     return loss, denom, g, ax
 
 
-POLY1 = Spec("poly1_crossentropy", _poly1, arrays=("where",), saturate=True)
-
-
-def poly1_crossentropy(
-    y_true: Any, y_pred: Any, *, poly_epsilon: float = 2.0, from_logits: bool = False,
-    label_smoothing: float = 0.0, axis: int = -1, reduction: str = "mean",
-    sample_weight: Any = None, smoothing: str = "standard", epsilon: float = 1e-7,
-    ignore_index: int | None = None, where: Any = None, axis_name: AxisName = None,
-) -> Array:
-    r"""Poly-1 cross-entropy: cross-entropy plus a weighted first polynomial term.
-
-    .. math:: \ell = -\sum_c y'_c \log p_c + \epsilon_1 \sum_c y'_c (1 - p_c)
-
-    (``1 - p_t`` for a one-hot target), ``y' = (1 - e) y + e / C``.
-
-    Args:
-      y_true: target distribution, same shape as ``y_pred``; or integer class
-        labels of ``y_pred``'s shape less ``axis`` (their one-hot
-        distribution; label rules and errors as in
-        :func:`~losses.sparse_categorical_crossentropy`).
-      y_pred: logits (``from_logits=True``) or probabilities.
-      poly_epsilon: ``\epsilon_1``, any real number. Named so as not to clash
-        with ``epsilon``, the probability clip of every loss here; optax calls
-        it ``epsilon``. Default ``2.0``, optax's (the paper's ImageNet value;
-        it recommends ``-1`` for detection).
-      from_logits: default ``False`` as every loss of this catalogue (Keras'
-        convention); optax takes logits, so pass ``from_logits=True`` for its
-        behaviour. Probabilities are renormalised over ``axis``; the log uses
-        Keras' clip to ``[epsilon, 1 - epsilon]``, the poly term the unclipped
-        ``p`` (it is bounded, and clipping would only zero its gradient).
-      label_smoothing, smoothing, axis, reduction, sample_weight, epsilon: as
-        in :func:`~losses.categorical_crossentropy` (the smoothed ``y'``
-        enters both terms).
-      ignore_index: with integer labels, a label value that contributes 0
-        and is not counted by ``reduction="mean"`` (torch's rule).
-      where: a mask broadcastable to ``y_pred`` (nonzero = included), as in
-        :func:`~losses.categorical_crossentropy` and
-        ``optax.poly_loss_cross_entropy(where=...)``: excluded elements leave
-        the softmax and both sums; a row with none included has loss 0 and
-        is not counted by ``"mean"``.
-
-    Native equivalent: ``optax.poly_loss_cross_entropy(logits, labels,
-    epsilon=k, axis=a, where=w)`` = ``poly1_crossentropy(labels, logits,
-    poly_epsilon=k, from_logits=True, axis=a, where=w, reduction="none")``. None in
-    Keras or torch.
-
-    >>> import numpy as np
-    >>> # two classes at p = 1/2: log 2 + 2 (1 - 1/2)
-    >>> round(float(poly1_crossentropy(np.array([[0., 1.]]), np.array([[0.0, 0.0]]),
-    ...     from_logits=True)), 6)
-    1.693147
-    """
-    return run(POLY1, y_true, y_pred, reduction, sample_weight,
-               {"poly_epsilon": poly_epsilon, "from_logits": from_logits,
-                "label_smoothing": label_smoothing, "axis": axis, "smoothing": smoothing,
-                "epsilon": epsilon, "ignore_index": ignore_index, "where": where}, axis_name=axis_name)
-
-
-register(POLY1, poly1_crossentropy)
