@@ -16,13 +16,18 @@ cross-entropy and focal families (``losses/crossentropy.py``,
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, NamedTuple
 
 from . import _checks
 
 Array = Any
 NAN = float("nan")
-SMOOTHING_FORMS = ("standard", "seed")
+#: label smoothing forms: ``"standard"`` ``(1 - e) P + e / C`` (Keras, torch, optax) and
+#: ``"additive"`` (Laplace/Lidstone) ``(P + e) / (1 + C e)``
+SMOOTHING_FORMS = ("standard", "additive")
+#: deprecated names of smoothing forms
+SMOOTHING_ALIASES = {"seed": "additive"}
 
 # --- option checks ----------------------------------------------------------------------
 
@@ -36,8 +41,25 @@ def _ignore_index(name: str, value: Any) -> Any:
 _ignore_index.rule = "an integer or None"
 #: ``ignore_index``: a label value (an integer) or ``None``
 IGNORE_INDEX = _ignore_index
-#: the smoothing form
-SMOOTHING = _checks.one_of(*SMOOTHING_FORMS)
+
+
+def smoothing_form(name: str, value: Any, stacklevel: int = 5) -> str:
+    """A smoothing form of :data:`SMOOTHING_FORMS`; a deprecated alias
+    (``"seed"``) gives its form with a ``DeprecationWarning`` naming it.
+    ``stacklevel`` 5 points the warning at the caller of a public loss
+    (caller, loss, ``_core.run``, ``_core._prepare``, this check)."""
+    if isinstance(value, str) and value in SMOOTHING_ALIASES:
+        new = SMOOTHING_ALIASES[value]
+        warnings.warn(f"lossbridge: `{name}`={value!r} is deprecated; use `{name}`={new!r} (the same "
+                      f"additive (Laplace/Lidstone) smoothing (P + e) / (1 + C e))",
+                      DeprecationWarning, stacklevel=stacklevel)
+        return new
+    return _checks.choice(name, value, SMOOTHING_FORMS)
+
+
+smoothing_form.rule = "one of " + ", ".join(map(repr, SMOOTHING_FORMS)) + " ('seed': deprecated 'additive')"
+#: the smoothing form option
+SMOOTHING = smoothing_form
 #: the options of a loss of logits or clipped probabilities, with label smoothing
 CLIP_CHECKS = {"from_logits": _checks.flag, "epsilon": _checks.CLIP_EPSILON, "smoothing": SMOOTHING}
 #: the focusing parameter of the focal losses
@@ -58,15 +80,15 @@ def dense_true(xp: Any, y_true: Any, y_pred: Array) -> Array:
 def smoothing_eps(label_smoothing: Any, form: str, num_classes: int | None) -> float:
     """The standard smoothing amount equivalent to ``label_smoothing`` in ``form``.
 
-    The seed's form ``P' = (P + e) / (1 + C e)`` equals standard smoothing
-    ``P' = (1 - e') P + e' / C`` at ``e' = C e / (1 + C e)``.
+    Additive (Laplace/Lidstone) smoothing ``P' = (P + e) / (1 + C e)`` equals
+    standard smoothing ``P' = (1 - e') P + e' / C`` at ``e' = C e / (1 + C e)``.
     """
     _checks.choice("smoothing", form, SMOOTHING_FORMS)
     if form == "standard":
         return _checks.number("label_smoothing", label_smoothing, 0.0, 1.0)
     eps = _checks.number("label_smoothing", label_smoothing, 0.0, float("inf"), hi_open=True)
     if eps and num_classes is None:
-        _checks.fail("the class count must be known (static) for `label_smoothing` in the seed form")
+        _checks.fail("the class count must be known (static) for additive `label_smoothing`")
     return num_classes * eps / (1.0 + num_classes * eps) if eps else 0.0
 
 
@@ -83,7 +105,7 @@ class Smoothing(NamedTuple):
         included classes of each row, class axis kept) under a ``where`` mask."""
         if cnt is None or self.form == "standard":
             return 1.0 - self.eps, self.eps / (c if cnt is None else cnt)
-        e = float(self.amount)  # seed form: (P + e) / (1 + C e)
+        e = float(self.amount)  # additive: (P + e) / (1 + C e)
         return 1.0 / (1.0 + cnt * e), e / (1.0 + cnt * e)
 
 

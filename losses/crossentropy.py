@@ -39,6 +39,7 @@ from ._xent import (
     resolve_smoothing,
     row_denom,
     smooth,
+    smoothing_form,
     sparse_labels,
     where_mask,
     xent_grad,
@@ -59,8 +60,10 @@ def smooth_labels(labels: Any, label_smoothing: float, *, axis: int = -1,
     """Smooth a distribution over the class axis.
 
     ``form="standard"`` (Keras, torch, optax): ``P' = (1 - e) P + e / C``.
-    ``form="seed"``: ``P' = (P + e) / (1 + C e)``, which equals the standard
-    form at ``e' = C e / (1 + C e)``.
+    ``form="additive"`` (additive, Laplace/Lidstone smoothing):
+    ``P' = (P + e) / (1 + C e)``, any ``e >= 0``; it equals the standard form
+    at ``e' = C e / (1 + C e)``. ``form="seed"`` is a deprecated alias of
+    ``"additive"`` (``DeprecationWarning``).
 
     ``where`` (broadcastable to ``labels``; nonzero = included) makes ``C``
     the number of included classes of each row, as ``optax.smooth_labels``
@@ -73,7 +76,7 @@ def smooth_labels(labels: Any, label_smoothing: float, *, axis: int = -1,
     >>> import numpy as np
     >>> smooth_labels(np.array([0., 1.]), 0.2).tolist()
     [0.1, 0.9]
-    >>> smooth_labels(np.array([0., 1.]), 0.25, form="seed").tolist()
+    >>> smooth_labels(np.array([0., 1.]), 0.25, form="additive").tolist()
     [0.16666666666666666, 0.8333333333333334]
     """
     xp = table_for(labels, where, names=("labels", "where"))
@@ -82,7 +85,7 @@ def smooth_labels(labels: Any, label_smoothing: float, *, axis: int = -1,
         _checks.fail(f"`labels` must be a floating-point array; got dtype {xp.dtype_name(y)}")
     ax = _checks.axis(axis, xp.ndim(y), of="labels")
     c = xp.shape(y)[ax]
-    sm = resolve_smoothing(label_smoothing, form, c)
+    sm = resolve_smoothing(label_smoothing, smoothing_form("form", form, stacklevel=3), c)
     if where is None:
         return smooth(y, sm, c)
     w = xp.asarray(where, like=y)
@@ -114,7 +117,7 @@ def _fusable(xp: Any, reduction: Any, ax: int, nd: int) -> bool:
           {"from_logits": False},
           {"from_logits": True, "label_smoothing": 0.1, "soft": True},
           {"from_logits": False, "label_smoothing": 0.2},
-          {"from_logits": True, "label_smoothing": 0.1, "smoothing": "seed"},
+          {"from_logits": True, "label_smoothing": 0.1, "smoothing": "additive"},
           {"from_logits": True, "axis": 1},
           {"from_logits": False, "axis": 1, "soft": True},
           {"from_logits": True, "sample_weight": ARRAY},
@@ -143,8 +146,13 @@ def categorical_crossentropy(
         are renormalised over ``axis`` and clipped to ``[epsilon, 1-epsilon]``
         as Keras does.
       from_logits: whether ``y_pred`` holds logits.
-      label_smoothing: ``\varepsilon`` in ``[0, 1]`` (``smoothing="seed"``:
-        any ``\varepsilon \ge 0`` of the seed's form ``(P + e)/(1 + C e)``).
+      label_smoothing: ``\varepsilon`` in ``[0, 1]`` (``smoothing="additive"``:
+        any ``\varepsilon \ge 0``).
+      smoothing: ``"standard"``, ``y' = (1 - \varepsilon)\,y + \varepsilon / C``
+        (Keras, torch, optax), or ``"additive"`` (Laplace/Lidstone),
+        ``y' = (y + \varepsilon) / (1 + C\varepsilon)``, which is the standard
+        form at ``C\varepsilon / (1 + C\varepsilon)``. ``"seed"`` is a deprecated
+        alias of ``"additive"`` (``DeprecationWarning``).
       axis: the class axis.
       class_weight: ``[C]`` weights ``w`` (1 when absent). As in torch's
         ``cross_entropy`` with probability targets, they scale each term but
@@ -304,12 +312,12 @@ def _squeezed(xp: Any, v: Any, ax: int) -> Any:
           {"from_logits": True, "ignore_index": 1, "class_weight": ARRAY, "label_smoothing": 0.2},
           {"from_logits": False, "class_weight": ARRAY, "label_smoothing": 0.1},
           {"from_logits": True, "axis": 1, "ignore_index": -100},
-          {"from_logits": True, "label_smoothing": 0.3, "smoothing": "seed"},
+          {"from_logits": True, "label_smoothing": 0.3, "smoothing": "additive"},
           {"from_logits": True, "sample_weight": ARRAY, "class_weight": ARRAY},
           {"from_logits": False, "where": ARRAY, "label_smoothing": 0.1},
           {"from_logits": True, "where": ARRAY, "axis": 1, "ignore_index": -100,
            "label_smoothing": 0.2, "class_weight": ARRAY},
-          {"from_logits": True, "where": ARRAY, "label_smoothing": 0.3, "smoothing": "seed"},
+          {"from_logits": True, "where": ARRAY, "label_smoothing": 0.3, "smoothing": "additive"},
       ))
 def sparse_categorical_crossentropy(
     xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool = False,
@@ -375,7 +383,7 @@ def sparse_categorical_crossentropy(
           {"ignore_index": 1, "class_weight": ARRAY, "label_smoothing": 0.2},
           {"axis": 1, "ignore_index": -100, "class_weight": ARRAY},
           {"sample_weight": ARRAY, "class_weight": ARRAY},
-          {"label_smoothing": 0.3, "smoothing": "seed"},
+          {"label_smoothing": 0.3, "smoothing": "additive"},
           *({"ignore_index": -100, **r} for r in _RED),
       ))
 def nll_loss(

@@ -158,7 +158,7 @@ def _binary_focal(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, balance: b
            "reduction": "none"},
           {"from_logits": False, "gamma": 0.5, "apply_class_balancing": True, "soft": True},
           {"from_logits": True, "gamma": 0.0, "label_smoothing": 0.1, "soft": True},
-          {"from_logits": False, "gamma": 3.0, "label_smoothing": 0.2, "smoothing": "seed",
+          {"from_logits": False, "gamma": 3.0, "label_smoothing": 0.2, "smoothing": "additive",
            "sample_weight": ARRAY, "reduction": "sum_over_batch_size"},
       ))
 def binary_focal_crossentropy(
@@ -299,7 +299,7 @@ def sigmoid_focal_loss(
           {"from_logits": True, "alpha": ARRAY, "gamma": 0.5, "soft": True},
           {"from_logits": False, "alpha": ARRAY, "gamma": 0.5, "label_smoothing": 0.1, "axis": 1},
           {"from_logits": True, "gamma": 0.0, "alpha": 1.0, "label_smoothing": 0.2,
-           "smoothing": "seed"},
+           "smoothing": "additive"},
           {"from_logits": True, "axis": 1, "gamma": 3.0, "sample_weight": ARRAY, "reduction": "sum"},
       ))
 def categorical_focal_crossentropy(
@@ -370,7 +370,7 @@ def categorical_focal_crossentropy(
       arrays=("class_weight",), saturate=True,
       cases=(
           {"from_logits": True},
-          {"from_logits": False, "gamma": 0.5, "label_smoothing": 0.3, "smoothing": "seed",
+          {"from_logits": False, "gamma": 0.5, "label_smoothing": 0.3, "smoothing": "additive",
            "alpha": ARRAY},
           {"from_logits": True, "alpha": ARRAY, "class_weight": ARRAY, "label_smoothing": 0.1},
           {"from_logits": True, "ignore_index": -100, "gamma": 0.5, "reduction": "none"},
@@ -446,7 +446,7 @@ def sparse_categorical_focal_crossentropy(
           {"from_logits": False},
           {"from_logits": True, "poly_epsilon": -1.0, "soft": True, "label_smoothing": 0.1,
            "axis": 1},
-          {"from_logits": False, "poly_epsilon": 1.0, "soft": True, "smoothing": "seed",
+          {"from_logits": False, "poly_epsilon": 1.0, "soft": True, "smoothing": "additive",
            "label_smoothing": 0.2, "sample_weight": ARRAY, "reduction": "sum"},
       ))
 def poly1_crossentropy(
