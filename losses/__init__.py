@@ -6,48 +6,20 @@
 0.407606
 
 Importing this package imports no framework: a backend is imported the first
-time an array of that framework arrives.
+time an array of that framework arrives. Every loss declared in a family
+module (``@loss`` in ``losses/<family>.py``) is exported here through that
+module's ``__all__``.
 """
 
-from . import divergence, regression
+from . import crossentropy, divergence, focal, regression
 from ._core import reduce, sum_and_count, value_and_grad
 from ._registry import REGISTRY, Entry, entries
-from .crossentropy import (
-    binary_crossentropy,
-    categorical_crossentropy,
-    nll_loss,
-    smooth_labels,
-    sparse_categorical_crossentropy,
-)
-from .divergence import *  # noqa: F403  (every declared loss: the family's __all__)
-from .focal import (
-    binary_focal_crossentropy,
-    categorical_focal_crossentropy,
-    poly1_crossentropy,
-    sigmoid_focal_loss,
-    sparse_categorical_focal_crossentropy,
-)
+from .crossentropy import *  # noqa: F403  (each family: its declared losses and helpers)
+from .divergence import *  # noqa: F403
+from .focal import *  # noqa: F403
 from .regression import *  # noqa: F403
 from .regression import gaussian_nll_grads
 
-__all__ = [
-    "REGISTRY",
-    "Entry",
-    "binary_crossentropy",
-    "binary_focal_crossentropy",
-    "categorical_crossentropy",
-    "categorical_focal_crossentropy",
-    "entries",
-    "gaussian_nll_grads",
-    "nll_loss",
-    "poly1_crossentropy",
-    "reduce",
-    "sigmoid_focal_loss",
-    "smooth_labels",
-    "sparse_categorical_crossentropy",
-    "sparse_categorical_focal_crossentropy",
-    "sum_and_count",
-    "value_and_grad",
-]
-__all__ += divergence.__all__ + regression.__all__  # every declared loss of those families
+__all__ = ["REGISTRY", "Entry", "entries", "gaussian_nll_grads", "reduce", "sum_and_count", "value_and_grad"]
+__all__ += crossentropy.__all__ + divergence.__all__ + focal.__all__ + regression.__all__
 __version__ = "0.1.0"

@@ -23,7 +23,7 @@ from typing import Any
 from . import _checks
 from ._declare import ARRAY, loss
 from ._makers import make_distributions, make_joint, make_single
-from .crossentropy import _dense_true, _masked_log_softmax, _poison, _where_mask
+from ._xent import dense_true, masked_log_softmax, poison, where_mask
 
 Array = Any
 
@@ -54,7 +54,7 @@ def _poison_rows(xp: Any, loss: Array, bad: Any, axes: tuple) -> Array:
     n = xp.cast(bad, xp.dtype_of(loss))
     for a in sorted(axes, reverse=True):
         n = xp.sum(n, a)
-    return _poison(xp, loss, n > 0.0)
+    return poison(xp, loss, n > 0.0)
 
 
 def _normalised(xp: Any, x: Array, ax: int) -> tuple:
@@ -136,13 +136,13 @@ def kl_divergence(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logit
         ax = None
     else:
         ax = _checks.axis(axis, xp.ndim(y_pred))
-    y = _dense_true(xp, y_true, y_pred)
+    y = dense_true(xp, y_true, y_pred)
     m = mf = rows = None
     if where is not None:  # excluded elements leave the sum (and the softmax)
-        m, mf, rows, _ = _where_mask(xp, where, y_pred, 0 if ax is None else ax)
+        m, mf, rows, _ = where_mask(xp, where, y_pred, 0 if ax is None else ax)
     keras = not (from_logits or log_input or log_target)
     if from_logits:
-        logq = xp.log_softmax(y_pred, ax) if m is None else _masked_log_softmax(xp, y_pred, ax, m, rows)[0]
+        logq = xp.log_softmax(y_pred, ax) if m is None else masked_log_softmax(xp, y_pred, ax, m, rows)[0]
     elif log_input:
         logq = y_pred
     else:  # Keras: clip to [epsilon, 1]
@@ -262,7 +262,7 @@ def js_divergence(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logit
     0.693147
     """
     ax = _checks.axis(axis, xp.ndim(y_pred))
-    y = _dense_true(xp, y_true, y_pred)
+    y = dense_true(xp, y_true, y_pred)
     bad = _negative(xp, y, "y_true")
     if not from_logits:
         bad_q = _negative(xp, y_pred, "y_pred")

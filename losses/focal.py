@@ -6,7 +6,7 @@ focal factor ``(1 - p_t)^gamma`` (Lin et al., 2017, `Focal Loss for Dense
 Object Detection <https://arxiv.org/abs/1708.02002>`_) or the first
 polynomial term ``epsilon_1 (1 - p_t)`` (Leng et al., 2022, `PolyLoss
 <https://arxiv.org/abs/2204.12511>`_). The cross-entropy pieces (log-prob
-rules, label handling, smoothing) come from :mod:`losses.crossentropy`.
+rules, label handling, smoothing) come from :mod:`losses._xent`.
 
 Numerics of the focal factor ``m = u^gamma``, ``u = 1 - p_t``: its
 derivative ``gamma u^(gamma-1)`` is infinite at ``u = 0`` when
@@ -33,35 +33,16 @@ from typing import Any
 
 from backends import table_for
 
-from . import _checks
-from ._core import AxisName, Spec, register, run
-from .crossentropy import (
-    _bce,
-    _check_labels,
-    _dense_true,
-    _labels,
-    _masked_log_softmax,
-    _poison,
-    _prob_log,
-    _smooth_terms,
-    _where_mask,
-    _xent_grad,
-    smoothing_eps,
-)
+from . import _checks, _xent
+from ._declare import ARRAY, loss
+from ._makers import make_binary, make_dense, make_focal_dense, make_focal_sparse
+from ._xent import CLIP_CHECKS, GAMMA, IGNORE_INDEX
 
 Array = Any
 #: floor of ``u = 1 - p_t`` in the focal factor (see the module docstring)
 TINY = 1e-30
 
 # --- shared pieces -----------------------------------------------------------
-
-
-def _gamma(gamma: Any) -> float:
-    return _checks.number("gamma", gamma, 0.0)
-
-
-def _clip_eps(epsilon: Any) -> float:
-    return _checks.number("epsilon", epsilon, 0.0, 0.5, hi_open=True)
 
 
 def _focal_factor(xp: Any, u: Array, gamma: float) -> tuple:
@@ -105,7 +86,6 @@ def _softmax_focal(xp: Any, a: Array, y_pred: Array, ax: int, from_logits: bool,
     ``a`` holds the per-class target weights (alpha times the smoothed,
     class-weighted target). With ``v_c = a_c (m_c - gamma m_c / u_c p_c log p_c)``
     the gradient has the cross-entropy form with targets ``v``."""
-    q = qc = s = None
     if from_logits:
         logp = xp.log_softmax(y_pred, ax)
         p = xp.exp(logp)
@@ -114,9 +94,9 @@ def _softmax_focal(xp: Any, a: Array, y_pred: Array, ax: int, from_logits: bool,
         u = xp.where(big, rest + 0.0 * p, 1.0 - p)
         logp = xp.where(big, xp.log1p(-xp.where(big, u, 0.0 * u)), logp)  # ... and its log p log1p(-u)
     else:  # Keras: renormalise, clip to [eps, 1 - eps]; the factor uses the clipped p
-        logp, q, qc, s = _prob_log(xp, y_pred, ax, epsilon)
-        p = qc
-        u = 1.0 - qc
+        lp = _xent.log_probs(xp, y_pred, ax, "probs", epsilon)
+        logp, p = lp.logp, lp.qc
+        u = 1.0 - p
     m, m_u = _focal_factor(xp, u, gamma)
     loss = -xp.sum(a * m * logp, ax)
     g = None
@@ -125,25 +105,19 @@ def _softmax_focal(xp: Any, a: Array, y_pred: Array, ax: int, from_logits: bool,
         if from_logits:  # p S - v, written p (S - v) - v u so that p -> 1 does not cancel
             g = p * (xp.sum(v, ax, keepdims=True) - v) - v * u
         else:
-            g = _xent_grad(xp, v, y_pred, ax, False, epsilon, logp, q, qc, s)
+            g = _xent.xent_grad(xp, v, ax, lp)
     return loss, g
 
 
 # --- binary --------------------------------------------------------------------------
 
 
-def _bfce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, apply_class_balancing: bool,
-          alpha: float, gamma: float, from_logits: bool, label_smoothing: float, smoothing: str,
-          epsilon: float) -> tuple:
-    balance = _checks.flag("apply_class_balancing", apply_class_balancing)
-    alpha = _checks.number("alpha", alpha, 0.0, 1.0)
-    gamma = _gamma(gamma)
-    from_logits = _checks.flag("from_logits", from_logits)
-    epsilon = _clip_eps(epsilon)
-    y = _dense_true(xp, y_true, y_pred)
-    eps = smoothing_eps(label_smoothing, smoothing, 2)
-    if eps:
-        y = y * (1.0 - eps) + 0.5 * eps
+def _binary_focal(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, balance: bool, alpha: float,
+                  gamma: float, from_logits: bool, label_smoothing: float = 0.0,
+                  smoothing: str = "standard", epsilon: float = 1e-7) -> tuple:
+    """The spec of :func:`binary_focal_crossentropy` and :func:`sigmoid_focal_loss`."""
+    sm = _xent.resolve_smoothing(label_smoothing, smoothing, 2)
+    y = _xent.smooth(_xent.dense_true(xp, y_true, y_pred), sm, 2)
     if from_logits:
         # The log-sigmoid form, not binary_crossentropy's softplus form: for the easy
         # examples the focal factor is about (an easy negative: z << 0, y = 0) that
@@ -158,13 +132,9 @@ def _bfce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, apply_class_balanc
             dce = (1.0 - y) * sp - y * sn
             du = (1.0 - 2.0 * y) * sp * sn
     else:  # Keras' clipped probability cross-entropy
-        ce, _, dce, _ = _bce(xp, y_true, y_pred, grad, from_logits=False,
-                             label_smoothing=label_smoothing, pos_weight=None, smoothing=smoothing,
-                             epsilon=epsilon, log_min=None)
-        pc = xp.clip(y_pred, epsilon, 1.0 - epsilon)
+        ce, dce, pc, inside = _xent.binary_clip_log(xp, y, y, y_pred, epsilon, grad)
         u = y * (1.0 - pc) + (1.0 - y) * pc
         if grad:
-            inside = (y_pred >= epsilon) & (y_pred <= 1.0 - epsilon)
             du = xp.where(inside, 1.0 - 2.0 * y, 0.0 * y)
     m, m_u = _focal_factor(xp, u, gamma)
     loss = m * ce
@@ -176,15 +146,26 @@ def _bfce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, apply_class_balanc
     return loss, None, g, None
 
 
-BINARY_FOCAL = Spec("binary_focal_crossentropy", _bfce, saturate=True)
-
-
+@loss("focal", formula="w (1-p_t)^g BCE(y', p)", make=make_binary,
+      natives={"keras": "keras.losses.binary_focal_crossentropy (last-axis mean)"},
+      checks={**CLIP_CHECKS, **GAMMA, "apply_class_balancing": _checks.flag,
+              "alpha": _checks.in_range(0.0, 1.0)},
+      saturate=True,
+      cases=(
+          {"from_logits": True},
+          {"from_logits": False},
+          {"from_logits": True, "gamma": 0.5, "apply_class_balancing": True, "alpha": 0.3,
+           "reduction": "none"},
+          {"from_logits": False, "gamma": 0.5, "apply_class_balancing": True, "soft": True},
+          {"from_logits": True, "gamma": 0.0, "label_smoothing": 0.1, "soft": True},
+          {"from_logits": False, "gamma": 3.0, "label_smoothing": 0.2, "smoothing": "additive",
+           "sample_weight": ARRAY, "reduction": "sum_over_batch_size"},
+      ))
 def binary_focal_crossentropy(
-    y_true: Any, y_pred: Any, *, apply_class_balancing: bool = False, alpha: float = 0.25,
-    gamma: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0,
-    reduction: str = "mean", sample_weight: Any = None, smoothing: str = "standard",
-    epsilon: float = 1e-7, axis_name: AxisName = None,
-) -> Array:
+    xp: Any, y_true: Any, y_pred: Array, grad: bool, *, apply_class_balancing: bool = False,
+    alpha: float = 0.25, gamma: float = 2.0, from_logits: bool = False,
+    label_smoothing: float = 0.0, smoothing: str = "standard", epsilon: float = 1e-7,
+) -> tuple:
     r"""Element-wise binary focal cross-entropy (Keras 3 semantics).
 
     .. math:: \ell = w\,(1 - p_t)^\gamma\, \mathrm{BCE}(y', p),\qquad
@@ -242,34 +223,27 @@ def binary_focal_crossentropy(
     ...     from_logits=True)), 6)
     0.173287
     """
-    return run(BINARY_FOCAL, y_true, y_pred, reduction, sample_weight,
-               {"apply_class_balancing": apply_class_balancing, "alpha": alpha, "gamma": gamma,
-                "from_logits": from_logits, "label_smoothing": label_smoothing,
-                "smoothing": smoothing, "epsilon": epsilon}, axis_name=axis_name)
+    return _binary_focal(xp, y_true, y_pred, grad, balance=apply_class_balancing, alpha=alpha,
+                         gamma=gamma, from_logits=from_logits, label_smoothing=label_smoothing,
+                         smoothing=smoothing, epsilon=epsilon)
 
-
-register(BINARY_FOCAL, binary_focal_crossentropy)
 
 # --- sigmoid focal loss (torchvision / optax form of the same spec) ---------------------
 
 
-def _sfl(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, alpha: float | None,
-         gamma: float) -> tuple:
-    if alpha is not None:
-        alpha = _checks.number("alpha", alpha, None, 1.0)
-    balance = alpha is not None and alpha >= 0.0
-    return _bfce(xp, y_true, y_pred, grad, apply_class_balancing=balance,
-                 alpha=alpha if balance else 0.0, gamma=gamma, from_logits=True,
-                 label_smoothing=0.0, smoothing="standard", epsilon=1e-7)
-
-
-SIGMOID_FOCAL = Spec("sigmoid_focal_loss", _sfl, saturate=True)
-
-
+@loss("focal", formula="a_t (1-p_t)^g BCE_logits(y, z)", make=make_binary,
+      natives={"torchvision": "torchvision.ops.sigmoid_focal_loss",
+               "optax": "optax.sigmoid_focal_loss"},
+      checks={**GAMMA, "alpha": _checks.in_range(None, 1.0, optional=True)}, saturate=True,
+      cases=(
+          {},
+          {"alpha": None, "gamma": 0.5},
+          {"alpha": -1.0, "gamma": 1.0, "soft": True, "reduction": "sum", "sample_weight": ARRAY},
+      ))
 def sigmoid_focal_loss(
-    y_true: Any, y_pred: Any, *, alpha: float | None = 0.25, gamma: float = 2.0,
-    reduction: str = "mean", sample_weight: Any = None, axis_name: AxisName = None,
-) -> Array:
+    xp: Any, y_true: Any, y_pred: Array, grad: bool, *, alpha: float | None = 0.25,
+    gamma: float = 2.0,
+) -> tuple:
     r"""Sigmoid focal loss on logits, torchvision's and optax's form.
 
     .. math:: \ell = \alpha_t\,(1 - p_t)^\gamma\,
@@ -308,44 +282,31 @@ def sigmoid_focal_loss(
     >>> round(float(sigmoid_focal_loss(np.array([1.0]), np.array([0.0]))), 6)
     0.043322
     """
-    return run(SIGMOID_FOCAL, y_true, y_pred, reduction, sample_weight,
-               {"alpha": alpha, "gamma": gamma}, axis_name=axis_name)
+    balance = alpha is not None and alpha >= 0.0
+    return _binary_focal(xp, y_true, y_pred, grad, balance=balance,
+                         alpha=alpha if balance else 0.0, gamma=gamma, from_logits=True)
 
-
-register(SIGMOID_FOCAL, sigmoid_focal_loss)
 
 # --- categorical ---------------------------------------------------------------
 
 
-def _cfce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, alpha: Any, gamma: float,
-          from_logits: bool, label_smoothing: float, axis: int, smoothing: str,
-          epsilon: float, class_weight: Any = None) -> tuple:
-    ax = _checks.axis(axis, xp.ndim(y_pred))
-    gamma = _gamma(gamma)
-    from_logits = _checks.flag("from_logits", from_logits)
-    epsilon = _clip_eps(epsilon)
-    y = _dense_true(xp, y_true, y_pred)
-    c = xp.shape(y_pred)[ax]
-    eps = smoothing_eps(label_smoothing, smoothing, c)
-    if eps:
-        y = y * (1.0 - eps) + eps / c
-    a = y * _class_alpha(xp, alpha, y_pred, ax, c)
-    if class_weight is not None:  # torch's probability-target weights: not in the "mean" denominator
-        _checks.vector("class_weight", xp.shape(class_weight), c, "one weight per class")
-        a = a * xp.reshape(class_weight, (c,) + (1,) * (xp.ndim(y_pred) - ax - 1))
-    loss, g = _softmax_focal(xp, a, y_pred, ax, from_logits, gamma, epsilon, grad)
-    return loss, None, g, ax
-
-
-CATEGORICAL_FOCAL = Spec("categorical_focal_crossentropy", _cfce, arrays=("class_weight",), saturate=True)
-
-
+@loss("focal", formula="-sum_c a_c (1-p_c)^g y'_c log p_c", make=make_focal_dense,
+      natives={"keras": "keras.losses.categorical_focal_crossentropy"},
+      checks={**CLIP_CHECKS, **GAMMA}, arrays=("class_weight",), saturate=True,
+      cases=(
+          {"from_logits": True},
+          {"from_logits": False},
+          {"from_logits": True, "alpha": ARRAY, "gamma": 0.5, "soft": True},
+          {"from_logits": False, "alpha": ARRAY, "gamma": 0.5, "label_smoothing": 0.1, "axis": 1},
+          {"from_logits": True, "gamma": 0.0, "alpha": 1.0, "label_smoothing": 0.2,
+           "smoothing": "additive"},
+          {"from_logits": True, "axis": 1, "gamma": 3.0, "sample_weight": ARRAY, "reduction": "sum"},
+      ))
 def categorical_focal_crossentropy(
-    y_true: Any, y_pred: Any, *, alpha: Any = 0.25, gamma: float = 2.0, from_logits: bool = False,
-    label_smoothing: float = 0.0, axis: int = -1, reduction: str = "mean",
-    sample_weight: Any = None, smoothing: str = "standard", epsilon: float = 1e-7,
-    class_weight: Any = None, axis_name: AxisName = None,
-) -> Array:
+    xp: Any, y_true: Any, y_pred: Array, grad: bool, *, alpha: Any = 0.25, gamma: float = 2.0,
+    from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+    smoothing: str = "standard", epsilon: float = 1e-7, class_weight: Any = None,
+) -> tuple:
     r"""Categorical focal cross-entropy (Keras 3 semantics).
 
     .. math:: \ell = -\sum_c \alpha_c\,(1 - p_c)^\gamma\, y'_c \log p_c,
@@ -387,62 +348,41 @@ def categorical_focal_crossentropy(
     ...     np.array([[0.0, 0.0]]), from_logits=True)), 6)
     0.043322
     """
-    return run(CATEGORICAL_FOCAL, y_true, y_pred, reduction, sample_weight,
-               {"alpha": alpha, "gamma": gamma, "from_logits": from_logits,
-                "label_smoothing": label_smoothing, "axis": axis, "smoothing": smoothing,
-                "epsilon": epsilon, "class_weight": class_weight}, axis_name=axis_name)
+    nd = xp.ndim(y_pred)
+    ax = _checks.axis(axis, nd)
+    y = _xent.dense_true(xp, y_true, y_pred)
+    c = xp.shape(y_pred)[ax]
+    y = _xent.smooth(y, _xent.resolve_smoothing(label_smoothing, smoothing, c), c)
+    a = y * _class_alpha(xp, alpha, y_pred, ax, c)
+    _xent.check_class_weight(xp, class_weight, c)
+    if class_weight is not None:  # torch's probability-target weights: not in the "mean" denominator
+        a = a * _xent.class_column(xp, class_weight, c, nd, ax)
+    loss, g = _softmax_focal(xp, a, y_pred, ax, from_logits, gamma, epsilon, grad)
+    return loss, None, g, ax
 
-
-register(CATEGORICAL_FOCAL, categorical_focal_crossentropy)
 
 # --- sparse categorical ----------------------------------------------------------
 
 
-def _scfce(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, alpha: Any, gamma: float,
-           from_logits: bool, label_smoothing: float, axis: int, ignore_index: Any,
-           class_weight: Any, smoothing: str, epsilon: float) -> tuple:
-    ax = _checks.axis(axis, xp.ndim(y_pred))
-    gamma = _gamma(gamma)
-    from_logits = _checks.flag("from_logits", from_logits)
-    epsilon = _clip_eps(epsilon)
-    c = xp.shape(y_pred)[ax]
-    eps = smoothing_eps(label_smoothing, smoothing, c)
-    if ignore_index is not None and (isinstance(ignore_index, bool) or not isinstance(ignore_index, int)):
-        _checks.fail(f"`ignore_index` must be an integer or None; got {ignore_index!r}")
-    cw = class_weight
-    if cw is not None:
-        _checks.vector("class_weight", xp.shape(cw), c, "one weight per class")
-    al = _class_alpha(xp, alpha, y_pred, ax, c)
-    labels, fractional = _labels(xp, y_true, y_pred, ax)
-    safe, keep, bad = _check_labels(xp, labels, c, ignore_index, fractional, y_true, like=y_pred)
-    dt = xp.dtype_of(y_pred)
-    a = xp.one_hot(safe, c, ax, dt)
-    if eps:
-        a = (1.0 - eps) * a + eps / c
-    w_y = None
-    if cw is not None:  # w_c [(1 - e) onehot_c + e / C]: the sparse cross-entropy's weights
-        a = a * xp.reshape(cw, (c,) + (1,) * (xp.ndim(y_pred) - ax - 1))
-        w_y = xp.gather(cw, safe)
-    if keep is not None:
-        a = a * xp.cast(xp.expand_dims(keep, ax), dt)
-    loss, g = _softmax_focal(xp, a * al, y_pred, ax, from_logits, gamma, epsilon, grad)
-    denom = w_y
-    if keep is not None:
-        denom = xp.where(keep, xp.ones_like(loss) if w_y is None else w_y, xp.zeros_like(loss))
-    if bad is not None:
-        loss = _poison(xp, loss, bad)
-    return loss, denom, g, ax
-
-
-SPARSE_FOCAL = Spec("sparse_categorical_focal_crossentropy", _scfce, arrays=("class_weight",), saturate=True)
-
-
+@loss("focal", formula="sum_c a_c w_c [(1-e)[c=y] + e/C] (1-p_c)^g (-log p_c)", make=make_focal_sparse,
+      natives={},
+      checks={**CLIP_CHECKS, **GAMMA, "ignore_index": IGNORE_INDEX},
+      arrays=("class_weight",), saturate=True,
+      cases=(
+          {"from_logits": True},
+          {"from_logits": False, "gamma": 0.5, "label_smoothing": 0.3, "smoothing": "additive",
+           "alpha": ARRAY},
+          {"from_logits": True, "alpha": ARRAY, "class_weight": ARRAY, "label_smoothing": 0.1},
+          {"from_logits": True, "ignore_index": -100, "gamma": 0.5, "reduction": "none"},
+          {"from_logits": True, "axis": 1, "ignore_index": 1, "class_weight": ARRAY,
+           "sample_weight": ARRAY},
+      ))
 def sparse_categorical_focal_crossentropy(
-    y_true: Any, y_pred: Any, *, alpha: Any = 0.25, gamma: float = 2.0, from_logits: bool = False,
-    label_smoothing: float = 0.0, axis: int = -1, ignore_index: int | None = None,
-    class_weight: Any = None, reduction: str = "mean", sample_weight: Any = None,
-    smoothing: str = "standard", epsilon: float = 1e-7, axis_name: AxisName = None,
-) -> Array:
+    xp: Any, y_true: Any, y_pred: Array, grad: bool, *, alpha: Any = 0.25, gamma: float = 2.0,
+    from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+    ignore_index: int | None = None, class_weight: Any = None, smoothing: str = "standard",
+    epsilon: float = 1e-7,
+) -> tuple:
     r"""Focal cross-entropy with integer class labels.
 
     .. math:: \ell_i = \sum_c \alpha_c\, w_c \left[(1-\varepsilon)\,[c = y_i]
@@ -475,83 +415,46 @@ def sparse_categorical_focal_crossentropy(
     ...     np.array([[0.0, 0.0]]), from_logits=True)), 6)
     0.043322
     """
-    return run(SPARSE_FOCAL, y_true, y_pred, reduction, sample_weight,
-               {"alpha": alpha, "gamma": gamma, "from_logits": from_logits,
-                "label_smoothing": label_smoothing, "axis": axis, "ignore_index": ignore_index,
-                "class_weight": class_weight, "smoothing": smoothing, "epsilon": epsilon},
-               axis_name=axis_name)
+    nd = xp.ndim(y_pred)
+    ax = _checks.axis(axis, nd)
+    c = xp.shape(y_pred)[ax]
+    sm = _xent.resolve_smoothing(label_smoothing, smoothing, c)
+    cw = class_weight
+    _xent.check_class_weight(xp, cw, c)
+    al = _class_alpha(xp, alpha, y_pred, ax, c)
+    labels = _xent.sparse_labels(xp, y_true, y_pred, ax, c, ignore_index)
+    a = _xent.smooth(xp.one_hot(labels.safe, c, ax, xp.dtype_of(y_pred)), sm, c)
+    w_y = None
+    if cw is not None:  # w_c [(1 - e) onehot_c + e / C]: the sparse cross-entropy's weights
+        a = a * _xent.class_column(xp, cw, c, nd, ax)
+        w_y = xp.gather(cw, labels.safe)
+    a = _xent.drop_ignored(xp, a, labels.keep, ax)
+    loss, g = _softmax_focal(xp, a * al, y_pred, ax, from_logits, gamma, epsilon, grad)
+    denom = _xent.counted(xp, labels.keep, w_y, loss)
+    return _xent.poison(xp, loss, labels.bad), denom, g, ax
 
-
-register(SPARSE_FOCAL, sparse_categorical_focal_crossentropy)
 
 # --- Poly-1 ------------------------------------------------------------------------
 
 
-def _poly1(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, poly_epsilon: float,
-           from_logits: bool, label_smoothing: float, axis: int, smoothing: str,
-           epsilon: float, ignore_index: Any = None, where: Any = None) -> tuple:
-    ax = _checks.axis(axis, xp.ndim(y_pred))
-    k = _checks.number("poly_epsilon", poly_epsilon)
-    from_logits = _checks.flag("from_logits", from_logits)
-    epsilon = _clip_eps(epsilon)
-    if ignore_index is not None and (isinstance(ignore_index, bool) or not isinstance(ignore_index, int)):
-        _checks.fail(f"`ignore_index` must be an integer or None; got {ignore_index!r}")
-    c = xp.shape(y_pred)[ax]
-    keep = bad = kf = None
-    if xp.ndim(xp.asarray(y_true, like=y_pred)) == xp.ndim(y_pred) - 1:  # integer class labels
-        labels, fractional = _labels(xp, y_true, y_pred, ax)
-        safe, keep, bad = _check_labels(xp, labels, c, ignore_index, fractional, y_true, like=y_pred)
-        y = xp.one_hot(safe, c, ax, xp.dtype_of(y_pred))
-    else:
-        y = _dense_true(xp, y_true, y_pred)
-    eps = smoothing_eps(label_smoothing, smoothing, c)
-    m = mf = rows = None
-    if where is not None:  # as categorical_crossentropy's: C counts the included classes
-        m, mf, rows, cnt = _where_mask(xp, where, y_pred, ax)
-        if eps:
-            kk, b = _smooth_terms(label_smoothing, smoothing, eps, cnt)
-            y = y * kk + b
-        y = y * mf
-    elif eps:
-        y = y * (1.0 - eps) + eps / c
-    if keep is not None:  # ignored labels: no target, not counted by "mean"
-        kf = xp.cast(keep, xp.dtype_of(y_pred))
-        y = y * xp.expand_dims(kf, ax)
-    q = qc = s = p = None
-    if from_logits:
-        if m is None:
-            logp = xp.log_softmax(y_pred, ax)
-            p = xp.exp(logp)
-        else:
-            logp, p = _masked_log_softmax(xp, y_pred, ax, m, rows)
-    else:  # the log uses Keras' clipped rule; the poly term the renormalised p
-        logp, q, qc, s = _prob_log(xp, y_pred, ax, epsilon, m, rows)
-        p = q
-    loss = -xp.sum(y * logp, ax) + k * xp.sum(y * (1.0 - p), ax)
-    denom = None if rows is None else xp.cast(xp.squeeze(rows, ax), xp.dtype_of(y_pred))
-    if kf is not None:
-        denom = kf if denom is None else denom * kf
-    g = None
-    if grad:
-        g = _xent_grad(xp, y, y_pred, ax, from_logits, epsilon, logp, q, qc, s, p, mf)
-        yp = xp.sum(y * p, ax, keepdims=True)
-        if mf is not None:  # excluded elements: p = y = 0 (logits); q's denominator skips them
-            yp = yp * mf
-        g = g + (k * p * (yp - y) if from_logits else -k * (y - yp) / s)
-    if bad is not None:
-        loss = _poison(xp, loss, bad)
-    return loss, denom, g, ax
-
-
-POLY1 = Spec("poly1_crossentropy", _poly1, arrays=("where",), saturate=True)
-
-
+@loss("focal", formula="-sum_c y'_c log p_c + e1 sum_c y'_c (1 - p_c)", make=make_dense,
+      natives={"optax": "optax.poly_loss_cross_entropy"},
+      checks={**CLIP_CHECKS, "poly_epsilon": _checks.in_range(), "ignore_index": IGNORE_INDEX},
+      arrays=("where",), saturate=True,
+      cases=(
+          {"from_logits": True},
+          {"from_logits": False},
+          {"from_logits": True, "poly_epsilon": -1.0, "soft": True, "label_smoothing": 0.1,
+           "axis": 1},
+          {"from_logits": False, "poly_epsilon": 1.0, "soft": True, "smoothing": "additive",
+           "label_smoothing": 0.2, "sample_weight": ARRAY, "reduction": "sum"},
+      ))
 def poly1_crossentropy(
-    y_true: Any, y_pred: Any, *, poly_epsilon: float = 2.0, from_logits: bool = False,
-    label_smoothing: float = 0.0, axis: int = -1, reduction: str = "mean",
-    sample_weight: Any = None, smoothing: str = "standard", epsilon: float = 1e-7,
-    ignore_index: int | None = None, where: Any = None, axis_name: AxisName = None,
-) -> Array:
+    xp: Any, y_true: Any, y_pred: Array, grad: bool, *, poly_epsilon: float = 2.0,
+    from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+    smoothing: str = "standard", epsilon: float = 1e-7, ignore_index: int | None = None,
+    where: Any = None,
+) -> tuple:
     r"""Poly-1 cross-entropy: cross-entropy plus a weighted first polynomial term.
 
     .. math:: \ell = -\sum_c y'_c \log p_c + \epsilon_1 \sum_c y'_c (1 - p_c)
@@ -595,10 +498,33 @@ def poly1_crossentropy(
     ...     from_logits=True)), 6)
     1.693147
     """
-    return run(POLY1, y_true, y_pred, reduction, sample_weight,
-               {"poly_epsilon": poly_epsilon, "from_logits": from_logits,
-                "label_smoothing": label_smoothing, "axis": axis, "smoothing": smoothing,
-                "epsilon": epsilon, "ignore_index": ignore_index, "where": where}, axis_name=axis_name)
-
-
-register(POLY1, poly1_crossentropy)
+    ax = _checks.axis(axis, xp.ndim(y_pred))
+    c = xp.shape(y_pred)[ax]
+    keep = bad = None
+    if xp.ndim(xp.asarray(y_true, like=y_pred)) == xp.ndim(y_pred) - 1:  # integer class labels
+        labels = _xent.sparse_labels(xp, y_true, y_pred, ax, c, ignore_index)
+        keep, bad = labels.keep, labels.bad
+        y = xp.one_hot(labels.safe, c, ax, xp.dtype_of(y_pred))
+    else:
+        y = _xent.dense_true(xp, y_true, y_pred)
+    sm = _xent.resolve_smoothing(label_smoothing, smoothing, c)
+    mask = None if where is None else _xent.where_mask(xp, where, y_pred, ax)
+    # as categorical_crossentropy's: C counts the included classes; ignored labels: no target
+    y = _xent.drop_ignored(xp, _xent.smooth(y, sm, c, mask), keep, ax)
+    lp = _xent.log_probs(xp, y_pred, ax, "logits" if from_logits else "probs", epsilon, mask)
+    if from_logits and mask is None:
+        lp = lp._replace(p=xp.exp(lp.logp))
+    p = lp.p if from_logits else lp.q  # log p: Keras' clipped rule; the poly term: renormalised p
+    k = poly_epsilon
+    loss = -xp.sum(y * lp.logp, ax) + k * xp.sum(y * (1.0 - p), ax)
+    # a row without an included class, or an ignored label, is not counted by "mean"
+    denom = _xent.counted(xp, keep, _xent.row_denom(xp, mask, ax, y_pred), loss)
+    g = None
+    if grad:
+        mf = None if mask is None else mask.mf
+        g = _xent.xent_grad(xp, y, ax, lp, mf)
+        yp = xp.sum(y * p, ax, keepdims=True)
+        if mf is not None:  # excluded elements: p = y = 0 (logits); q's denominator skips them
+            yp = yp * mf
+        g = g + (k * p * (yp - y) if from_logits else -k * (y - yp) / lp.s)
+    return _xent.poison(xp, loss, bad), denom, g, ax

@@ -28,7 +28,7 @@ from . import _checks, _core
 from ._core import AxisName, run
 from ._declare import ARRAY, loss
 from ._makers import make_gaussian, make_poisson_nll, make_rates, make_real
-from .crossentropy import _poison
+from ._xent import poison
 
 Array = Any
 NAN = float("nan")
@@ -452,7 +452,7 @@ def _gaussian_terms(xp: Any, y_true: Any, mean: Array, var: Any, full: bool, eps
     if full:
         loss = loss + HALF_LOG_2PI
     if traced:  # no error can be raised: a negative variance poisons its elements
-        loss = _poison(xp, loss, v < 0.0)
+        loss = poison(xp, loss, v < 0.0)
     return loss, d, vc
 
 

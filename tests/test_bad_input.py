@@ -468,7 +468,7 @@ CASES: tuple[Case, ...] = (
     Case("from_logits not a bool", takes("from_logits"), _with(from_logits="yes"),
          Raises(ValueError, ("`from_logits`", "True or False", "'yes'"))),
     Case("unknown smoothing form", takes("smoothing"), _with(smoothing="keras"),
-         Raises(ValueError, ("`smoothing`", "'standard', 'seed'", "'keras'"))),
+         Raises(ValueError, ("`smoothing`", "'standard', 'additive'", "'keras'"))),
     Case("ignore_index not an integer", takes("ignore_index"), _with(ignore_index=1.5),
          Raises(ValueError, ("`ignore_index`", "integer or None", "1.5"))),
     Case("axis out of range", takes("axis"), _axis_bad,

@@ -65,14 +65,14 @@ def test_closed_forms():
 
 
 @pytest.mark.parametrize("eps", [0.05, 0.1, 0.5, 2.0])
-def test_seed_smoothing_equals_standard_at_rescaled_eps(eps):
+def test_additive_smoothing_equals_standard_at_rescaled_eps(eps):
     rng = np.random.default_rng(1)
     c = 4
     y = rng.dirichlet(np.ones(c), 5)
     direct = (y + eps) / (1 + c * eps)
-    np.testing.assert_allclose(losses.smooth_labels(y, eps, form="seed"), direct, rtol=1e-13)
+    np.testing.assert_allclose(losses.smooth_labels(y, eps, form="additive"), direct, rtol=1e-13)
     np.testing.assert_allclose(losses.smooth_labels(y, c * eps / (1 + c * eps)), direct, rtol=1e-13)
     z = rng.normal(size=(5, c))
-    a = losses.categorical_crossentropy(y, z, from_logits=True, label_smoothing=eps, smoothing="seed")
+    a = losses.categorical_crossentropy(y, z, from_logits=True, label_smoothing=eps, smoothing="additive")
     b = losses.categorical_crossentropy(direct, z, from_logits=True)
     assert a == pytest.approx(b, rel=1e-12)

@@ -86,8 +86,8 @@ def test_smooth_labels_where_counts_included_classes_and_leaves_empty_rows():
             np.testing.assert_allclose(got[i], 0.7 * y[i] + 0.3 / row.sum(), rtol=1e-14)
         else:
             np.testing.assert_array_equal(got[i], y[i])
-    # seed form over the included classes: (P + e) / (1 + C_i e)
-    got = losses.smooth_labels(y, 0.25, where=m, form="seed")
+    # additive form over the included classes: (P + e) / (1 + C_i e)
+    got = losses.smooth_labels(y, 0.25, where=m, form="additive")
     np.testing.assert_allclose(got[0], (y[0] + 0.25) / (1 + m[0].sum() * 0.25), rtol=1e-14)
 
 
@@ -111,7 +111,7 @@ def test_label_on_an_excluded_class_is_an_error_naming_where():
         losses.categorical_crossentropy(np.eye(6)[:4], z, from_logits=True, where=m[:, :3])
 
 
-@pytest.mark.parametrize("smoothing", ["standard", "seed"])
+@pytest.mark.parametrize("smoothing", ["standard", "additive"])
 def test_categorical_smoothing_with_where_equals_smoothed_sub_array(smoothing):
     rng, z, m = _case(4)
     y = rng.dirichlet(np.ones(6), size=4)
