@@ -133,6 +133,22 @@ def test_signature_matches_native(name):
         assert isinstance(ours["name"].default, str) and ours["name"].default.islower()
 
 
+#: documented: the config keys ours keeps beyond the native's (the native drops them, so
+#: a reloaded native loss silently falls back to the default)
+EXTRA_CONFIG_KEYS = {"SparseCategoricalCrossentropy": {"axis"}, "Huber": {"delta"}}
+
+
+@pytest.mark.parametrize("name", sorted(n for n, (_, native) in CLASSES.items() if native))
+def test_config_keys_are_the_natives(name):
+    """``get_config()`` has exactly the native's keys (``name``, ``reduction``, the
+    options), plus the documented extras; ``dtype`` only when one was given."""
+    native = kcc.native_class(bk.CATALOG[name][1])
+    ours = getattr(bk, name)
+    assert set(ours().get_config()) == set(native().get_config()) | EXTRA_CONFIG_KEYS.get(name, set())
+    assert ours(dtype="float64").get_config()["dtype"] == "float64"
+    assert set(ours(dtype="float64").get_config()) - set(ours().get_config()) == {"dtype"}
+
+
 FUNCTIONS = {
     "binary_focal_crossentropy": "BinaryFocalCrossentropy",
     "categorical_focal_crossentropy": "CategoricalFocalCrossentropy",
