@@ -322,6 +322,16 @@ def _finite(x: Tensor) -> Tensor:
     return xp.saturate(x, xp.max_finite(xp.dtype_of(x)))
 
 
+def _mean(x: Tensor, axis: int) -> Tensor:
+    """``ops.mean(x, axis)``, but a float64 mean in float64: Keras' JAX and torch
+    backends compute it in float32 (``result_type(x.dtype, "float32")`` is float32 there
+    for a framework dtype), off by ~1e-8, gradient included. The table's mean (``jnp.mean``,
+    ``torch.mean``, ``tf.reduce_mean``) keeps float64."""
+    if keras.backend.standardize_dtype(x.dtype) == "float64":
+        return _table_for(x).mean(x, axis)
+    return ops.mean(x, axis=axis)
+
+
 def _eps() -> float:
     """Keras' fuzz factor, ``keras.config.epsilon()`` (1e-7 unless changed), read at
     call time as Keras' own losses do."""
@@ -489,7 +499,7 @@ def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
                                              "binary_crossentropy")
     loss = _lb.binary_crossentropy(y_true, y_pred, from_logits=from_logits,
                                    label_smoothing=label_smoothing, reduction="none")
-    return _finite(ops.mean(loss, axis=axis))
+    return _finite(_mean(loss, axis))
 
 
 @_functional()
@@ -538,7 +548,7 @@ def binary_focal_crossentropy(y_true: Any, y_pred: Any, apply_class_balancing: b
     loss = _lb.binary_focal_crossentropy(
         y_true, y_pred, apply_class_balancing=apply_class_balancing, alpha=alpha, gamma=gamma,
         from_logits=from_logits, label_smoothing=label_smoothing, reduction="none", epsilon=_eps())
-    return ops.mean(loss, axis=axis)
+    return _mean(loss, axis)
 
 
 @_functional(alpha=_alpha)
@@ -736,7 +746,7 @@ def _last_axis_mean(fn: Any, y_true: Any, y_pred: Any, **options: Any) -> Tensor
     """Keras' regression convention: an integer ``y_pred`` cast to float, ``y_true`` to
     its dtype, the rank rule, then the element-wise loss averaged over the last axis."""
     y_true, y_pred = _same_rank(*_real_tensors(y_true, y_pred))
-    return ops.mean(fn(y_true, y_pred, reduction="none", **options), axis=-1)
+    return _mean(fn(y_true, y_pred, reduction="none", **options), -1)
 
 
 @_functional()
@@ -899,8 +909,7 @@ def gaussian_nll(y_true: Any, y_pred: Any, full: bool = False, epsilon: float = 
               f"[..., 2 D] for `y_true` of shape [..., D]; got y_true.shape={tuple(y_true.shape)} "
               f"and y_pred.shape={tuple(y_pred.shape)}")
     mean, var = y_pred[..., :d], y_pred[..., d:]
-    return ops.mean(_lb.gaussian_nll(y_true, mean, var, full=full, eps=epsilon, reduction="none"),
-                    axis=-1)
+    return _mean(_lb.gaussian_nll(y_true, mean, var, full=full, eps=epsilon, reduction="none"), -1)
 
 
 # --- Loss classes: one base, driven by the declarations ---------------------------------
