@@ -62,10 +62,14 @@ Deliberate differences from the native classes (each tested in
 * **float16 / bfloat16 per-element losses are computed in float32** and
   rounded once (the native computes in the half type); the reduction and the
   returned dtype are Keras' (the Loss's dtype).
-* **``get_config`` also records ``dtype``** (when one was given) and, for
-  ``SparseCategoricalCrossentropy``, ``axis``; for ``Huber``, ``delta``; the
-  native drops them, so a reloaded native loss silently falls back to
-  ``axis=-1``, ``delta=1`` and ``floatx()``.
+* **``get_config`` has the native's keys, and also ``dtype``** (when one was
+  given) and, for ``SparseCategoricalCrossentropy``, ``axis``; for ``Huber``,
+  ``delta``; the native drops them, so a reloaded native loss silently falls
+  back to ``axis=-1``, ``delta=1`` and ``floatx()``.
+* **float64 stays float64**: Keras' JAX and torch backends compute a float64
+  ``ops.mean`` in float32 (~1e-8 off); ours take per-example means in float64.
+* **An integer ``y_pred`` of a regression function is cast to float**, then
+  ``y_true`` to its dtype (Keras casts ``y_true`` to the integer dtype).
 * **Focal losses**: logits are scored exactly (``log_sigmoid`` /
   ``log_softmax``) on every backend, where the natives clip ``sigmoid(z)`` (JAX,
   torch) or ``softmax(z)`` (all backends) to ``[1e-7, 1 - 1e-7]``; the binary
@@ -954,6 +958,7 @@ class _LossFunctionWrapper(keras.losses.Loss):
             raise TypeError(f"{cls.__name__}: order {names} is not a permutation of {sorted(given)}")
         self_ = P("self", P.POSITIONAL_OR_KEYWORD)
         cls.__init__ = _init(inspect.Signature([self_, *(given[n] for n in names)], return_annotation=None))
+        cls.__init__.__qualname__ = f"{cls.__qualname__}.__init__"
         keras.saving.register_keras_serializable(package=_PACKAGE)(cls)
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
@@ -1012,7 +1017,7 @@ class CategoricalCrossentropy(_LossFunctionWrapper, fn=categorical_crossentropy)
     ``y_true.shape[-1]``, wrong for ``axis != -1``); Keras softmax outputs are
     scored from their logits on torch too (Keras: TensorFlow only); half
     precision is computed in float32; options are validated at construction;
-    ``get_config`` keeps ``dtype``.
+    ``get_config`` keeps ``dtype`` when given.
 
     >>> import numpy as np
     >>> cce = CategoricalCrossentropy()
@@ -1052,7 +1057,7 @@ class SparseCategoricalCrossentropy(_LossFunctionWrapper, fn=sparse_categorical_
     value for a row that does not sum to 1 and has an entry near or above 1);
     Keras softmax outputs are scored
     from their logits on torch too; half precision is computed in float32;
-    ``get_config`` keeps ``axis`` and ``dtype`` (Keras drops both).
+    ``get_config`` keeps ``axis`` (and ``dtype`` when given; Keras drops both).
     No ``label_smoothing``: Keras has none for sparse labels (use
     :func:`losses.sparse_categorical_crossentropy` or one-hot labels with
     :class:`CategoricalCrossentropy`).
@@ -1087,7 +1092,7 @@ class BinaryCrossentropy(_LossFunctionWrapper, fn=binary_crossentropy):
     Native: ``keras.losses.BinaryCrossentropy`` -- equal on every option.
     Differences: Keras sigmoid outputs are scored from their logits on torch
     too; half precision is computed in float32; options are validated;
-    ``get_config`` keeps ``dtype``.
+    ``get_config`` keeps ``dtype`` when given.
 
     >>> import numpy as np
     >>> bce = BinaryCrossentropy(from_logits=True)
@@ -1122,7 +1127,7 @@ class BinaryFocalCrossentropy(_LossFunctionWrapper, fn=binary_focal_crossentropy
     saturating at ``|z| > 16``); the focal factor of a probability uses the
     clipped ``p``; Keras sigmoid outputs are scored from their logits on torch
     too; options are validated (``alpha`` in ``[0, 1]``, ``gamma >= 0``);
-    ``get_config`` keeps ``dtype``.
+    ``get_config`` keeps ``dtype`` when given.
 
     >>> import numpy as np
     >>> loss = BinaryFocalCrossentropy(gamma=2.0, from_logits=True)
@@ -1154,7 +1159,7 @@ class CategoricalFocalCrossentropy(_LossFunctionWrapper, fn=categorical_focal_cr
     ``softmax(z)`` to ``[1e-7, 1 - 1e-7]``: a class below ``1e-7`` scores
     ``16.1`` with zero gradient); ``C`` of the smoothing is the size of
     ``axis`` and a per-class ``alpha`` lies along ``axis`` (the native uses
-    the last axis for both); options are validated; ``get_config`` keeps ``dtype``.
+    the last axis for both); options are validated; ``get_config`` keeps ``dtype`` when given.
 
     >>> import numpy as np
     >>> loss = CategoricalFocalCrossentropy()
@@ -1229,7 +1234,7 @@ class KLDivergence(_LossFunctionWrapper, fn=kl_divergence):
     Args:
       reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
 
-    Native: ``keras.losses.KLDivergence`` -- equal. ``get_config`` keeps ``dtype``.
+    Native: ``keras.losses.KLDivergence`` -- equal. ``get_config`` keeps ``dtype`` when given.
 
     >>> import numpy as np
     >>> round(float(KLDivergence()(np.array([[0.5, 0.5]]), np.array([[0.25, 0.75]]))), 6)
@@ -1268,7 +1273,7 @@ class MeanSquaredError(_LossFunctionWrapper, fn=mean_squared_error):
 
     Native: ``keras.losses.MeanSquaredError`` -- equal. Differences: shapes that
     differ after Keras' rank rule raise ``ValueError`` (the native broadcasts,
-    e.g. ``[N, 1]`` against ``[N, 3]``); ``get_config`` keeps ``dtype``.
+    e.g. ``[N, 1]`` against ``[N, 3]``); ``get_config`` keeps ``dtype`` when given.
 
     >>> import numpy as np
     >>> float(MeanSquaredError()(np.array([[0., 1.], [0., 0.]]), np.array([[1., 1.], [1., 0.]])))
@@ -1302,7 +1307,7 @@ class Huber(_LossFunctionWrapper, fn=huber, name="huber_loss"):
       reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
 
     Native: ``keras.losses.Huber`` -- equal. Differences: ``get_config`` keeps
-    ``delta`` (and ``dtype``): the native drops it, so a reloaded native
+    ``delta`` (and ``dtype`` when given): the native drops it, so a reloaded native
     ``Huber(delta=0.5)`` silently becomes ``delta=1``; ``delta <= 0`` raises
     ``ValueError`` (the native computes with it); shapes as :class:`MeanSquaredError`.
 
@@ -1341,7 +1346,7 @@ class LogCosh(_LossFunctionWrapper, fn=log_cosh):
     digits: at small errors (float32: the native's absolute error is about
     ``1e-7``, ours is relative to ``x^2 / 2``) and in float64 (the native
     subtracts ``log 2`` rounded to float32, ``1.9e-9`` too much). Shapes as
-    :class:`MeanSquaredError`; ``get_config`` keeps ``dtype``.
+    :class:`MeanSquaredError`; ``get_config`` keeps ``dtype`` when given.
 
     >>> import numpy as np
     >>> round(float(LogCosh()(np.array([[0., 1.], [0., 0.]]), np.array([[1., 1.], [0., 0.]]))), 6)
@@ -1357,7 +1362,7 @@ class Poisson(_LossFunctionWrapper, fn=poisson):
       reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
 
     Native: ``keras.losses.Poisson`` -- equal. Shapes as
-    :class:`MeanSquaredError`; ``get_config`` keeps ``dtype``.
+    :class:`MeanSquaredError`; ``get_config`` keeps ``dtype`` when given.
 
     >>> import numpy as np
     >>> round(float(Poisson()(np.array([[2.]]), np.array([[1.]]))), 6)

@@ -149,16 +149,36 @@ def test_substitution_reaches_the_upstream_tests():
 OTHER_BACKENDS = [b for b in ("tensorflow", "jax", "torch") if b != BACKEND]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def other_backend_runs(request: pytest.FixtureRequest) -> dict[str, subprocess.Popen]:
+    """This file under pytest on each other installed Keras backend (one process each:
+    Keras reads ``KERAS_BACKEND`` at import time), started with the module's first test
+    when ``test_peer_suite_on_other_keras_backend`` is selected, so that they run beside
+    the in-process suite."""
+    runs = {}
+    selected = {item.callspec.params["backend"] for item in request.session.items
+                if item.originalname == "test_peer_suite_on_other_keras_backend"}
+    for backend in OTHER_BACKENDS:
+        if backend not in selected or importlib.util.find_spec(backend) is None:
+            continue
+        env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+        env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+        runs[backend] = subprocess.Popen(
+            [sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider", "-n", "0",
+             "-k", "not other_keras_backend"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    yield runs
+    for run in runs.values():
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+
+
 @pytest.mark.parametrize("backend", OTHER_BACKENDS)
-def test_peer_suite_on_other_keras_backend(backend):
-    if importlib.util.find_spec(backend) is None:
+def test_peer_suite_on_other_keras_backend(backend, other_backend_runs):
+    if backend not in other_backend_runs:
         pytest.skip(f"{backend} is not installed")
-    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    out = subprocess.run(
-        [sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider", "-n", "0",
-         "-k", "not other_keras_backend"],
-        env=env, capture_output=True, text=True, timeout=600, cwd=ROOT)
-    tail = out.stdout[-3000:]
-    assert out.returncode == 0, tail + out.stderr[-2000:]
+    stdout, stderr = other_backend_runs[backend].communicate(timeout=600)
+    tail = stdout[-3000:]
+    assert other_backend_runs[backend].returncode == 0, tail + stderr[-2000:]
     assert " failed" not in tail and " passed" in tail, tail
