@@ -62,10 +62,14 @@ Deliberate differences from the native classes (each tested in
 * **float16 / bfloat16 per-element losses are computed in float32** and
   rounded once (the native computes in the half type); the reduction and the
   returned dtype are Keras' (the Loss's dtype).
-* **``get_config`` also records ``dtype``** (when one was given) and, for
-  ``SparseCategoricalCrossentropy``, ``axis``; for ``Huber``, ``delta``; the
-  native drops them, so a reloaded native loss silently falls back to
-  ``axis=-1``, ``delta=1`` and ``floatx()``.
+* **``get_config`` has the native's keys, and also ``dtype``** (when one was
+  given) and, for ``SparseCategoricalCrossentropy``, ``axis``; for ``Huber``,
+  ``delta``; the native drops them, so a reloaded native loss silently falls
+  back to ``axis=-1``, ``delta=1`` and ``floatx()``.
+* **float64 stays float64**: Keras' JAX and torch backends compute a float64
+  ``ops.mean`` in float32 (~1e-8 off); ours take per-example means in float64.
+* **An integer ``y_pred`` of a regression function is cast to float**, then
+  ``y_true`` to its dtype (Keras casts ``y_true`` to the integer dtype).
 * **Focal losses**: logits are scored exactly (``log_sigmoid`` /
   ``log_softmax``) on every backend, where the natives clip ``sigmoid(z)`` (JAX,
   torch) or ``softmax(z)`` (all backends) to ``[1e-7, 1 - 1e-7]``; the binary
@@ -79,9 +83,12 @@ Deliberate differences from the native classes (each tested in
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import keras
 import numpy as np
@@ -97,62 +104,79 @@ except ImportError:  # pragma: no cover - older Keras 3
     def _set_keras_mask(x: Any, mask: Any) -> None:
         x._keras_mask = mask
 
-__all__ = [
-    "CATALOG",
-    "BinaryCrossentropy",
-    "BinaryFocalCrossentropy",
-    "CategoricalCrossentropy",
-    "CategoricalFocalCrossentropy",
-    "GaussianNLL",
-    "Huber",
-    "JSDivergence",
-    "KLDivergence",
-    "LogCosh",
-    "MeanAbsoluteError",
-    "MeanSquaredError",
-    "Poisson",
-    "PoissonNLL",
-    "PolyCrossentropy",
-    "SmoothL1",
-    "SparseCategoricalCrossentropy",
-    "SparseCategoricalFocalCrossentropy",
-    "binary_crossentropy",
-    "binary_focal_crossentropy",
-    "categorical_crossentropy",
-    "categorical_focal_crossentropy",
-    "gaussian_nll",
-    "huber",
-    "js_divergence",
-    "kl_divergence",
-    "log_cosh",
-    "mean_absolute_error",
-    "mean_squared_error",
-    "poisson",
-    "poisson_nll",
-    "poly_crossentropy",
-    "smooth_l1",
-    "sparse_categorical_crossentropy",
-    "sparse_categorical_focal_crossentropy",
-]
+
+#: The declaration table: every public name of this module -> (the registry specs it
+#: computes with, the native it equals, or None where Keras has none). It drives
+#: ``__all__``, the classes (a ``_LossFunctionWrapper`` subclass must have a row), the
+#: docs (``docs/gen_losses.py`` reads it as a literal) and the conformance tests (a
+#: native named here without conformance cases fails ``tests/test_keras_catalog.py``).
+#: A class's options, defaults and checks are those of the functional form it wraps
+#: (its signature and its ``@_functional`` checks). Each class is followed by its
+#: functional form (Keras' function of the per-example loss).
+CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "CategoricalCrossentropy": (("categorical_crossentropy",), "keras.losses.CategoricalCrossentropy"),
+    "categorical_crossentropy": (("categorical_crossentropy",), "keras.losses.categorical_crossentropy"),
+    "SparseCategoricalCrossentropy": (("sparse_categorical_crossentropy",),
+                                      "keras.losses.SparseCategoricalCrossentropy"),
+    "sparse_categorical_crossentropy": (("sparse_categorical_crossentropy",),
+                                        "keras.losses.sparse_categorical_crossentropy"),
+    "BinaryCrossentropy": (("binary_crossentropy",), "keras.losses.BinaryCrossentropy"),
+    "binary_crossentropy": (("binary_crossentropy",), "keras.losses.binary_crossentropy"),
+    "BinaryFocalCrossentropy": (("binary_focal_crossentropy",), "keras.losses.BinaryFocalCrossentropy"),
+    "binary_focal_crossentropy": (("binary_focal_crossentropy",),
+                                  "keras.losses.binary_focal_crossentropy"),
+    "CategoricalFocalCrossentropy": (("categorical_focal_crossentropy",),
+                                     "keras.losses.CategoricalFocalCrossentropy"),
+    "categorical_focal_crossentropy": (("categorical_focal_crossentropy",),
+                                       "keras.losses.categorical_focal_crossentropy"),
+    "SparseCategoricalFocalCrossentropy": (("sparse_categorical_focal_crossentropy",), None),
+    "sparse_categorical_focal_crossentropy": (("sparse_categorical_focal_crossentropy",), None),
+    "PolyCrossentropy": (("poly1_crossentropy",), None),
+    "poly_crossentropy": (("poly1_crossentropy",), None),
+    "KLDivergence": (("kl_divergence",), "keras.losses.KLDivergence"),
+    "kl_divergence": (("kl_divergence",), "keras.losses.kl_divergence"),
+    "JSDivergence": (("js_divergence",), None),
+    "js_divergence": (("js_divergence",), None),
+    "MeanSquaredError": (("mean_squared_error",), "keras.losses.MeanSquaredError"),
+    "mean_squared_error": (("mean_squared_error",), "keras.losses.mean_squared_error"),
+    "MeanAbsoluteError": (("mean_absolute_error",), "keras.losses.MeanAbsoluteError"),
+    "mean_absolute_error": (("mean_absolute_error",), "keras.losses.mean_absolute_error"),
+    "Huber": (("huber",), "keras.losses.Huber"),
+    "huber": (("huber",), "keras.losses.huber"),
+    "SmoothL1": (("smooth_l1",), None),
+    "smooth_l1": (("smooth_l1",), None),
+    "LogCosh": (("log_cosh",), "keras.losses.LogCosh"),
+    "log_cosh": (("log_cosh",), "keras.losses.log_cosh"),
+    "Poisson": (("poisson",), "keras.losses.Poisson"),
+    "poisson": (("poisson",), "keras.losses.poisson"),
+    "PoissonNLL": (("poisson_nll",), None),
+    "poisson_nll": (("poisson_nll",), None),
+    "GaussianNLL": (("gaussian_nll",), None),
+    "gaussian_nll": (("gaussian_nll",), None),
+}
+
+__all__ = ["CATALOG", *CATALOG]
 
 Tensor = Any
 _PACKAGE = "lossbridge"
 
 
 # --- option checks (at construction, naming the argument) ----------------------
+# A check is ``check(name, value) -> normalised value`` (a Python bool, int, float or
+# list: what get_config records), raising ValueError naming the argument.
 
 
 def _fail(msg: str) -> None:
     raise ValueError(f"lossbridge: {msg}")
 
 
-def _check_flag(name: str, value: Any) -> bool:
+def _flag(name: str, value: Any) -> bool:
     if not (isinstance(value, (bool, np.bool_)) or isinstance(value, int) and value in (0, 1)):
         _fail(f"`{name}` must be True or False; got {value!r}")
     return bool(value)
 
 
-def _check_int(name: str, value: Any, optional: bool = False) -> Any:
+def _integer(name: str, value: Any, optional: bool = False) -> Any:
     if value is None and optional:
         return None
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
@@ -161,14 +185,81 @@ def _check_int(name: str, value: Any, optional: bool = False) -> Any:
     return int(value)
 
 
-def _check_smoothing(value: Any) -> float:
+def _smoothing(name: str, value: Any) -> float:
     try:
         v = float(value)
     except (TypeError, ValueError):
         v = math.nan
     if isinstance(value, bool) or not 0.0 <= v <= 1.0:
-        _fail(f"`label_smoothing` must be a real number in [0, 1]; got {value!r}")
+        _fail(f"`{name}` must be a real number in [0, 1]; got {value!r}")
     return v
+
+
+def _real(lo: float | None = None, hi: float | None = None, *, lo_open: bool = False) -> Callable:
+    """The check of a finite real number (not a bool) in ``[lo, hi]`` (``(lo, hi]``
+    with ``lo_open``), as a Python float."""
+
+    def check(name: str, value: Any) -> float:
+        try:
+            v = float(value) if not isinstance(value, (bool, np.bool_, str, bytes)) else math.nan
+        except (TypeError, ValueError):
+            v = math.nan
+        ok = math.isfinite(v) and (lo is None or (v > lo if lo_open else v >= lo))
+        if not ok or hi is not None and v > hi:
+            lo_s = "-inf" if lo is None else f"{lo:g}"
+            hi_s = "inf" if hi is None else f"{hi:g}"
+            _fail(f"`{name}` must be a finite real number in {'(' if lo_open else '['}{lo_s}, "
+                  f"{hi_s}]; got {value!r}")
+        return v
+
+    return check
+
+
+def _alpha(name: str, value: Any) -> float | list[float]:
+    """``alpha`` of the categorical focal losses: a number in ``[0, 1]`` or a 1-D
+    sequence of such numbers, one per class (kept as a list: a JSON config)."""
+    if isinstance(value, (list, tuple)) or np.ndim(value) > 0:
+        a = np.asarray(value, dtype=object)
+        if a.ndim != 1 or a.size == 0:
+            _fail(f"`{name}` must be a number in [0, 1] or a 1-D sequence of such numbers "
+                  f"(one per class); got {value!r}")
+        return [_UNIT(name, v) for v in a.tolist()]
+    return _UNIT(name, value)
+
+
+_UNIT = _real(0.0, 1.0)
+
+#: the check of each option, by name, unless a functional form declares another
+_CHECKS: dict[str, Callable] = {
+    "from_logits": _flag, "apply_class_balancing": _flag, "log_input": _flag, "full": _flag,
+    "label_smoothing": _smoothing, "axis": _integer,
+    "ignore_class": functools.partial(_integer, optional=True),
+    "alpha": _UNIT, "gamma": _real(0.0), "beta": _real(0.0),
+    "delta": _real(0.0, lo_open=True), "epsilon": _real(0.0, lo_open=True),
+}
+
+
+def _functional(**checks: Callable) -> Callable:
+    """Declare a functional form: its signature (Keras' argument names, order and
+    defaults) declares its options; each option is checked by ``checks[name]``, else
+    by ``_CHECKS[name]``, before the body runs (so the body sees normalised values)."""
+
+    def declare(fn: Callable) -> Callable:
+        sig = inspect.signature(fn)
+        table = {name: checks.get(name) or _CHECKS[name] for name in list(sig.parameters)[2:]}
+
+        @functools.wraps(fn)
+        def checked(*args: Any, **kwargs: Any) -> Tensor:
+            bound = sig.bind(*args, **kwargs)
+            bound.apply_defaults()
+            for name, check in table.items():
+                bound.arguments[name] = check(name, bound.arguments[name])
+            return fn(*bound.args)
+
+        checked.checks = table
+        return checked
+
+    return declare
 
 
 # --- conventions -----------------------------------------------------------------
@@ -209,25 +300,90 @@ def _carried_logits(y_pred: Tensor, op_type: str) -> Tensor | None:
     return logits
 
 
-def _logits_of(y_pred: Tensor, from_logits: bool, op_type: str, fn_name: str) -> tuple[Tensor, bool]:
-    """Use the logits behind a Keras ``softmax``/``sigmoid`` output (see
-    :func:`_carried_logits`); warn, as Keras does, when ``from_logits=True``
-    was passed with such an output."""
+def _logits_of(y_true: Any, y_pred: Any, from_logits: bool, op_type: str, fn_name: str, *,
+               cast: bool = False) -> tuple[Tensor, Tensor, bool]:
+    """Tensors (:func:`_tensors`), and the logits behind a Keras ``softmax``/``sigmoid``
+    output in place of it (see :func:`_carried_logits`); warn, as Keras does, when
+    ``from_logits=True`` was passed with such an output."""
+    y_true, y_pred = _tensors(y_true, y_pred, cast=cast)
     logits = _carried_logits(y_pred, op_type)
     if logits is None:
-        return y_pred, from_logits
+        return y_true, y_pred, from_logits
     if from_logits:
         warnings.warn(
             f'"`{fn_name}` received `from_logits=True`, but the `output` argument was produced '
             f"by a {op_type} activation and thus does not represent logits. Was this intended?",
-            stacklevel=3,
+            stacklevel=4,
         )
-    return logits, True
+    return y_true, logits, True
+
+
+def _finite(x: Tensor) -> Tensor:
+    """``x`` saturated at its dtype's largest finite value, with an identity
+    gradient (``docs/extreme-values.md``): a mean or sum of losses that are
+    each finite cannot overflow to ``inf``."""
+    xp = _table_for(x)
+    return xp.saturate(x, xp.max_finite(xp.dtype_of(x)))
+
+
+def _mean(x: Tensor, axis: int) -> Tensor:
+    """``ops.mean(x, axis)``, but a float64 mean in float64: Keras' JAX and torch
+    backends compute it in float32 (``result_type(x.dtype, "float32")`` is float32 there
+    for a framework dtype), off by ~1e-8, gradient included. The table's mean (``jnp.mean``,
+    ``torch.mean``, ``tf.reduce_mean``) keeps float64."""
+    if keras.backend.standardize_dtype(x.dtype) == "float64":
+        return _table_for(x).mean(x, axis)
+    return ops.mean(x, axis=axis)
+
+
+def _eps() -> float:
+    """Keras' fuzz factor, ``keras.config.epsilon()`` (1e-7 unless changed), read at
+    call time as Keras' own losses do."""
+    return float(keras.config.epsilon())
+
+
+def _tensors(y_true: Any, y_pred: Any, *, cast: bool = True) -> tuple[Tensor, Tensor]:
+    """Tensors; with ``cast``, ``y_true`` in ``y_pred``'s dtype (Keras'
+    ``ops.cast(y_true, y_pred.dtype)``)."""
+    y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.convert_to_tensor(y_true)
+    return (ops.cast(y_true, y_pred.dtype) if cast else y_true), y_pred
+
+
+def _real_tensors(y_true: Any, y_pred: Any) -> tuple[Tensor, Tensor]:
+    """Keras' regression inputs: tensors, ``y_true`` converted to ``y_pred``'s dtype;
+    an integer or boolean ``y_pred`` is first cast to float, as Keras' ``ops.mean``
+    promotes it (``result_type(dtype, "float32")``; Keras casts ``y_true`` to the
+    integer dtype instead, truncating a fractional ``y_true``)."""
+    y_pred = ops.convert_to_tensor(y_pred)
+    if not keras.backend.is_float_dtype(y_pred.dtype):
+        y_pred = ops.cast(y_pred, keras.backend.result_type(y_pred.dtype, "float32"))
+    return ops.convert_to_tensor(y_true, dtype=y_pred.dtype), y_pred
+
+
+def _labels(y_true: Any, y_pred: Any, axis: int) -> tuple[Tensor, Tensor]:
+    """Tensors; integer labels with a size-1 class axis lose it (Keras' rule)."""
+    y_true, y_pred = _tensors(y_true, y_pred, cast=False)
+    if len(y_true.shape) == len(y_pred.shape) and y_true.shape[axis] == 1:
+        y_true = ops.squeeze(y_true, axis)
+    return y_true, y_pred
+
+
+def _masked(loss: Tensor, y_true: Tensor, ignore_class: int | None) -> Tensor:
+    """``loss`` carrying the Keras mask of the elements whose label is not ``ignore_class``."""
+    if ignore_class is not None:
+        _set_keras_mask(loss, ops.reshape(ops.not_equal(y_true, ignore_class), ops.shape(loss)))
+    return loss
+
+
+def _alpha_array(alpha: float | list[float]) -> Any:
+    return np.asarray(alpha) if isinstance(alpha, list) else alpha
 
 
 # --- functional forms (Keras' names and arguments; per-element losses) ---------------
 
 
+@_functional()
 def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
                              label_smoothing: float = 0.0, axis: int = -1) -> Tensor:
     r"""Per-example categorical cross-entropy, as ``keras.losses.categorical_crossentropy``.
@@ -257,17 +413,14 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
     >>> np.round(keras.ops.convert_to_numpy(loss), 6).tolist()
     [0.693147]
     """
-    _check_flag("from_logits", from_logits)
-    _check_smoothing(label_smoothing)
-    _check_int("axis", axis)
-    y_pred = ops.convert_to_tensor(y_pred)
-    y_true = ops.convert_to_tensor(y_true)
-    y_pred, from_logits = _logits_of(y_pred, from_logits, "Softmax", "categorical_crossentropy")
+    y_true, y_pred, from_logits = _logits_of(y_true, y_pred, from_logits, "Softmax",
+                                             "categorical_crossentropy")
     return _lb.categorical_crossentropy(y_true, y_pred, from_logits=from_logits,
                                         label_smoothing=label_smoothing, axis=axis,
                                         reduction="none")
 
 
+@_functional()
 def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
                                     ignore_class: int | None = None, axis: int = -1) -> Tensor:
     r"""Per-example cross-entropy with integer labels, as
@@ -307,21 +460,15 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
     >>> np.round(keras.ops.convert_to_numpy(loss), 6).tolist()
     [0.693147]
     """
-    _check_flag("from_logits", from_logits)
-    _check_int("ignore_class", ignore_class, optional=True)
-    _check_int("axis", axis)
-    y_pred = ops.convert_to_tensor(y_pred)
-    y_true = ops.convert_to_tensor(y_true)
-    y_pred, from_logits = _logits_of(y_pred, from_logits, "Softmax", "sparse_categorical_crossentropy")
-    if len(y_true.shape) == len(y_pred.shape) and y_true.shape[axis] == 1:
-        y_true = ops.squeeze(y_true, axis)
+    y_true, y_pred = _labels(y_true, y_pred, axis)
+    y_true, y_pred, from_logits = _logits_of(y_true, y_pred, from_logits, "Softmax",
+                                             "sparse_categorical_crossentropy")
     loss = _lb.sparse_categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis,
                                                ignore_index=ignore_class, reduction="none")
-    if ignore_class is not None:
-        _set_keras_mask(loss, ops.reshape(ops.not_equal(y_true, ignore_class), ops.shape(loss)))
-    return loss
+    return _masked(loss, y_true, ignore_class)
 
 
+@_functional()
 def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
                         label_smoothing: float = 0.0, axis: int = -1) -> Tensor:
     r"""Binary cross-entropy averaged over ``axis``, as ``keras.losses.binary_crossentropy``.
@@ -349,272 +496,17 @@ def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
 
     >>> import numpy as np
     >>> loss = binary_crossentropy(np.array([[1., 0.]]), np.array([[0., 0.]]), from_logits=True)
-    >>> np.round(keras.ops.convert_to_numpy(loss), 6).tolist()
-    [0.693147]
+    >>> round(float(loss[0]), 6)  # log 2
+    0.693147
     """
-    _check_flag("from_logits", from_logits)
-    _check_smoothing(label_smoothing)
-    _check_int("axis", axis)
-    y_pred = ops.convert_to_tensor(y_pred)
-    y_true = ops.convert_to_tensor(y_true)
-    y_pred, from_logits = _logits_of(y_pred, from_logits, "Sigmoid", "binary_crossentropy")
+    y_true, y_pred, from_logits = _logits_of(y_true, y_pred, from_logits, "Sigmoid",
+                                             "binary_crossentropy")
     loss = _lb.binary_crossentropy(y_true, y_pred, from_logits=from_logits,
                                    label_smoothing=label_smoothing, reduction="none")
-    return _finite(ops.mean(loss, axis=axis))
+    return _finite(_mean(loss, axis))
 
 
-def _finite(x: Tensor) -> Tensor:
-    """``x`` saturated at its dtype's largest finite value, with an identity
-    gradient (``docs/extreme-values.md``): a mean or sum of losses that are
-    each finite cannot overflow to ``inf``."""
-    xp = _table_for(x)
-    return xp.saturate(x, xp.max_finite(xp.dtype_of(x)))
-
-
-# --- Loss classes ------------------------------------------------------------------
-
-
-class _Base(keras.losses.Loss):
-    """Shared by the classes: Keras' ``Loss`` plus ``dtype`` in the config."""
-
-    def __init__(self, name: str | None, reduction: str | None, dtype: Any) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        # the argument as given (None: follow floatx() at load time too)
-        self._dtype_arg = None if dtype is None else self._dtype_policy.name
-
-    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
-        # Keras' reduction sums before it divides: saturate, as every loss here does
-        return _finite(super().__call__(y_true, y_pred, sample_weight))
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config["dtype"] = self._dtype_arg
-        return config
-
-
-@keras.saving.register_keras_serializable(package=_PACKAGE)
-class CategoricalCrossentropy(_Base):
-    r"""Drop-in ``keras.losses.CategoricalCrossentropy``.
-
-    .. math:: \ell = -\sum_c y'_c \log p_c,\qquad y' = (1 - \varepsilon)\,y + \varepsilon / C
-
-    Args:
-      from_logits: whether ``y_pred`` holds logits (else probabilities,
-        renormalised over ``axis`` and clipped to ``[1e-7, 1 - 1e-7]``).
-      label_smoothing: ``\varepsilon`` in ``[0, 1]``; ``C`` is the size of
-        ``axis``.
-      axis: the class axis (``1`` for channels-first).
-      reduction: ``"sum_over_batch_size"`` (default), ``"sum"``, ``"mean"``,
-        ``"mean_with_sample_weight"``, ``"none"`` or ``None`` -- Keras' own.
-      name: the loss's name.
-      dtype: the dtype of the loss (Keras' rule; ``None``: ``floatx()``).
-
-    Native: ``keras.losses.CategoricalCrossentropy`` -- equal on every option.
-    Differences: the smoothing's ``C`` is the size of ``axis`` (Keras uses
-    ``y_true.shape[-1]``, wrong for ``axis != -1``); Keras softmax outputs are
-    scored from their logits on torch too (Keras: TensorFlow only); half
-    precision is computed in float32; options are validated at construction;
-    ``get_config`` keeps ``dtype``.
-
-    >>> import numpy as np
-    >>> cce = CategoricalCrossentropy()
-    >>> round(float(cce(np.array([[0., 1., 0.], [0., 0., 1.]]),
-    ...                 np.array([[0.05, 0.95, 0.], [0.1, 0.8, 0.1]]))), 4)
-    1.1769
-    """
-
-    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
-                 reduction: str | None = "sum_over_batch_size",
-                 name: str = "categorical_crossentropy", dtype: Any = None) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.from_logits = _check_flag("from_logits", from_logits)
-        self.label_smoothing = _check_smoothing(label_smoothing)
-        self.axis = _check_int("axis", axis)
-
-    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
-        y_true, y_pred = _same_rank(y_true, y_pred)
-        return categorical_crossentropy(y_true, y_pred, from_logits=self.from_logits,
-                                        label_smoothing=self.label_smoothing, axis=self.axis)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(from_logits=self.from_logits, label_smoothing=self.label_smoothing,
-                      axis=self.axis)
-        return config
-
-
-@keras.saving.register_keras_serializable(package=_PACKAGE)
-class SparseCategoricalCrossentropy(_Base):
-    r"""Drop-in ``keras.losses.SparseCategoricalCrossentropy``.
-
-    .. math:: \ell_i = -\log p_{i, y_i}
-
-    Args:
-      from_logits: whether ``y_pred`` holds logits (else probabilities,
-        renormalised over ``axis`` and clipped to ``[1e-7, 1 - 1e-7]``).
-      ignore_class: a label to leave out: its elements get loss 0 and are
-        masked, so ``"sum_over_batch_size"`` averages over the others (Keras'
-        rule: a Keras mask on the per-element loss).
-      reduction: as in :class:`CategoricalCrossentropy`.
-      axis: the class axis -- any, on every backend (``1`` for
-        channels-first).
-      name: the loss's name.
-      dtype: the dtype of the loss.
-
-    ``y_true`` holds integer labels of ``y_pred``'s shape less ``axis`` (or
-    with a size-1 axis there). A label outside ``[0, C)`` (and not
-    ``ignore_class``) raises ``ValueError`` in eager mode; in a compiled
-    step (``fit``) that element's loss is NaN.
-
-    Native: ``keras.losses.SparseCategoricalCrossentropy`` -- equal on every
-    option. Differences: ``axis != -1`` works on every backend (Keras raises
-    on TensorFlow and JAX); probabilities are renormalised, then clipped on
-    every backend (Keras' TensorFlow backend clips each entry first: another
-    value for a row that does not sum to 1 and has an entry near or above 1);
-    Keras softmax outputs are scored
-    from their logits on torch too; half precision is computed in float32;
-    ``get_config`` keeps ``axis`` and ``dtype`` (Keras drops both).
-    No ``label_smoothing``: Keras has none for sparse labels (use
-    :func:`losses.sparse_categorical_crossentropy` or one-hot labels with
-    :class:`CategoricalCrossentropy`).
-
-    >>> import numpy as np
-    >>> scce = SparseCategoricalCrossentropy()
-    >>> round(float(scce(np.array([1, 2]), np.array([[0.05, 0.95, 0.], [0.1, 0.8, 0.1]]))), 4)
-    1.1769
-    """
-
-    def __init__(self, from_logits: bool = False, ignore_class: int | None = None,
-                 reduction: str | None = "sum_over_batch_size", axis: int = -1,
-                 name: str = "sparse_categorical_crossentropy", dtype: Any = None) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.from_logits = _check_flag("from_logits", from_logits)
-        self.ignore_class = _check_int("ignore_class", ignore_class, optional=True)
-        self.axis = _check_int("axis", axis)
-
-    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
-        y_true, y_pred = _same_rank(y_true, y_pred)
-        return sparse_categorical_crossentropy(y_true, y_pred, from_logits=self.from_logits,
-                                               ignore_class=self.ignore_class, axis=self.axis)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(from_logits=self.from_logits, ignore_class=self.ignore_class, axis=self.axis)
-        return config
-
-
-@keras.saving.register_keras_serializable(package=_PACKAGE)
-class BinaryCrossentropy(_Base):
-    r"""Drop-in ``keras.losses.BinaryCrossentropy``.
-
-    .. math:: \ell = \operatorname{mean}_{\text{axis}}
-              -\left[y' \log p + (1 - y') \log(1 - p)\right],
-              \qquad y' = (1 - \varepsilon)\,y + \varepsilon / 2
-
-    with ``p = sigmoid(y_pred)`` for logits, else ``y_pred`` clipped to
-    ``[1e-7, 1 - 1e-7]``. As Keras does, the element-wise loss
-    (:func:`losses.binary_crossentropy`) is averaged over ``axis`` before
-    ``sample_weight`` and the reduction apply.
-
-    Args:
-      from_logits: whether ``y_pred`` holds logits.
-      label_smoothing: ``\varepsilon`` in ``[0, 1]``.
-      axis: the axis averaged over (the features axis).
-      reduction: as in :class:`CategoricalCrossentropy`.
-      name: the loss's name.
-      dtype: the dtype of the loss.
-
-    Native: ``keras.losses.BinaryCrossentropy`` -- equal on every option.
-    Differences: Keras sigmoid outputs are scored from their logits on torch
-    too; half precision is computed in float32; options are validated;
-    ``get_config`` keeps ``dtype``.
-
-    >>> import numpy as np
-    >>> bce = BinaryCrossentropy(from_logits=True)
-    >>> round(float(bce(np.array([[0., 1.], [0., 0.]]), np.array([[-18.6, 0.51], [2.94, -12.8]]))), 4)
-    0.8655
-    """
-
-    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
-                 reduction: str | None = "sum_over_batch_size",
-                 name: str = "binary_crossentropy", dtype: Any = None) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.from_logits = _check_flag("from_logits", from_logits)
-        self.label_smoothing = _check_smoothing(label_smoothing)
-        self.axis = _check_int("axis", axis)
-
-    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
-        y_true, y_pred = _same_rank(y_true, y_pred)
-        return binary_crossentropy(y_true, y_pred, from_logits=self.from_logits,
-                                   label_smoothing=self.label_smoothing, axis=self.axis)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(from_logits=self.from_logits, label_smoothing=self.label_smoothing,
-                      axis=self.axis)
-        return config
-
-
-# =====================================================================================
-# The rest of the catalogue: focal, poly, divergences, regression
-# =====================================================================================
-
-
-def _check_number(name: str, value: Any, lo: float | None = None, hi: float | None = None, *,
-                  lo_open: bool = False, hi_open: bool = False) -> float:
-    """A finite real number (not a bool) in ``[lo, hi]`` (ends open when asked), as a
-    Python float."""
-    try:
-        v = float(value) if not isinstance(value, (bool, np.bool_, str, bytes)) else math.nan
-    except (TypeError, ValueError):
-        v = math.nan
-    ok = math.isfinite(v)
-    if ok and lo is not None:
-        ok = v > lo if lo_open else v >= lo
-    if ok and hi is not None:
-        ok = v < hi if hi_open else v <= hi
-    if not ok:
-        lb, rb = "(" if lo_open else "[", ")" if hi_open else "]"
-        lo_s = "-inf" if lo is None else f"{lo:g}"
-        hi_s = "inf" if hi is None else f"{hi:g}"
-        _fail(f"`{name}` must be a finite real number in {lb}{lo_s}, {hi_s}{rb}; got {value!r}")
-    return v
-
-
-def _check_alpha(value: Any) -> float | list[float]:
-    """``alpha`` of the categorical focal losses: a number in ``[0, 1]`` or a 1-D
-    sequence of such numbers, one per class (kept as a list: a JSON config)."""
-    if isinstance(value, (list, tuple)) or np.ndim(value) > 0:
-        a = np.asarray(value, dtype=object)
-        if a.ndim != 1 or a.size == 0:
-            _fail(f"`alpha` must be a number in [0, 1] or a 1-D sequence of such numbers "
-                  f"(one per class); got {value!r}")
-        return [_check_number("alpha", v, 0.0, 1.0) for v in a.tolist()]
-    return _check_number("alpha", value, 0.0, 1.0)
-
-
-def _eps() -> float:
-    """Keras' fuzz factor, ``keras.config.epsilon()`` (1e-7 unless changed), read at
-    call time as Keras' own losses do."""
-    return float(keras.config.epsilon())
-
-
-def _dense_inputs(y_true: Any, y_pred: Any) -> tuple[Tensor, Tensor]:
-    """Tensors, ``y_true`` in ``y_pred``'s dtype (Keras' ``ops.cast(y_true, y_pred.dtype)``)."""
-    y_pred = ops.convert_to_tensor(y_pred)
-    y_true = ops.cast(ops.convert_to_tensor(y_true), y_pred.dtype)
-    return y_true, y_pred
-
-
-def _sparse_mask(loss: Tensor, y_true: Tensor, ignore_class: int | None) -> Tensor:
-    if ignore_class is not None:
-        _set_keras_mask(loss, ops.reshape(ops.not_equal(y_true, ignore_class), ops.shape(loss)))
-    return loss
-
-
-# --- functional forms -----------------------------------------------------------------
-
-
+@_functional()
 def binary_focal_crossentropy(y_true: Any, y_pred: Any, apply_class_balancing: bool = False,
                               alpha: float = 0.25, gamma: float = 2.0, from_logits: bool = False,
                               label_smoothing: float = 0.0, axis: int = -1) -> Tensor:
@@ -631,14 +523,11 @@ def binary_focal_crossentropy(y_true: Any, y_pred: Any, apply_class_balancing: b
     :func:`losses.binary_focal_crossentropy`.
 
     Args:
-      y_true: targets in ``[0, 1]``, ``y_pred``'s shape.
-      y_pred: logits or probabilities.
+      y_true, y_pred, from_logits, label_smoothing, axis: as in
+        :func:`binary_crossentropy`.
       apply_class_balancing: weigh positives by ``alpha``, negatives by ``1 - alpha``.
       alpha: in ``[0, 1]``.
       gamma: the focusing parameter, ``>= 0``.
-      from_logits: whether ``y_pred`` holds logits.
-      label_smoothing: ``\varepsilon`` in ``[0, 1]``.
-      axis: the axis averaged over.
 
     Returns:
       ``y_pred``'s shape less ``axis``.
@@ -656,23 +545,17 @@ def binary_focal_crossentropy(y_true: Any, y_pred: Any, apply_class_balancing: b
     >>> np.round(keras.ops.convert_to_numpy(loss), 6).tolist()  # (1/2)^2 log 2
     [0.173287]
     """
-    balance = _check_flag("apply_class_balancing", apply_class_balancing)
-    alpha = _check_number("alpha", alpha, 0.0, 1.0)
-    gamma = _check_number("gamma", gamma, 0.0)
-    from_logits = _check_flag("from_logits", from_logits)
-    _check_smoothing(label_smoothing)
-    _check_int("axis", axis)
-    y_true, y_pred = _dense_inputs(y_true, y_pred)
-    if not from_logits:  # Keras' TensorFlow backend scores a sigmoid output from its logits
-        logits = _carried_logits(y_pred, "Sigmoid")
-        if logits is not None:
-            y_pred, from_logits = logits, True
+    y_true, y_pred = _tensors(y_true, y_pred)
+    logits = None if from_logits else _carried_logits(y_pred, "Sigmoid")  # as Keras' TensorFlow
+    if logits is not None:
+        y_pred, from_logits = logits, True
     loss = _lb.binary_focal_crossentropy(
-        y_true, y_pred, apply_class_balancing=balance, alpha=alpha, gamma=gamma,
+        y_true, y_pred, apply_class_balancing=apply_class_balancing, alpha=alpha, gamma=gamma,
         from_logits=from_logits, label_smoothing=label_smoothing, reduction="none", epsilon=_eps())
-    return ops.mean(loss, axis=axis)
+    return _mean(loss, axis)
 
 
+@_functional(alpha=_alpha)
 def categorical_focal_crossentropy(y_true: Any, y_pred: Any, alpha: Any = 0.25, gamma: float = 2.0,
                                    from_logits: bool = False, label_smoothing: float = 0.0,
                                    axis: int = -1) -> Tensor:
@@ -710,18 +593,13 @@ def categorical_focal_crossentropy(y_true: Any, y_pred: Any, alpha: Any = 0.25, 
     >>> np.round(keras.ops.convert_to_numpy(loss), 6).tolist()  # alpha (1/2)^2 log 2
     [0.043322]
     """
-    alpha = _check_alpha(alpha)
-    gamma = _check_number("gamma", gamma, 0.0)
-    from_logits = _check_flag("from_logits", from_logits)
-    _check_smoothing(label_smoothing)
-    _check_int("axis", axis)
-    y_true, y_pred = _dense_inputs(y_true, y_pred)
+    y_true, y_pred = _tensors(y_true, y_pred)
     return _lb.categorical_focal_crossentropy(
-        y_true, y_pred, alpha=np.asarray(alpha) if isinstance(alpha, list) else alpha, gamma=gamma,
-        from_logits=from_logits, label_smoothing=label_smoothing, axis=axis, reduction="none",
-        epsilon=_eps())
+        y_true, y_pred, alpha=_alpha_array(alpha), gamma=gamma, from_logits=from_logits,
+        label_smoothing=label_smoothing, axis=axis, reduction="none", epsilon=_eps())
 
 
+@_functional(alpha=_alpha)
 def sparse_categorical_focal_crossentropy(y_true: Any, y_pred: Any, alpha: Any = 0.25,
                                           gamma: float = 2.0, from_logits: bool = False,
                                           label_smoothing: float = 0.0,
@@ -757,23 +635,15 @@ def sparse_categorical_focal_crossentropy(y_true: Any, y_pred: Any, alpha: Any =
     >>> np.round(keras.ops.convert_to_numpy(loss), 6).tolist()
     [0.043322]
     """
-    alpha = _check_alpha(alpha)
-    gamma = _check_number("gamma", gamma, 0.0)
-    from_logits = _check_flag("from_logits", from_logits)
-    _check_smoothing(label_smoothing)
-    _check_int("ignore_class", ignore_class, optional=True)
-    _check_int("axis", axis)
-    y_pred = ops.convert_to_tensor(y_pred)
-    y_true = ops.convert_to_tensor(y_true)
-    if len(y_true.shape) == len(y_pred.shape) and y_true.shape[axis] == 1:
-        y_true = ops.squeeze(y_true, axis)
+    y_true, y_pred = _labels(y_true, y_pred, axis)
     loss = _lb.sparse_categorical_focal_crossentropy(
-        y_true, y_pred, alpha=np.asarray(alpha) if isinstance(alpha, list) else alpha, gamma=gamma,
-        from_logits=from_logits, label_smoothing=label_smoothing, axis=axis,
-        ignore_index=ignore_class, reduction="none", epsilon=_eps())
-    return _sparse_mask(loss, y_true, ignore_class)
+        y_true, y_pred, alpha=_alpha_array(alpha), gamma=gamma, from_logits=from_logits,
+        label_smoothing=label_smoothing, axis=axis, ignore_index=ignore_class, reduction="none",
+        epsilon=_eps())
+    return _masked(loss, y_true, ignore_class)
 
 
+@_functional(epsilon=_real())
 def poly_crossentropy(y_true: Any, y_pred: Any, epsilon: float = 2.0, from_logits: bool = False,
                       label_smoothing: float = 0.0, axis: int = -1) -> Tensor:
     r"""Per-example Poly-1 cross-entropy (Leng et al., 2022; no Keras native).
@@ -808,17 +678,14 @@ def poly_crossentropy(y_true: Any, y_pred: Any, epsilon: float = 2.0, from_logit
     >>> np.round(keras.ops.convert_to_numpy(loss), 6).tolist()  # log 2 + 2 (1 - 1/2)
     [1.693147]
     """
-    epsilon = _check_number("epsilon", epsilon)
-    from_logits = _check_flag("from_logits", from_logits)
-    _check_smoothing(label_smoothing)
-    _check_int("axis", axis)
-    y_true, y_pred = _dense_inputs(y_true, y_pred)
-    y_pred, from_logits = _logits_of(y_pred, from_logits, "Softmax", "poly_crossentropy")
+    y_true, y_pred, from_logits = _logits_of(y_true, y_pred, from_logits, "Softmax",
+                                             "poly_crossentropy", cast=True)
     return _lb.poly1_crossentropy(y_true, y_pred, poly_epsilon=epsilon, from_logits=from_logits,
                                   label_smoothing=label_smoothing, axis=axis, reduction="none",
                                   epsilon=_eps())
 
 
+@_functional()
 def kl_divergence(y_true: Any, y_pred: Any) -> Tensor:
     r"""Per-example Kullback-Leibler divergence, as ``keras.losses.kl_divergence``.
 
@@ -843,10 +710,11 @@ def kl_divergence(y_true: Any, y_pred: Any) -> Tensor:
     >>> np.round(keras.ops.convert_to_numpy(loss), 6).tolist()
     [0.143841]
     """
-    y_true, y_pred = _dense_inputs(y_true, y_pred)
+    y_true, y_pred = _tensors(y_true, y_pred)
     return _lb.kl_divergence(y_true, y_pred, reduction="none", epsilon=_eps())
 
 
+@_functional()
 def js_divergence(y_true: Any, y_pred: Any, from_logits: bool = False, axis: int = -1) -> Tensor:
     r"""Per-example Jensen-Shannon divergence in nats (no Keras native).
 
@@ -873,22 +741,19 @@ def js_divergence(y_true: Any, y_pred: Any, from_logits: bool = False, axis: int
     >>> np.round(keras.ops.convert_to_numpy(loss), 6).tolist()  # log 2
     [0.693147]
     """
-    from_logits = _check_flag("from_logits", from_logits)
-    _check_int("axis", axis)
-    y_true, y_pred = _dense_inputs(y_true, y_pred)
+    y_true, y_pred = _tensors(y_true, y_pred)
     return _lb.js_divergence(y_true, y_pred, from_logits=from_logits, axis=axis, reduction="none",
                              epsilon=_eps())
 
 
 def _last_axis_mean(fn: Any, y_true: Any, y_pred: Any, **options: Any) -> Tensor:
-    """Keras' regression convention: the rank rule, then the element-wise loss
-    averaged over the last axis."""
-    y_pred = ops.convert_to_tensor(y_pred)
-    y_true = ops.convert_to_tensor(y_true, dtype=y_pred.dtype)
-    y_true, y_pred = _same_rank(y_true, y_pred)
-    return ops.mean(fn(y_true, y_pred, reduction="none", **options), axis=-1)
+    """Keras' regression convention: an integer ``y_pred`` cast to float, ``y_true`` to
+    its dtype, the rank rule, then the element-wise loss averaged over the last axis."""
+    y_true, y_pred = _same_rank(*_real_tensors(y_true, y_pred))
+    return _mean(fn(y_true, y_pred, reduction="none", **options), -1)
 
 
+@_functional()
 def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
     r"""Mean squared error over the last axis, as ``keras.losses.mean_squared_error``.
 
@@ -906,6 +771,7 @@ def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
     return _last_axis_mean(_lb.mean_squared_error, y_true, y_pred)
 
 
+@_functional()
 def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
     r"""Mean absolute error over the last axis, as ``keras.losses.mean_absolute_error``.
 
@@ -921,6 +787,7 @@ def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
     return _last_axis_mean(_lb.mean_absolute_error, y_true, y_pred)
 
 
+@_functional()
 def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Tensor:
     r"""Huber loss averaged over the last axis, as ``keras.losses.huber``.
 
@@ -935,10 +802,10 @@ def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Tensor:
     >>> np.round(keras.ops.convert_to_numpy(huber(np.array([[0., 0.]]), np.array([[0.5, 3.0]]))), 6).tolist()
     [1.3125]
     """
-    delta = _check_number("delta", delta, 0.0, lo_open=True)
     return _last_axis_mean(_lb.huber, y_true, y_pred, delta=delta)
 
 
+@_functional()
 def smooth_l1(y_true: Any, y_pred: Any, beta: float = 1.0) -> Tensor:
     r"""Smooth L1 loss averaged over the last axis (torch's ``SmoothL1Loss``; no Keras native).
 
@@ -953,10 +820,10 @@ def smooth_l1(y_true: Any, y_pred: Any, beta: float = 1.0) -> Tensor:
     >>> np.round(keras.ops.convert_to_numpy(smooth_l1(np.array([[0., 0.]]), np.array([[0.5, 3.0]]), beta=2.0)), 6).tolist()
     [1.03125]
     """
-    beta = _check_number("beta", beta, 0.0)
     return _last_axis_mean(_lb.smooth_l1, y_true, y_pred, beta=beta)
 
 
+@_functional()
 def log_cosh(y_true: Any, y_pred: Any) -> Tensor:
     r"""Log-cosh of the error averaged over the last axis, as ``keras.losses.log_cosh``.
 
@@ -975,6 +842,7 @@ def log_cosh(y_true: Any, y_pred: Any) -> Tensor:
     return _last_axis_mean(_lb.log_cosh, y_true, y_pred)
 
 
+@_functional()
 def poisson(y_true: Any, y_pred: Any) -> Tensor:
     r"""Poisson loss averaged over the last axis, as ``keras.losses.poisson``.
 
@@ -992,6 +860,7 @@ def poisson(y_true: Any, y_pred: Any) -> Tensor:
     return _last_axis_mean(_lb.poisson, y_true, y_pred, epsilon=_eps())
 
 
+@_functional()
 def poisson_nll(y_true: Any, y_pred: Any, log_input: bool = True, full: bool = False,
                 epsilon: float = 1e-8) -> Tensor:
     r"""Poisson negative log-likelihood averaged over the last axis (torch's
@@ -1007,12 +876,10 @@ def poisson_nll(y_true: Any, y_pred: Any, log_input: bool = True, full: bool = F
     >>> np.round(keras.ops.convert_to_numpy(poisson_nll(np.array([[2.]]), np.array([[0.]]))), 6).tolist()
     [1.0]
     """
-    log_input = _check_flag("log_input", log_input)
-    full = _check_flag("full", full)
-    epsilon = _check_number("epsilon", epsilon, 0.0, lo_open=True)
     return _last_axis_mean(_lb.poisson_nll, y_true, y_pred, log_input=log_input, full=full, eps=epsilon)
 
 
+@_functional()
 def gaussian_nll(y_true: Any, y_pred: Any, full: bool = False, epsilon: float = 1e-6) -> Tensor:
     r"""Gaussian negative log-likelihood averaged over the last axis (torch's
     ``GaussianNLLLoss``; no Keras native).
@@ -1035,10 +902,7 @@ def gaussian_nll(y_true: Any, y_pred: Any, full: bool = False, epsilon: float = 
     >>> np.round(keras.ops.convert_to_numpy(v) - 0.5 * np.log(2.0), 6).tolist()
     [1.0]
     """
-    full = _check_flag("full", full)
-    epsilon = _check_number("epsilon", epsilon, 0.0, lo_open=True)
-    y_pred = ops.convert_to_tensor(y_pred)
-    y_true = ops.convert_to_tensor(y_true, dtype=y_pred.dtype)
+    y_true, y_pred = _real_tensors(y_true, y_pred)
     if len(y_true.shape) == len(y_pred.shape) - 1:
         y_true = ops.expand_dims(y_true, -1)
     d, d2 = y_true.shape[-1] if len(y_true.shape) else None, y_pred.shape[-1] if len(y_pred.shape) else None
@@ -1049,14 +913,195 @@ def gaussian_nll(y_true: Any, y_pred: Any, full: bool = False, epsilon: float = 
               f"[..., 2 D] for `y_true` of shape [..., D]; got y_true.shape={tuple(y_true.shape)} "
               f"and y_pred.shape={tuple(y_pred.shape)}")
     mean, var = y_pred[..., :d], y_pred[..., d:]
-    return ops.mean(_lb.gaussian_nll(y_true, mean, var, full=full, eps=epsilon, reduction="none"),
-                    axis=-1)
+    return _mean(_lb.gaussian_nll(y_true, mean, var, full=full, eps=epsilon, reduction="none"), -1)
 
 
-# --- Loss classes ---------------------------------------------------------------------
+# --- Loss classes: one base, driven by the declarations ---------------------------------
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
-class BinaryFocalCrossentropy(_Base):
+
+class _LossFunctionWrapper(keras.losses.Loss):
+    """Keras' ``LossFunctionWrapper``, generated from a declaration. A subclass is::
+
+        class Huber(_LossFunctionWrapper, fn=huber, name="huber_loss"):
+            '''docstring'''
+
+    ``fn`` is the functional form it wraps: its options (names, defaults, checks) are
+    the class's. From them the subclass gets an ``__init__`` with a real signature (the
+    options in ``fn``'s order, or ``order`` where Keras' differs, then ``reduction``,
+    ``name`` (default ``name`` or ``fn``'s name) and ``dtype``), the options as checked
+    attributes, ``call`` (Keras' rank rule unless ``same_rank=False``, then ``fn``),
+    ``get_config`` (Keras' keys -- ``name``, ``reduction``, the options -- and ``dtype``
+    when one was given) and its registration as ``lossbridge>ClassName``. Its name must
+    be a key of :data:`CATALOG`.
+    """
+
+    _fn: ClassVar[Callable]
+    _options: ClassVar[tuple[str, ...]] = ()
+    _same_rank: ClassVar[bool] = True
+
+    def __init_subclass__(cls, *, fn: Callable, name: str | None = None, order: str | None = None,
+                          same_rank: bool = True, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__name__ not in CATALOG:
+            raise TypeError(f"{cls.__name__} has no row in CATALOG")
+        params = list(inspect.signature(fn).parameters.values())[2:]
+        cls._fn, cls._options, cls._same_rank = staticmethod(fn), tuple(p.name for p in params), same_rank
+        P = inspect.Parameter
+        given = {p.name: p for p in params} | {
+            "reduction": P("reduction", P.POSITIONAL_OR_KEYWORD, default="sum_over_batch_size",
+                           annotation="str | None"),
+            "name": P("name", P.POSITIONAL_OR_KEYWORD, default=name or fn.__name__, annotation="str"),
+            "dtype": P("dtype", P.POSITIONAL_OR_KEYWORD, default=None, annotation="Any"),
+        }
+        names = (order.split() if order else [*cls._options, "reduction"]) + ["name", "dtype"]
+        if sorted(names) != sorted(given):
+            raise TypeError(f"{cls.__name__}: order {names} is not a permutation of {sorted(given)}")
+        self_ = P("self", P.POSITIONAL_OR_KEYWORD)
+        cls.__init__ = _init(inspect.Signature([self_, *(given[n] for n in names)], return_annotation=None))
+        cls.__init__.__qualname__ = f"{cls.__qualname__}.__init__"
+        keras.saving.register_keras_serializable(package=_PACKAGE)(cls)
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
+        # Keras' reduction sums before it divides: saturate, as every loss here does
+        return _finite(super().__call__(y_true, y_pred, sample_weight))
+
+    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        if self._same_rank:
+            y_true, y_pred = _same_rank(y_true, y_pred)
+        return self._fn(y_true, y_pred, **{o: getattr(self, o) for o in self._options})
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        if self._dtype_arg is not None:
+            config["dtype"] = self._dtype_arg
+        config.update((o, getattr(self, o)) for o in self._options)
+        return config
+
+
+def _init(signature: inspect.Signature) -> Callable:
+    """The ``__init__`` of a :class:`_LossFunctionWrapper` subclass, with ``signature``."""
+
+    def __init__(self: _LossFunctionWrapper, *args: Any, **kwargs: Any) -> None:
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        a = bound.arguments
+        keras.losses.Loss.__init__(self, name=a["name"], reduction=a["reduction"], dtype=a["dtype"])
+        # the argument as given (None: follow floatx() at load time too)
+        self._dtype_arg = None if a["dtype"] is None else self._dtype_policy.name
+        checks = self._fn.checks
+        for option in self._options:
+            setattr(self, option, checks[option](option, a[option]))
+
+    __init__.__signature__ = signature
+    return __init__
+
+
+class CategoricalCrossentropy(_LossFunctionWrapper, fn=categorical_crossentropy):
+    r"""Drop-in ``keras.losses.CategoricalCrossentropy``.
+
+    .. math:: \ell = -\sum_c y'_c \log p_c,\qquad y' = (1 - \varepsilon)\,y + \varepsilon / C
+
+    Args:
+      from_logits: whether ``y_pred`` holds logits (else probabilities,
+        renormalised over ``axis`` and clipped to ``[1e-7, 1 - 1e-7]``).
+      label_smoothing: ``\varepsilon`` in ``[0, 1]``; ``C`` is the size of
+        ``axis``.
+      axis: the class axis (``1`` for channels-first).
+      reduction: ``"sum_over_batch_size"`` (default), ``"sum"``, ``"mean"``,
+        ``"mean_with_sample_weight"``, ``"none"`` or ``None`` -- Keras' own.
+      name: the loss's name.
+      dtype: the dtype of the loss (Keras' rule; ``None``: ``floatx()``).
+
+    Native: ``keras.losses.CategoricalCrossentropy`` -- equal on every option.
+    Differences: the smoothing's ``C`` is the size of ``axis`` (Keras uses
+    ``y_true.shape[-1]``, wrong for ``axis != -1``); Keras softmax outputs are
+    scored from their logits on torch too (Keras: TensorFlow only); half
+    precision is computed in float32; options are validated at construction;
+    ``get_config`` keeps ``dtype`` when given.
+
+    >>> import numpy as np
+    >>> cce = CategoricalCrossentropy()
+    >>> round(float(cce(np.array([[0., 1., 0.], [0., 0., 1.]]),
+    ...                 np.array([[0.05, 0.95, 0.], [0.1, 0.8, 0.1]]))), 4)
+    1.1769
+    """
+
+
+class SparseCategoricalCrossentropy(_LossFunctionWrapper, fn=sparse_categorical_crossentropy,
+                                    order="from_logits ignore_class reduction axis"):
+    r"""Drop-in ``keras.losses.SparseCategoricalCrossentropy``.
+
+    .. math:: \ell_i = -\log p_{i, y_i}
+
+    Args:
+      from_logits: whether ``y_pred`` holds logits (else probabilities,
+        renormalised over ``axis`` and clipped to ``[1e-7, 1 - 1e-7]``).
+      ignore_class: a label to leave out: its elements get loss 0 and are
+        masked, so ``"sum_over_batch_size"`` averages over the others (Keras'
+        rule: a Keras mask on the per-element loss).
+      reduction: as in :class:`CategoricalCrossentropy`.
+      axis: the class axis -- any, on every backend (``1`` for
+        channels-first).
+      name: the loss's name.
+      dtype: the dtype of the loss.
+
+    ``y_true`` holds integer labels of ``y_pred``'s shape less ``axis`` (or
+    with a size-1 axis there). A label outside ``[0, C)`` (and not
+    ``ignore_class``) raises ``ValueError`` in eager mode; in a compiled
+    step (``fit``) that element's loss is NaN.
+
+    Native: ``keras.losses.SparseCategoricalCrossentropy`` -- equal on every
+    option. Differences: ``axis != -1`` works on every backend (Keras raises
+    on TensorFlow and JAX); probabilities are renormalised, then clipped on
+    every backend (Keras' TensorFlow backend clips each entry first: another
+    value for a row that does not sum to 1 and has an entry near or above 1);
+    Keras softmax outputs are scored
+    from their logits on torch too; half precision is computed in float32;
+    ``get_config`` keeps ``axis`` (and ``dtype`` when given; Keras drops both).
+    No ``label_smoothing``: Keras has none for sparse labels (use
+    :func:`losses.sparse_categorical_crossentropy` or one-hot labels with
+    :class:`CategoricalCrossentropy`).
+
+    >>> import numpy as np
+    >>> scce = SparseCategoricalCrossentropy()
+    >>> round(float(scce(np.array([1, 2]), np.array([[0.05, 0.95, 0.], [0.1, 0.8, 0.1]]))), 4)
+    1.1769
+    """
+
+
+class BinaryCrossentropy(_LossFunctionWrapper, fn=binary_crossentropy):
+    r"""Drop-in ``keras.losses.BinaryCrossentropy``.
+
+    .. math:: \ell = \operatorname{mean}_{\text{axis}}
+              -\left[y' \log p + (1 - y') \log(1 - p)\right],
+              \qquad y' = (1 - \varepsilon)\,y + \varepsilon / 2
+
+    with ``p = sigmoid(y_pred)`` for logits, else ``y_pred`` clipped to
+    ``[1e-7, 1 - 1e-7]``. As Keras does, the element-wise loss
+    (:func:`losses.binary_crossentropy`) is averaged over ``axis`` before
+    ``sample_weight`` and the reduction apply.
+
+    Args:
+      from_logits: whether ``y_pred`` holds logits.
+      label_smoothing: ``\varepsilon`` in ``[0, 1]``.
+      axis: the axis averaged over (the features axis).
+      reduction: as in :class:`CategoricalCrossentropy`.
+      name: the loss's name.
+      dtype: the dtype of the loss.
+
+    Native: ``keras.losses.BinaryCrossentropy`` -- equal on every option.
+    Differences: Keras sigmoid outputs are scored from their logits on torch
+    too; half precision is computed in float32; options are validated;
+    ``get_config`` keeps ``dtype`` when given.
+
+    >>> import numpy as np
+    >>> bce = BinaryCrossentropy(from_logits=True)
+    >>> round(float(bce(np.array([[0., 1.], [0., 0.]]), np.array([[-18.6, 0.51], [2.94, -12.8]]))), 4)
+    0.8655
+    """
+
+
+class BinaryFocalCrossentropy(_LossFunctionWrapper, fn=binary_focal_crossentropy):
     r"""Drop-in ``keras.losses.BinaryFocalCrossentropy``.
 
     .. math:: \ell = \operatorname{mean}_{\text{axis}}\; w\,(1 - p_t)^\gamma\,
@@ -1082,7 +1127,7 @@ class BinaryFocalCrossentropy(_Base):
     saturating at ``|z| > 16``); the focal factor of a probability uses the
     clipped ``p``; Keras sigmoid outputs are scored from their logits on torch
     too; options are validated (``alpha`` in ``[0, 1]``, ``gamma >= 0``);
-    ``get_config`` keeps ``dtype``.
+    ``get_config`` keeps ``dtype`` when given.
 
     >>> import numpy as np
     >>> loss = BinaryFocalCrossentropy(gamma=2.0, from_logits=True)
@@ -1090,35 +1135,8 @@ class BinaryFocalCrossentropy(_Base):
     0.6912
     """
 
-    def __init__(self, apply_class_balancing: bool = False, alpha: float = 0.25, gamma: float = 2.0,
-                 from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
-                 reduction: str | None = "sum_over_batch_size",
-                 name: str = "binary_focal_crossentropy", dtype: Any = None) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.apply_class_balancing = _check_flag("apply_class_balancing", apply_class_balancing)
-        self.alpha = _check_number("alpha", alpha, 0.0, 1.0)
-        self.gamma = _check_number("gamma", gamma, 0.0)
-        self.from_logits = _check_flag("from_logits", from_logits)
-        self.label_smoothing = _check_smoothing(label_smoothing)
-        self.axis = _check_int("axis", axis)
 
-    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
-        y_true, y_pred = _same_rank(y_true, y_pred)
-        return binary_focal_crossentropy(
-            y_true, y_pred, apply_class_balancing=self.apply_class_balancing, alpha=self.alpha,
-            gamma=self.gamma, from_logits=self.from_logits, label_smoothing=self.label_smoothing,
-            axis=self.axis)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(from_logits=self.from_logits, label_smoothing=self.label_smoothing,
-                      axis=self.axis, apply_class_balancing=self.apply_class_balancing,
-                      alpha=self.alpha, gamma=self.gamma)
-        return config
-
-
-@keras.saving.register_keras_serializable(package=_PACKAGE)
-class CategoricalFocalCrossentropy(_Base):
+class CategoricalFocalCrossentropy(_LossFunctionWrapper, fn=categorical_focal_crossentropy):
     r"""Drop-in ``keras.losses.CategoricalFocalCrossentropy``.
 
     .. math:: \ell = -\sum_c \alpha_c\,(1 - p_c)^\gamma\, y'_c \log p_c,
@@ -1141,7 +1159,7 @@ class CategoricalFocalCrossentropy(_Base):
     ``softmax(z)`` to ``[1e-7, 1 - 1e-7]``: a class below ``1e-7`` scores
     ``16.1`` with zero gradient); ``C`` of the smoothing is the size of
     ``axis`` and a per-class ``alpha`` lies along ``axis`` (the native uses
-    the last axis for both); options are validated; ``get_config`` keeps ``dtype``.
+    the last axis for both); options are validated; ``get_config`` keeps ``dtype`` when given.
 
     >>> import numpy as np
     >>> loss = CategoricalFocalCrossentropy()
@@ -1150,32 +1168,8 @@ class CategoricalFocalCrossentropy(_Base):
     0.2332
     """
 
-    def __init__(self, alpha: Any = 0.25, gamma: float = 2.0, from_logits: bool = False,
-                 label_smoothing: float = 0.0, axis: int = -1,
-                 reduction: str | None = "sum_over_batch_size",
-                 name: str = "categorical_focal_crossentropy", dtype: Any = None) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.alpha = _check_alpha(alpha)
-        self.gamma = _check_number("gamma", gamma, 0.0)
-        self.from_logits = _check_flag("from_logits", from_logits)
-        self.label_smoothing = _check_smoothing(label_smoothing)
-        self.axis = _check_int("axis", axis)
 
-    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
-        y_true, y_pred = _same_rank(y_true, y_pred)
-        return categorical_focal_crossentropy(
-            y_true, y_pred, alpha=self.alpha, gamma=self.gamma, from_logits=self.from_logits,
-            label_smoothing=self.label_smoothing, axis=self.axis)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(from_logits=self.from_logits, label_smoothing=self.label_smoothing,
-                      axis=self.axis, alpha=self.alpha, gamma=self.gamma)
-        return config
-
-
-@keras.saving.register_keras_serializable(package=_PACKAGE)
-class SparseCategoricalFocalCrossentropy(_Base):
+class SparseCategoricalFocalCrossentropy(_LossFunctionWrapper, fn=sparse_categorical_focal_crossentropy):
     r"""Focal cross-entropy with integer labels: :class:`CategoricalFocalCrossentropy`
     of the one-hot labels, with :class:`SparseCategoricalCrossentropy`'s labels
     and ``ignore_class``. No Keras native.
@@ -1204,34 +1198,8 @@ class SparseCategoricalFocalCrossentropy(_Base):
     0.2332
     """
 
-    def __init__(self, alpha: Any = 0.25, gamma: float = 2.0, from_logits: bool = False,
-                 label_smoothing: float = 0.0, ignore_class: int | None = None, axis: int = -1,
-                 reduction: str | None = "sum_over_batch_size",
-                 name: str = "sparse_categorical_focal_crossentropy", dtype: Any = None) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.alpha = _check_alpha(alpha)
-        self.gamma = _check_number("gamma", gamma, 0.0)
-        self.from_logits = _check_flag("from_logits", from_logits)
-        self.label_smoothing = _check_smoothing(label_smoothing)
-        self.ignore_class = _check_int("ignore_class", ignore_class, optional=True)
-        self.axis = _check_int("axis", axis)
 
-    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
-        y_true, y_pred = _same_rank(y_true, y_pred)
-        return sparse_categorical_focal_crossentropy(
-            y_true, y_pred, alpha=self.alpha, gamma=self.gamma, from_logits=self.from_logits,
-            label_smoothing=self.label_smoothing, ignore_class=self.ignore_class, axis=self.axis)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(alpha=self.alpha, gamma=self.gamma, from_logits=self.from_logits,
-                      label_smoothing=self.label_smoothing, ignore_class=self.ignore_class,
-                      axis=self.axis)
-        return config
-
-
-@keras.saving.register_keras_serializable(package=_PACKAGE)
-class PolyCrossentropy(_Base):
+class PolyCrossentropy(_LossFunctionWrapper, fn=poly_crossentropy):
     r"""Poly-1 cross-entropy (Leng et al., 2022, PolyLoss). No Keras native.
 
     .. math:: \ell = -\sum_c y'_c \log p_c + \epsilon \sum_c y'_c (1 - p_c)
@@ -1254,39 +1222,8 @@ class PolyCrossentropy(_Base):
     1.193147
     """
 
-    def __init__(self, epsilon: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0,
-                 axis: int = -1, reduction: str | None = "sum_over_batch_size",
-                 name: str = "poly_crossentropy", dtype: Any = None) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.epsilon = _check_number("epsilon", epsilon)
-        self.from_logits = _check_flag("from_logits", from_logits)
-        self.label_smoothing = _check_smoothing(label_smoothing)
-        self.axis = _check_int("axis", axis)
 
-    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
-        y_true, y_pred = _same_rank(y_true, y_pred)
-        return poly_crossentropy(y_true, y_pred, epsilon=self.epsilon, from_logits=self.from_logits,
-                                 label_smoothing=self.label_smoothing, axis=self.axis)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(epsilon=self.epsilon, from_logits=self.from_logits,
-                      label_smoothing=self.label_smoothing, axis=self.axis)
-        return config
-
-
-class _Plain(_Base):
-    """A loss with no options of its own: ``fn(y_true, y_pred)`` after Keras' rank rule."""
-
-    _fn: Any = None
-
-    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
-        y_true, y_pred = _same_rank(y_true, y_pred)
-        return type(self)._fn(y_true, y_pred)
-
-
-@keras.saving.register_keras_serializable(package=_PACKAGE)
-class KLDivergence(_Plain):
+class KLDivergence(_LossFunctionWrapper, fn=kl_divergence):
     r"""Drop-in ``keras.losses.KLDivergence``.
 
     .. math:: \ell = \sum_c t_c \log(t_c / q_c),\qquad t = \mathrm{clip}(y, \epsilon, 1),
@@ -1297,22 +1234,15 @@ class KLDivergence(_Plain):
     Args:
       reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
 
-    Native: ``keras.losses.KLDivergence`` -- equal. ``get_config`` keeps ``dtype``.
+    Native: ``keras.losses.KLDivergence`` -- equal. ``get_config`` keeps ``dtype`` when given.
 
     >>> import numpy as np
     >>> round(float(KLDivergence()(np.array([[0.5, 0.5]]), np.array([[0.25, 0.75]]))), 6)
     0.143841
     """
 
-    _fn = staticmethod(kl_divergence)
 
-    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "kl_divergence",
-                 dtype: Any = None) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-
-
-@keras.saving.register_keras_serializable(package=_PACKAGE)
-class JSDivergence(_Base):
+class JSDivergence(_LossFunctionWrapper, fn=js_divergence):
     r"""Jensen-Shannon divergence in nats. No Keras native.
 
     .. math:: \mathrm{JS}(P, Q) = \tfrac12 \mathrm{KL}(P \| M) + \tfrac12 \mathrm{KL}(Q \| M),
@@ -1334,25 +1264,8 @@ class JSDivergence(_Base):
     0.693147
     """
 
-    def __init__(self, from_logits: bool = False, axis: int = -1,
-                 reduction: str | None = "sum_over_batch_size", name: str = "js_divergence",
-                 dtype: Any = None) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.from_logits = _check_flag("from_logits", from_logits)
-        self.axis = _check_int("axis", axis)
 
-    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
-        y_true, y_pred = _same_rank(y_true, y_pred)
-        return js_divergence(y_true, y_pred, from_logits=self.from_logits, axis=self.axis)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(from_logits=self.from_logits, axis=self.axis)
-        return config
-
-
-@keras.saving.register_keras_serializable(package=_PACKAGE)
-class MeanSquaredError(_Plain):
+class MeanSquaredError(_LossFunctionWrapper, fn=mean_squared_error):
     r"""Drop-in ``keras.losses.MeanSquaredError``: ``mean_{-1} (y_pred - y_true)^2``.
 
     Args:
@@ -1360,22 +1273,15 @@ class MeanSquaredError(_Plain):
 
     Native: ``keras.losses.MeanSquaredError`` -- equal. Differences: shapes that
     differ after Keras' rank rule raise ``ValueError`` (the native broadcasts,
-    e.g. ``[N, 1]`` against ``[N, 3]``); ``get_config`` keeps ``dtype``.
+    e.g. ``[N, 1]`` against ``[N, 3]``); ``get_config`` keeps ``dtype`` when given.
 
     >>> import numpy as np
     >>> float(MeanSquaredError()(np.array([[0., 1.], [0., 0.]]), np.array([[1., 1.], [1., 0.]])))
     0.5
     """
 
-    _fn = staticmethod(mean_squared_error)
 
-    def __init__(self, reduction: str | None = "sum_over_batch_size",
-                 name: str = "mean_squared_error", dtype: Any = None) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-
-
-@keras.saving.register_keras_serializable(package=_PACKAGE)
-class MeanAbsoluteError(_Plain):
+class MeanAbsoluteError(_LossFunctionWrapper, fn=mean_absolute_error):
     r"""Drop-in ``keras.losses.MeanAbsoluteError``: ``mean_{-1} |y_pred - y_true|``.
 
     Args:
@@ -1389,15 +1295,8 @@ class MeanAbsoluteError(_Plain):
     0.5
     """
 
-    _fn = staticmethod(mean_absolute_error)
 
-    def __init__(self, reduction: str | None = "sum_over_batch_size",
-                 name: str = "mean_absolute_error", dtype: Any = None) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-
-
-@keras.saving.register_keras_serializable(package=_PACKAGE)
-class Huber(_Base):
+class Huber(_LossFunctionWrapper, fn=huber, name="huber_loss"):
     r"""Drop-in ``keras.losses.Huber``.
 
     .. math:: \ell = \operatorname{mean}_{-1} \begin{cases} \tfrac12 x^2 & |x| \le \delta \\
@@ -1408,7 +1307,7 @@ class Huber(_Base):
       reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
 
     Native: ``keras.losses.Huber`` -- equal. Differences: ``get_config`` keeps
-    ``delta`` (and ``dtype``): the native drops it, so a reloaded native
+    ``delta`` (and ``dtype`` when given): the native drops it, so a reloaded native
     ``Huber(delta=0.5)`` silently becomes ``delta=1``; ``delta <= 0`` raises
     ``ValueError`` (the native computes with it); shapes as :class:`MeanSquaredError`.
 
@@ -1417,23 +1316,8 @@ class Huber(_Base):
     0.155
     """
 
-    def __init__(self, delta: float = 1.0, reduction: str | None = "sum_over_batch_size",
-                 name: str = "huber_loss", dtype: Any = None) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.delta = _check_number("delta", delta, 0.0, lo_open=True)
 
-    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
-        y_true, y_pred = _same_rank(y_true, y_pred)
-        return huber(y_true, y_pred, delta=self.delta)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(delta=self.delta)
-        return config
-
-
-@keras.saving.register_keras_serializable(package=_PACKAGE)
-class SmoothL1(_Base):
+class SmoothL1(_LossFunctionWrapper, fn=smooth_l1):
     r"""Smooth L1 loss, torch's ``SmoothL1Loss`` in Keras' form (averaged over the last
     axis). No Keras native.
 
@@ -1451,23 +1335,8 @@ class SmoothL1(_Base):
     0.155
     """
 
-    def __init__(self, beta: float = 1.0, reduction: str | None = "sum_over_batch_size",
-                 name: str = "smooth_l1", dtype: Any = None) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.beta = _check_number("beta", beta, 0.0)
 
-    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
-        y_true, y_pred = _same_rank(y_true, y_pred)
-        return smooth_l1(y_true, y_pred, beta=self.beta)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(beta=self.beta)
-        return config
-
-
-@keras.saving.register_keras_serializable(package=_PACKAGE)
-class LogCosh(_Plain):
+class LogCosh(_LossFunctionWrapper, fn=log_cosh):
     r"""Drop-in ``keras.losses.LogCosh``: ``mean_{-1} log cosh(y_pred - y_true)``.
 
     Args:
@@ -1477,22 +1346,15 @@ class LogCosh(_Plain):
     digits: at small errors (float32: the native's absolute error is about
     ``1e-7``, ours is relative to ``x^2 / 2``) and in float64 (the native
     subtracts ``log 2`` rounded to float32, ``1.9e-9`` too much). Shapes as
-    :class:`MeanSquaredError`; ``get_config`` keeps ``dtype``.
+    :class:`MeanSquaredError`; ``get_config`` keeps ``dtype`` when given.
 
     >>> import numpy as np
     >>> round(float(LogCosh()(np.array([[0., 1.], [0., 0.]]), np.array([[1., 1.], [0., 0.]]))), 6)
     0.108445
     """
 
-    _fn = staticmethod(log_cosh)
 
-    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "log_cosh",
-                 dtype: Any = None) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-
-
-@keras.saving.register_keras_serializable(package=_PACKAGE)
-class Poisson(_Plain):
+class Poisson(_LossFunctionWrapper, fn=poisson):
     r"""Drop-in ``keras.losses.Poisson``: ``mean_{-1} y_pred - y_true log(y_pred + epsilon)``,
     ``epsilon = keras.config.epsilon()``.
 
@@ -1500,22 +1362,15 @@ class Poisson(_Plain):
       reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
 
     Native: ``keras.losses.Poisson`` -- equal. Shapes as
-    :class:`MeanSquaredError`; ``get_config`` keeps ``dtype``.
+    :class:`MeanSquaredError`; ``get_config`` keeps ``dtype`` when given.
 
     >>> import numpy as np
     >>> round(float(Poisson()(np.array([[2.]]), np.array([[1.]]))), 6)
     1.0
     """
 
-    _fn = staticmethod(poisson)
 
-    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "poisson",
-                 dtype: Any = None) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-
-
-@keras.saving.register_keras_serializable(package=_PACKAGE)
-class PoissonNLL(_Base):
+class PoissonNLL(_LossFunctionWrapper, fn=poisson_nll):
     r"""Poisson negative log-likelihood, torch's ``PoissonNLLLoss`` in Keras' form
     (averaged over the last axis). No Keras native.
 
@@ -1533,27 +1388,8 @@ class PoissonNLL(_Base):
     1.0
     """
 
-    def __init__(self, log_input: bool = True, full: bool = False, epsilon: float = 1e-8,
-                 reduction: str | None = "sum_over_batch_size", name: str = "poisson_nll",
-                 dtype: Any = None) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.log_input = _check_flag("log_input", log_input)
-        self.full = _check_flag("full", full)
-        self.epsilon = _check_number("epsilon", epsilon, 0.0, lo_open=True)
 
-    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
-        y_true, y_pred = _same_rank(y_true, y_pred)
-        return poisson_nll(y_true, y_pred, log_input=self.log_input, full=self.full,
-                           epsilon=self.epsilon)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(log_input=self.log_input, full=self.full, epsilon=self.epsilon)
-        return config
-
-
-@keras.saving.register_keras_serializable(package=_PACKAGE)
-class GaussianNLL(_Base):
+class GaussianNLL(_LossFunctionWrapper, fn=gaussian_nll, same_rank=False):
     r"""Gaussian negative log-likelihood, torch's ``GaussianNLLLoss`` in Keras' form.
     No Keras native.
 
@@ -1574,63 +1410,3 @@ class GaussianNLL(_Base):
     >>> round(float(v) - 0.5 * float(np.log(2.0)), 6)
     1.0
     """
-
-    def __init__(self, full: bool = False, epsilon: float = 1e-6,
-                 reduction: str | None = "sum_over_batch_size", name: str = "gaussian_nll",
-                 dtype: Any = None) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.full = _check_flag("full", full)
-        self.epsilon = _check_number("epsilon", epsilon, 0.0, lo_open=True)
-
-    def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
-        return gaussian_nll(y_true, y_pred, full=self.full, epsilon=self.epsilon)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(full=self.full, epsilon=self.epsilon)
-        return config
-
-
-#: every public Loss class of this module: (the registry specs it computes with, the
-#: native class it equals, or None where Keras has none). Read by the docs generator.
-CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
-    "CategoricalCrossentropy": (("categorical_crossentropy",), "keras.losses.CategoricalCrossentropy"),
-    "SparseCategoricalCrossentropy": (("sparse_categorical_crossentropy",),
-                                      "keras.losses.SparseCategoricalCrossentropy"),
-    "BinaryCrossentropy": (("binary_crossentropy",), "keras.losses.BinaryCrossentropy"),
-    "BinaryFocalCrossentropy": (("binary_focal_crossentropy",), "keras.losses.BinaryFocalCrossentropy"),
-    "CategoricalFocalCrossentropy": (("categorical_focal_crossentropy",),
-                                     "keras.losses.CategoricalFocalCrossentropy"),
-    "SparseCategoricalFocalCrossentropy": (("sparse_categorical_focal_crossentropy",), None),
-    "PolyCrossentropy": (("poly1_crossentropy",), None),
-    "KLDivergence": (("kl_divergence",), "keras.losses.KLDivergence"),
-    "JSDivergence": (("js_divergence",), None),
-    "MeanSquaredError": (("mean_squared_error",), "keras.losses.MeanSquaredError"),
-    "MeanAbsoluteError": (("mean_absolute_error",), "keras.losses.MeanAbsoluteError"),
-    "Huber": (("huber",), "keras.losses.Huber"),
-    "SmoothL1": (("smooth_l1",), None),
-    "LogCosh": (("log_cosh",), "keras.losses.LogCosh"),
-    "Poisson": (("poisson",), "keras.losses.Poisson"),
-    "PoissonNLL": (("poisson_nll",), None),
-    "GaussianNLL": (("gaussian_nll",), None),
-    # the functional forms (per-example losses, Keras' functions of the same names)
-    "binary_crossentropy": (("binary_crossentropy",), "keras.losses.binary_crossentropy"),
-    "binary_focal_crossentropy": (("binary_focal_crossentropy",), "keras.losses.binary_focal_crossentropy"),
-    "categorical_crossentropy": (("categorical_crossentropy",), "keras.losses.categorical_crossentropy"),
-    "categorical_focal_crossentropy": (("categorical_focal_crossentropy",), "keras.losses.categorical_focal_crossentropy"),
-    "gaussian_nll": (("gaussian_nll",), None),
-    "huber": (("huber",), "keras.losses.huber"),
-    "js_divergence": (("js_divergence",), None),
-    "kl_divergence": (("kl_divergence",), "keras.losses.kl_divergence"),
-    "log_cosh": (("log_cosh",), "keras.losses.log_cosh"),
-    "mean_absolute_error": (("mean_absolute_error",), "keras.losses.mean_absolute_error"),
-    "mean_squared_error": (("mean_squared_error",), "keras.losses.mean_squared_error"),
-    "poisson": (("poisson",), "keras.losses.poisson"),
-    "poisson_nll": (("poisson_nll",), None),
-    "poly_crossentropy": (("poly1_crossentropy",), None),
-    "smooth_l1": (("smooth_l1",), None),
-    "sparse_categorical_crossentropy": (("sparse_categorical_crossentropy",),
-        "keras.losses.sparse_categorical_crossentropy"),
-    "sparse_categorical_focal_crossentropy": (("sparse_categorical_focal_crossentropy",),
-        None),
-}

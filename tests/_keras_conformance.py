@@ -80,7 +80,13 @@ def value_and_grad(f: Any, x: np.ndarray, dtype: str) -> tuple[np.ndarray, np.nd
 
 
 def tolerance(dtype: str) -> dict:
-    return {"float64": dict(rtol=1e-9, atol=1e-12)}.get(dtype, dict(rtol=2e-5, atol=1e-6))
+    """float64: 1e-9, except on Keras' JAX and torch backends, whose ``ops.mean`` computes
+    a float64 mean in float32 (``result_type(x.dtype, "float32")`` is float32 there): the
+    natives and the ``keras.ops`` references are off by ~1e-8 there, ours is not
+    (``float64_exactness`` in ``_keras_catalog_conformance.py`` holds it to 1e-12)."""
+    if dtype == "float64":
+        return dict(rtol=1e-9, atol=1e-12) if BACKEND == "tensorflow" else dict(rtol=1e-7, atol=1e-7)
+    return dict(rtol=2e-5, atol=1e-6)
 
 
 # --- cases -------------------------------------------------------------------------

@@ -77,7 +77,14 @@ def test_every_class_meets_every_reduction_weight_mask_and_dtype():
             json.dumps(o, sort_keys=True) for o in kcc.OPTIONS[cls]}
 
 
-OTHER_BACKENDS = [b for b in ("tensorflow", "jax") if b != BACKEND]
+def test_float64_exact_against_closed_forms():
+    """Ours in float64 equals NumPy float64 closed forms to rounding (values, sums with
+    sample weights, gradients), independent of the native."""
+    for name, err in kcc.float64_exactness().items():
+        assert err < 1e-12, (name, err)
+
+
+OTHER_BACKENDS = [b for b in ("tensorflow", "jax", "torch") if b != BACKEND]
 
 
 @pytest.mark.parametrize("backend", OTHER_BACKENDS)
@@ -95,6 +102,8 @@ def test_matches_reference_on_other_keras_backend(backend):
     assert r["cases"] == len(kcc.cases(quick=True))
     assert r["float64"] is True  # float64 cases ran in float64
     assert r["failures"] == []  # values, gradients, and no warning
+    # float64 is float64 on every backend (Keras' torch ops.mean is not: ours avoids it)
+    assert r["float64_exactness"] and max(r["float64_exactness"].values()) < 1e-12, r["float64_exactness"]
 
 
 # --- names, signatures, CATALOG --------------------------------------------------------------
@@ -133,36 +142,104 @@ def test_signature_matches_native(name):
         assert isinstance(ours["name"].default, str) and ours["name"].default.islower()
 
 
-FUNCTIONS = {
-    "binary_focal_crossentropy": "BinaryFocalCrossentropy",
-    "categorical_focal_crossentropy": "CategoricalFocalCrossentropy",
-    "kl_divergence": "KLDivergence", "mean_squared_error": "MeanSquaredError",
-    "mean_absolute_error": "MeanAbsoluteError", "huber": "Huber", "log_cosh": "LogCosh",
-    "poisson": "Poisson",
+#: documented: the config keys ours keeps beyond the native's (the native drops them, so
+#: a reloaded native loss silently falls back to the default)
+EXTRA_CONFIG_KEYS = {"SparseCategoricalCrossentropy": {"axis"}, "Huber": {"delta"}}
+
+
+@pytest.mark.parametrize("name", sorted(n for n, (_, native) in CLASSES.items() if native))
+def test_config_keys_are_the_natives(name):
+    """``get_config()`` has exactly the native's keys (``name``, ``reduction``, the
+    options), plus the documented extras; ``dtype`` only when one was given."""
+    native = kcc.native_class(bk.CATALOG[name][1])
+    ours = getattr(bk, name)
+    assert set(ours().get_config()) == set(native().get_config()) | EXTRA_CONFIG_KEYS.get(name, set())
+    assert ours(dtype="float64").get_config()["dtype"] == "float64"
+    assert set(ours(dtype="float64").get_config()) - set(ours().get_config()) == {"dtype"}
+
+
+#: each functional form with a native: (the kind of inputs, the options it is called
+#: with). Every such name of CATALOG must be here (a native named there without a case
+#: fails test_every_declared_native_has_conformance_cases).
+FUNCTION_CASES = {
+    "binary_crossentropy": ("binary_logits", dict(from_logits=True, label_smoothing=0.2, axis=1)),
+    "binary_focal_crossentropy": ("binary", dict(gamma=1.5, axis=1, apply_class_balancing=True,
+                                                 label_smoothing=0.1)),
+    "categorical_crossentropy": ("soft_logits", dict(from_logits=True, label_smoothing=0.1)),
+    "categorical_focal_crossentropy": ("simplex", {}),
+    "sparse_categorical_crossentropy": ("labels_logits", dict(from_logits=True)),
+    "kl_divergence": ("simplex", {}),
+    "mean_squared_error": ("real", {}),
+    "mean_absolute_error": ("real", {}),
+    "huber": ("real", dict(delta=0.7)),
+    "log_cosh": ("real", {}),
+    "poisson": ("counts", {}),
 }
 
 
-@pytest.mark.parametrize("fn", sorted(FUNCTIONS))
-def test_functional_form_signature_and_value_match_native(fn):
-    ours, native = getattr(bk, fn), getattr(keras.losses, fn)
-    assert [(p.name, p.default) for p in inspect.signature(ours).parameters.values()] == \
-        [(p.name, p.default) for p in inspect.signature(native).parameters.values()]
+def function_inputs(kind: str) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(20)
     shape = (4, 3, 5)
-    if fn in ("kl_divergence", "categorical_focal_crossentropy"):
-        y, p = rng.dirichlet(np.ones(5), size=(4, 3)), rng.dirichlet(np.ones(5), size=(4, 3))
-    elif fn == "binary_focal_crossentropy":
-        y, p = (rng.uniform(size=shape) < 0.5).astype(float), rng.uniform(0.05, 0.95, shape)
-    elif fn == "poisson":
-        y, p = rng.integers(0, 5, shape).astype(float), rng.uniform(0.1, 4, shape)
-    else:
-        y, p = rng.normal(size=shape), rng.normal(size=shape) * 2
-    kw = {"huber": dict(delta=0.7), "binary_focal_crossentropy": dict(gamma=1.5, axis=1,
-          apply_class_balancing=True, label_smoothing=0.1)}.get(fn, {})
-    a, b = ours(y, p, **kw), native(y, p, **kw)
+    return {
+        "binary_logits": lambda: ((rng.uniform(size=shape) < 0.5).astype(float), rng.normal(size=shape) * 2),
+        "binary": lambda: ((rng.uniform(size=shape) < 0.5).astype(float), rng.uniform(0.05, 0.95, shape)),
+        "soft_logits": lambda: (rng.dirichlet(np.ones(5), size=(4, 3)), rng.normal(size=shape) * 2),
+        "simplex": lambda: (rng.dirichlet(np.ones(5), size=(4, 3)), rng.dirichlet(np.ones(5), size=(4, 3))),
+        "labels_logits": lambda: (rng.integers(0, 5, (4, 3)), rng.normal(size=shape) * 2),
+        "real": lambda: (rng.normal(size=shape), rng.normal(size=shape) * 2),
+        "counts": lambda: (rng.integers(0, 5, shape).astype(float), rng.uniform(0.1, 4, shape)),
+    }[kind]()
+
+
+@pytest.mark.parametrize("fn", sorted(FUNCTION_CASES))
+def test_functional_form_signature_and_value_match_native(fn):
+    ours, native = getattr(bk, fn), kcc.native_class(bk.CATALOG[fn][1])
+    assert [(p.name, p.default) for p in inspect.signature(ours).parameters.values()] == \
+        [(p.name, p.default) for p in inspect.signature(native).parameters.values()]
+    kind, kw = FUNCTION_CASES[fn]
+    y, p = function_inputs(kind)
+    a, b = ours(y, p, **kw), native(ops.convert_to_tensor(y), p, **kw)
     assert tuple(a.shape) == tuple(b.shape)
     atol = 3e-9 if fn == "log_cosh" else 1e-14  # Keras' float32 log 2 (documented)
     np.testing.assert_allclose(np_(a), np_(b), rtol=1e-12, atol=atol)
+
+
+def test_every_declared_native_has_conformance_cases():
+    """Every name of CATALOG that claims a native is held against it: a class by the
+    conformance cases (``_keras_conformance`` for the cross-entropies, else
+    ``_keras_catalog_conformance``), a function by FUNCTION_CASES."""
+    covered = {c.cls for c in kc.cases()} | {c.cls for c in kcc.cases()}
+    for name, (_, native) in bk.CATALOG.items():
+        if native is None:
+            continue
+        obj = getattr(bk, name)
+        if inspect.isclass(obj):
+            assert obj in covered, f"{name} claims {native} but has no conformance case"
+            assert obj in kc.NATIVE or kcc.NATIVE.get(obj) is kcc.native_class(native), name
+        else:
+            assert name in FUNCTION_CASES, f"{name} claims {native} but has no conformance case"
+
+
+def test_regression_integer_y_pred_cast_to_float():
+    """Documented: an integer ``y_pred`` is cast to float (Keras' ``ops.mean`` dtype),
+    ``y_true`` to that; Keras casts ``y_true`` to the integer dtype instead."""
+    y = np.array([[4, 8, 12], [1, 0, 3]])
+    p = np.array([[3, 0, 1], [1, 2, 2]])
+    d = (p - y).astype(np.float64)
+    closed = {"mean_squared_error": (d ** 2).mean(-1), "mean_absolute_error": np.abs(d).mean(-1),
+              "huber": np.where(np.abs(d) <= 1, 0.5 * d ** 2, np.abs(d) - 0.5).mean(-1),
+              "log_cosh": np.log(np.cosh(d)).mean(-1),
+              "smooth_l1": np.where(np.abs(d) < 1, 0.5 * d ** 2, np.abs(d) - 0.5).mean(-1),
+              "poisson": (p - y * np.log(p + 1e-7)).mean(-1)}
+    for fn, want in closed.items():
+        got = getattr(bk, fn)(y, p)
+        assert str(ops.dtype(got)) == "float32", fn
+        np.testing.assert_allclose(np_(got), want, rtol=1e-6, err_msg=fn)
+    for fn in ("mean_squared_error", "mean_absolute_error"):  # the natives agree on integers
+        np.testing.assert_allclose(np_(getattr(bk, fn)(y, p)), np_(getattr(keras.losses, fn)(y, p)))
+    # a fractional y_true: the native truncates it to y_pred's integer dtype
+    assert float(bk.mean_squared_error(np.array([0.5]), np.array([1]))) == 0.25
+    assert float(keras.losses.mean_squared_error(np.array([0.5]), np.array([1]))) == 1.0
 
 
 # --- documented differences ----------------------------------------------------------------
