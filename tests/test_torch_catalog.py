@@ -835,3 +835,34 @@ def test_spec_additions_numpy_closed_form_equals_torch_autograd(reduction):
     v = torch.func.vmap(lambda a: losses.poly1_crossentropy(bad, a, from_logits=True, axis=1, ignore_index=-1,
                                                             reduction="none"))(x[None])[0]
     assert torch.isnan(v[0, 0]) and torch.isfinite(v[1:]).all()
+
+
+# --- the table drives the modules and their conformance -----------------------------------------
+
+#: natives outside ``torch.nn`` (those are held to torch's own tests by
+#: tests/test_torch_peer.py) -> the conformance test here
+OTHER_NATIVES = {"FocalLoss": test_focal_loss_like_torchvision}
+
+
+def test_every_native_claim_has_a_conformance_case():
+    claims = {n for n, (_, native) in bt.CATALOG.items() if native and not native.startswith("torch.nn.")}
+    assert set(OTHER_NATIVES) == claims, claims ^ set(OTHER_NATIVES)
+    for name, test in OTHER_NATIVES.items():
+        assert test.pytestmark, name  # parametrized over the shared options
+
+
+@pytest.mark.parametrize("name", sorted(bt.CATALOG))
+def test_each_module_calls_the_specs_of_its_catalog_entry(name, monkeypatch):
+    cls = getattr(bt, name)
+    assert cls._specs == bt.CATALOG[name][0]
+    called = []
+    for spec in bt.CATALOG[name][0]:
+        real = getattr(losses, spec)
+        monkeypatch.setattr(losses, spec, lambda *a, _s=spec, _f=real, **k: (called.append(_s), _f(*a, **k))[1])
+    x, t = _sample(bt.KLDivLoss)  # log-probabilities, probabilities
+    args = {"EntropyLoss": (x,), "GaussianNLLLoss": (x, t, 0.5), "BCELoss": (t, t),
+            "NLLLoss": (x, torch.tensor([0, 2, 1, 1]))}.get(name, (x, t))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cls()(*args)
+    assert called and set(called) <= set(bt.CATALOG[name][0])
