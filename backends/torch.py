@@ -495,7 +495,10 @@ class L1Loss(_Loss):
     .. math:: \ell = |x - y|
 
     (gradient ``sign(x - y)``, 0 at a tie, as the native). Shapes and dtypes
-    as :class:`MSELoss`.
+    as :class:`MSELoss`. Complex ``input``/``target``, as the native: the
+    loss of the modulus ``|x - y|`` (real), gradient ``sgn(x - y)``; the
+    spec runs on the modulus against 0 (torch's complex convention, no
+    other math here).
 
     >>> import torch
     >>> x, y = torch.randn(4, 3), torch.randn(4, 3)

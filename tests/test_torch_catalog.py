@@ -93,6 +93,22 @@ def test_elementwise_regression_like_native(case, reduction, shape, dtype, devic
     check(ours(reduction=reduction, **kw), native(reduction=reduction, **kw), (x, y), dtype)
 
 
+@pytest.mark.parametrize("dtype", [torch.complex64, torch.complex128], ids=str)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_l1_complex_like_native(reduction, dtype):
+    """torch's L1Loss on complex inputs: |x - y| (real), gradient sgn(x - y)."""
+    x = torch.randn(4, 3, dtype=dtype, generator=_gen(141))
+    y = torch.randn(4, 3, dtype=dtype, generator=_gen(142))
+    y[0, 0] = x[0, 0]  # a tie: gradient 0 in both
+    va, (ga,) = _grads(bt.L1Loss(reduction=reduction), (x, y), (0,))
+    vb, (gb,) = _grads(nn.L1Loss(reduction=reduction), (x, y), (0,))
+    assert va.dtype == vb.dtype == x.real.dtype and ga.dtype == gb.dtype == dtype
+    tol = TOL[torch.float64 if dtype == torch.complex128 else torch.float32]
+    torch.testing.assert_close(va, vb, **tol)
+    torch.testing.assert_close(ga, gb, **tol)
+    assert ga[0, 0] == 0
+
+
 # --- PoissonNLLLoss ------------------------------------------------------------------------
 
 
