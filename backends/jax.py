@@ -173,6 +173,14 @@ def _broadcast(**arrays: jax.Array | None) -> list:
     return [None if a is None else jnp.broadcast_to(a, shape) for a in arrays.values()]
 
 
+def _binary(logits: Any, labels: Any) -> list:
+    """optax's binary inputs as the spec's ``[labels, logits]``: floating
+    logits, labels cast to their dtype (as optax), broadcast together."""
+    logits = _logits(logits)
+    logits, labels = _broadcast(logits=logits, labels=jnp.asarray(labels).astype(logits.dtype))
+    return [labels, logits]
+
+
 def _expand_where(where: Any, logits: jax.Array, axis: Any) -> jax.Array | None:
     """optax's ``where``: a mask of ``logits``' rank, or of the per-example
     shape, which is then expanded at ``axis``."""
@@ -189,6 +197,42 @@ def _expand_where(where: Any, logits: jax.Array, axis: Any) -> jax.Array | None:
     except (ValueError, TypeError):
         _fail(f"`where` of shape {tuple(w.shape)} is neither of `logits`' rank ({logits.ndim}) "
               f"nor of its per-example shape (without axis={axis!r})")
+
+
+def _integer_label_inputs(logits: Any, labels: Any, axis: Any, where: Any) -> tuple:
+    """optax's integer-label inputs as the spec's: ``(labels, logits, where,
+    axis)`` broadcast together, a tuple ``axis`` made one flat class axis (last,
+    in the order given; a label is a C-order index into it)."""
+    logits = _logits(logits)
+    labels = _array(labels, "labels", jnp.integer, "integer class labels")
+    if axis is None:
+        _fail("`axis` must be an int or a tuple of ints (optax takes no None here); got None")
+    ax = _canon_axes(axis, logits.ndim, allow_none=False)
+    if not isinstance(ax, tuple) and not -logits.ndim <= ax < logits.ndim:
+        _fail(f"`axis`={ax} is out of range for `logits` with {logits.ndim} dimension(s); "
+              f"expected an integer in [{-logits.ndim}, {logits.ndim - 1}]")
+    where = _expand_where(where, logits, axis)
+    if isinstance(ax, tuple):  # one flat class axis, last, in the order given
+        if where is not None:
+            where = _to_last(jnp.broadcast_to(where, _joint_shape(
+                logits=logits.shape, where=where.shape)), ax)
+        logits = _to_last(logits, ax)
+        ax = logits.ndim - 1
+    ax %= logits.ndim
+    per = logits.shape[:ax] + logits.shape[ax + 1:]
+    if labels.ndim != len(per):
+        _fail(f"`labels` must have the per-example shape of `logits` (without axis={axis!r}): "
+              f"{per}; got shape {tuple(labels.shape)}")
+    try:
+        np.broadcast_shapes(per, labels.shape)
+    except ValueError:
+        _fail(f"`labels` of shape {tuple(labels.shape)} does not broadcast against the "
+              f"per-example shape {per} of `logits` (without axis={axis!r})")
+    shape = _joint_shape(logits=logits.shape, labels=labels.shape[:ax] + (1,) + labels.shape[ax:],
+                         where=None if where is None else where.shape)
+    logits = jnp.broadcast_to(logits, shape)
+    labels = jnp.broadcast_to(labels, shape[:ax] + shape[ax + 1:])
+    return labels, logits, where, ax
 
 
 # --- losses -----------------------------------------------------------------
@@ -273,35 +317,7 @@ def softmax_cross_entropy_with_integer_labels(
     >>> softmax_cross_entropy_with_integer_labels(logits, jnp.array([0, 1])).round(4).tolist()
     [0.2761, 2.9518]
     """
-    logits = _logits(logits)
-    labels = _array(labels, "labels", jnp.integer, "integer class labels")
-    if axis is None:
-        _fail("`axis` must be an int or a tuple of ints (optax takes no None here); got None")
-    ax = _canon_axes(axis, logits.ndim, allow_none=False)
-    if not isinstance(ax, tuple) and not -logits.ndim <= ax < logits.ndim:
-        _fail(f"`axis`={ax} is out of range for `logits` with {logits.ndim} dimension(s); "
-              f"expected an integer in [{-logits.ndim}, {logits.ndim - 1}]")
-    where = _expand_where(where, logits, axis)
-    if isinstance(ax, tuple):  # one flat class axis, last, in the order given
-        if where is not None:
-            where = _to_last(jnp.broadcast_to(where, _joint_shape(
-                logits=logits.shape, where=where.shape)), ax)
-        logits = _to_last(logits, ax)
-        ax = logits.ndim - 1
-    ax %= logits.ndim
-    per = logits.shape[:ax] + logits.shape[ax + 1:]
-    if labels.ndim != len(per):
-        _fail(f"`labels` must have the per-example shape of `logits` (without axis={axis!r}): "
-              f"{per}; got shape {tuple(labels.shape)}")
-    try:
-        np.broadcast_shapes(per, labels.shape)
-    except ValueError:
-        _fail(f"`labels` of shape {tuple(labels.shape)} does not broadcast against the "
-              f"per-example shape {per} of `logits` (without axis={axis!r})")
-    shape = _joint_shape(logits=logits.shape, labels=labels.shape[:ax] + (1,) + labels.shape[ax:],
-                         where=None if where is None else where.shape)
-    logits = jnp.broadcast_to(logits, shape)
-    labels = jnp.broadcast_to(labels, shape[:ax] + shape[ax + 1:])
+    labels, logits, where, ax = _integer_label_inputs(logits, labels, axis, where)
     return losses.sparse_categorical_crossentropy(labels, logits, from_logits=True, axis=ax,
                                                   where=where, reduction="none")
 
@@ -328,9 +344,7 @@ def sigmoid_binary_cross_entropy(logits: Any, labels: Any) -> jax.Array:
     >>> sigmoid_binary_cross_entropy(jnp.array([0.0, 2.0]), jnp.array([1.0, 0.0])).round(4).tolist()
     [0.6931, 2.1269]
     """
-    logits = _logits(logits)  # optax casts labels to logits' dtype
-    logits, labels = _broadcast(logits=logits, labels=jnp.asarray(labels).astype(logits.dtype))
-    return losses.binary_crossentropy(labels, logits, from_logits=True, reduction="none")
+    return losses.binary_crossentropy(*_binary(logits, labels), from_logits=True, reduction="none")
 
 
 @_optax()
@@ -463,13 +477,11 @@ def sigmoid_focal_loss(
     >>> [round(float(v), 4) for v in sigmoid_focal_loss(jnp.array([0.0, 2.0]), jnp.array([1.0, 0.0]))]
     [0.1733, 1.6501]
     """
-    logits = _logits(logits)
     a = None if alpha is None else _scalar("alpha", alpha, "the weight of the positives in [0, 1], or None")
     if a is not None and not 0.0 <= a <= 1.0:
         _fail(f"`alpha` must be None or in [0, 1]; got {alpha!r}")
     g = _scalar("gamma", gamma, "the focusing exponent, >= 0")
-    logits, labels = _broadcast(logits=logits, labels=jnp.asarray(labels).astype(logits.dtype))
-    return losses.sigmoid_focal_loss(labels, logits, alpha=a, gamma=g, reduction="none")
+    return losses.sigmoid_focal_loss(*_binary(logits, labels), alpha=a, gamma=g, reduction="none")
 
 
 @_optax()
@@ -631,16 +643,18 @@ def kl_divergence_with_log_targets(
 
 
 def _regression(predictions: Any, targets: Any, same_shape: bool) -> tuple:
-    """optax's regression inputs: floating ``predictions``; ``targets``
-    ``None`` (zeros), of the same shape (``same_shape``) or broadcast."""
+    """optax's regression inputs as the spec's ``(y_true, y_pred)``: floating
+    ``predictions``; ``targets`` ``None`` (zeros), of the same shape
+    (``same_shape``) or broadcast."""
     predictions = _array(predictions, "predictions", jnp.floating, "floating-point predictions")
     if targets is None:
-        return predictions, jnp.zeros_like(predictions)
+        return jnp.zeros_like(predictions), predictions
     targets = jnp.asarray(targets)
     if same_shape and predictions.shape != targets.shape:
         _fail(f"`predictions` and `targets` must have the same shape (optax does not broadcast "
               f"them here); got {tuple(predictions.shape)} and {tuple(targets.shape)}")
-    return tuple(_broadcast(predictions=_promote(predictions, targets), targets=targets))
+    predictions, targets = _broadcast(predictions=_promote(predictions, targets), targets=targets)
+    return targets, predictions
 
 
 @_optax("targets", "predictions")
@@ -662,8 +676,7 @@ def squared_error(predictions: Any, targets: Any | None = None) -> jax.Array:
     >>> squared_error(jnp.array([1.0, 3.0]), jnp.array([0.0, 1.0])).tolist()
     [1.0, 4.0]
     """
-    p, t = _regression(predictions, targets, same_shape=True)
-    return losses.mean_squared_error(t, p, reduction="none")
+    return losses.mean_squared_error(*_regression(predictions, targets, same_shape=True), reduction="none")
 
 
 @_optax("targets", "predictions")
@@ -684,8 +697,7 @@ def l2_loss(predictions: Any, targets: Any | None = None) -> jax.Array:
     >>> l2_loss(jnp.array([1.0, 3.0]), jnp.array([0.0, 1.0])).tolist()
     [0.5, 2.0]
     """
-    p, t = _regression(predictions, targets, same_shape=True)
-    return losses.half_squared_error(t, p, reduction="none")
+    return losses.half_squared_error(*_regression(predictions, targets, same_shape=True), reduction="none")
 
 
 @_optax("targets", "predictions")
@@ -713,9 +725,8 @@ def huber_loss(predictions: Any, targets: Any | None = None, *, delta: float = 1
     >>> huber_loss(jnp.array([0.5, 3.0])).tolist()
     [0.125, 2.5]
     """
-    p, t = _regression(predictions, targets, same_shape=False)
     d = _scalar("delta", delta, "the threshold, > 0")
-    return losses.huber(t, p, delta=d, reduction="none")
+    return losses.huber(*_regression(predictions, targets, same_shape=False), delta=d, reduction="none")
 
 
 @_optax("targets", "predictions")
@@ -740,8 +751,7 @@ def log_cosh(predictions: Any, targets: Any | None = None) -> jax.Array:
     >>> [round(float(v), 6) for v in log_cosh(jnp.array([0.0, 1.0]))]
     [0.0, 0.433781]
     """
-    p, t = _regression(predictions, targets, same_shape=False)
-    return losses.log_cosh(t, p, reduction="none")
+    return losses.log_cosh(*_regression(predictions, targets, same_shape=False), reduction="none")
 
 
 #: every public function: (the registry specs it calls, the optax function it equals)
