@@ -236,8 +236,10 @@ class _Loss(nn.Module):
 
     def _options(self, input: Tensor) -> dict[str, Any]:  # noqa: A002
         """The spec's keywords: the fixed ones, the options, the reduction."""
-        return {**self._fixed, **{kw: getattr(self, attr) for attr, kw in self._args.items()},
-                "reduction": self._reduction()}
+        kwargs = {**self._fixed, "reduction": self._reduction()}
+        for attr, kw in self._args.items():
+            kwargs[kw] = getattr(self, attr)
+        return kwargs
 
     def _call(self, which: int, *args: Any, **kwargs: Any) -> Tensor:
         """Spec ``which`` of :data:`CATALOG`'s entry on ``args``."""
@@ -300,7 +302,9 @@ class _ElementWeighted(_Loss):
     _buffer_options = ("weight",)
 
     def _options(self, input: Tensor) -> dict[str, Any]:  # noqa: A002
-        return {**super()._options(input), "sample_weight": _elementwise_weight(self.weight, input)}
+        kwargs = super()._options(input)
+        kwargs["sample_weight"] = _elementwise_weight(self.weight, input)
+        return kwargs
 
 
 class CrossEntropyLoss(_ClassLoss):
