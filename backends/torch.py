@@ -17,7 +17,9 @@ others (``CategoricalFocalLoss``, ``PolyLoss``, ``JSDivergenceLoss``,
 class dim 1, K-dimensional inputs, class-index or class-probability targets.
 They hold no math: they translate torch's conventions (class dim 1,
 ``reduction`` names, element-wise ``weight``) into the spec's options.
-:data:`CATALOG` maps each module to its specs and native.
+:data:`CATALOG` maps each module to its specs and native; each module calls
+the specs of its entry, and declares only its native's signature and the
+argument mapping (``_args``, ``_fixed``, ``_reductions``; see :class:`_Loss`).
 
 Works under ``torch.compile`` (no graph break in the loss), ``torch.func``
 (``vmap``, ``grad``) and double backward. Errors are ``ValueError``/``TypeError``
