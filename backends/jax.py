@@ -50,9 +50,10 @@ optax function it replaces (``docs/losses.md`` is generated from it).
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import jax
@@ -95,6 +96,17 @@ def _optax_names(true: str = "labels", pred: str = "logits") -> Iterator[None]:
         raise ValueError(_PRED.sub(pred, _TRUE.sub(true, str(err)))) from None
 
 
+def _optax(true: str = "labels", pred: str = "logits") -> Callable[[Callable], Callable]:
+    """Decorator: the function's errors from :mod:`losses` in optax's argument names."""
+    def wrap(f: Callable) -> Callable:
+        @functools.wraps(f)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with _optax_names(true, pred):
+                return f(*args, **kwargs)
+        return call
+    return wrap
+
+
 def _fail(msg: str) -> None:
     raise ValueError(f"lossbridge: {msg}")
 
@@ -108,6 +120,10 @@ def _array(x: Any, name: str, kind: Any, what: str) -> jax.Array:
     if not jnp.issubdtype(a.dtype, kind):
         raise TypeError(f"lossbridge: `{name}` must hold {what}; got dtype {a.dtype}")
     return a
+
+
+def _logits(x: Any) -> jax.Array:
+    return _array(x, "logits", jnp.floating, "floating-point logits")
 
 
 def _canon_axes(axis: Any, ndim: int, *, allow_none: bool) -> int | tuple[int, ...]:
@@ -151,6 +167,20 @@ def _joint_shape(**shapes: tuple | None) -> tuple:
               + " do not broadcast together")
 
 
+def _broadcast(**arrays: jax.Array | None) -> list:
+    """The named arrays (``None``: absent, stays ``None``) broadcast together."""
+    shape = _joint_shape(**{k: None if a is None else a.shape for k, a in arrays.items()})
+    return [None if a is None else jnp.broadcast_to(a, shape) for a in arrays.values()]
+
+
+def _binary(logits: Any, labels: Any) -> list:
+    """optax's binary inputs as the spec's ``[labels, logits]``: floating
+    logits, labels cast to their dtype (as optax), broadcast together."""
+    logits = _logits(logits)
+    logits, labels = _broadcast(logits=logits, labels=jnp.asarray(labels).astype(logits.dtype))
+    return [labels, logits]
+
+
 def _expand_where(where: Any, logits: jax.Array, axis: Any) -> jax.Array | None:
     """optax's ``where``: a mask of ``logits``' rank, or of the per-example
     shape, which is then expanded at ``axis``."""
@@ -169,9 +199,46 @@ def _expand_where(where: Any, logits: jax.Array, axis: Any) -> jax.Array | None:
               f"nor of its per-example shape (without axis={axis!r})")
 
 
+def _integer_label_inputs(logits: Any, labels: Any, axis: Any, where: Any) -> tuple:
+    """optax's integer-label inputs as the spec's: ``(labels, logits, where,
+    axis)`` broadcast together, a tuple ``axis`` made one flat class axis (last,
+    in the order given; a label is a C-order index into it)."""
+    logits = _logits(logits)
+    labels = _array(labels, "labels", jnp.integer, "integer class labels")
+    if axis is None:
+        _fail("`axis` must be an int or a tuple of ints (optax takes no None here); got None")
+    ax = _canon_axes(axis, logits.ndim, allow_none=False)
+    if not isinstance(ax, tuple) and not -logits.ndim <= ax < logits.ndim:
+        _fail(f"`axis`={ax} is out of range for `logits` with {logits.ndim} dimension(s); "
+              f"expected an integer in [{-logits.ndim}, {logits.ndim - 1}]")
+    where = _expand_where(where, logits, axis)
+    if isinstance(ax, tuple):  # one flat class axis, last, in the order given
+        if where is not None:
+            where = _to_last(jnp.broadcast_to(where, _joint_shape(
+                logits=logits.shape, where=where.shape)), ax)
+        logits = _to_last(logits, ax)
+        ax = logits.ndim - 1
+    ax %= logits.ndim
+    per = logits.shape[:ax] + logits.shape[ax + 1:]
+    if labels.ndim != len(per):
+        _fail(f"`labels` must have the per-example shape of `logits` (without axis={axis!r}): "
+              f"{per}; got shape {tuple(labels.shape)}")
+    try:
+        np.broadcast_shapes(per, labels.shape)
+    except ValueError:
+        _fail(f"`labels` of shape {tuple(labels.shape)} does not broadcast against the "
+              f"per-example shape {per} of `logits` (without axis={axis!r})")
+    shape = _joint_shape(logits=logits.shape, labels=labels.shape[:ax] + (1,) + labels.shape[ax:],
+                         where=None if where is None else where.shape)
+    logits = jnp.broadcast_to(logits, shape)
+    labels = jnp.broadcast_to(labels, shape[:ax] + shape[ax + 1:])
+    return labels, logits, where, ax
+
+
 # --- losses -----------------------------------------------------------------
 
 
+@_optax()
 def softmax_cross_entropy(
     logits: Any,
     labels: Any,
@@ -205,27 +272,15 @@ def softmax_cross_entropy(
     >>> softmax_cross_entropy(logits, labels).round(4).tolist()
     [0.2761, 2.9518]
     """
-    logits = _array(logits, "logits", jnp.floating, "floating-point logits")
     labels = jnp.asarray(labels)
-    dtype = jnp.result_type(logits, labels)  # optax: labels * log_softmax(logits)
-    if dtype != logits.dtype and jnp.issubdtype(dtype, jnp.floating):
-        logits = logits.astype(dtype)
-    where = _expand_where(where, logits, axis)
-    shape = _joint_shape(logits=logits.shape, labels=labels.shape,
-                         where=None if where is None else where.shape)
-    logits, labels = jnp.broadcast_to(logits, shape), jnp.broadcast_to(labels, shape)
-    if where is not None:
-        where = jnp.broadcast_to(where, shape)
-    ax = _canon_axes(axis, len(shape), allow_none=True)
-    if isinstance(ax, tuple):
-        logits, labels = _to_last(logits, ax), _to_last(labels, ax)
-        where = None if where is None else _to_last(where, ax)
-        ax = -1
-    with _optax_names():
-        return losses.categorical_crossentropy(labels, logits, from_logits=True, axis=ax,
-                                               where=where, reduction="none")
+    logits = _promote(_logits(logits), labels)  # optax: labels * log_softmax(logits)
+    logits, labels, where, ax = _dist_inputs(logits, labels, axis, _expand_where(where, logits, axis),
+                                             ("logits", "labels"))
+    return losses.categorical_crossentropy(labels, logits, from_logits=True, axis=ax, where=where,
+                                           reduction="none")
 
 
+@_optax()
 def softmax_cross_entropy_with_integer_labels(
     logits: Any,
     labels: Any,
@@ -262,40 +317,12 @@ def softmax_cross_entropy_with_integer_labels(
     >>> softmax_cross_entropy_with_integer_labels(logits, jnp.array([0, 1])).round(4).tolist()
     [0.2761, 2.9518]
     """
-    logits = _array(logits, "logits", jnp.floating, "floating-point logits")
-    labels = _array(labels, "labels", jnp.integer, "integer class labels")
-    if axis is None:
-        _fail("`axis` must be an int or a tuple of ints (optax takes no None here); got None")
-    ax = _canon_axes(axis, logits.ndim, allow_none=False)
-    if not isinstance(ax, tuple) and not -logits.ndim <= ax < logits.ndim:
-        _fail(f"`axis`={ax} is out of range for `logits` with {logits.ndim} dimension(s); "
-              f"expected an integer in [{-logits.ndim}, {logits.ndim - 1}]")
-    where = _expand_where(where, logits, axis)
-    if isinstance(ax, tuple):  # one flat class axis, last, in the order given
-        if where is not None:
-            where = _to_last(jnp.broadcast_to(where, _joint_shape(
-                logits=logits.shape, where=where.shape)), ax)
-        logits = _to_last(logits, ax)
-        ax = logits.ndim - 1
-    ax %= logits.ndim
-    per = logits.shape[:ax] + logits.shape[ax + 1:]
-    if labels.ndim != len(per):
-        _fail(f"`labels` must have the per-example shape of `logits` (without axis={axis!r}): "
-              f"{per}; got shape {tuple(labels.shape)}")
-    try:
-        np.broadcast_shapes(per, labels.shape)
-    except ValueError:
-        _fail(f"`labels` of shape {tuple(labels.shape)} does not broadcast against the "
-              f"per-example shape {per} of `logits` (without axis={axis!r})")
-    shape = _joint_shape(logits=logits.shape, labels=labels.shape[:ax] + (1,) + labels.shape[ax:],
-                         where=None if where is None else where.shape)
-    logits = jnp.broadcast_to(logits, shape)
-    labels = jnp.broadcast_to(labels, shape[:ax] + shape[ax + 1:])
-    with _optax_names():
-        return losses.sparse_categorical_crossentropy(labels, logits, from_logits=True, axis=ax,
-                                                      where=where, reduction="none")
+    labels, logits, where, ax = _integer_label_inputs(logits, labels, axis, where)
+    return losses.sparse_categorical_crossentropy(labels, logits, from_logits=True, axis=ax,
+                                                  where=where, reduction="none")
 
 
+@_optax()
 def sigmoid_binary_cross_entropy(logits: Any, labels: Any) -> jax.Array:
     r"""Element-wise sigmoid cross-entropy (binary or multi-label).
 
@@ -317,14 +344,10 @@ def sigmoid_binary_cross_entropy(logits: Any, labels: Any) -> jax.Array:
     >>> sigmoid_binary_cross_entropy(jnp.array([0.0, 2.0]), jnp.array([1.0, 0.0])).round(4).tolist()
     [0.6931, 2.1269]
     """
-    logits = _array(logits, "logits", jnp.floating, "floating-point logits")
-    labels = jnp.asarray(labels).astype(logits.dtype)  # optax casts labels to logits' dtype
-    shape = _joint_shape(logits=logits.shape, labels=labels.shape)
-    logits, labels = jnp.broadcast_to(logits, shape), jnp.broadcast_to(labels, shape)
-    with _optax_names():
-        return losses.binary_crossentropy(labels, logits, from_logits=True, reduction="none")
+    return losses.binary_crossentropy(*_binary(logits, labels), from_logits=True, reduction="none")
 
 
+@_optax()
 def smooth_labels(
     labels: Any,
     alpha: float,
@@ -368,14 +391,12 @@ def smooth_labels(
               f"{tuple(labels.shape)}")
     ax = _canon_axes(axis, labels.ndim, allow_none=True)
     if not isinstance(ax, tuple):
-        with _optax_names():
-            return losses.smooth_labels(labels, alpha, axis=ax, where=w)
+        return losses.smooth_labels(labels, alpha, axis=ax, where=w)
     if w is not None:
         w = _to_last(jnp.broadcast_to(w, labels.shape), ax)
     k = len(ax)
     moved = jnp.moveaxis(labels, ax, tuple(range(labels.ndim - k, labels.ndim)))
-    with _optax_names():
-        out = losses.smooth_labels(_to_last(labels, ax), alpha, axis=-1, where=w)
+    out = losses.smooth_labels(_to_last(labels, ax), alpha, axis=-1, where=w)
     return jnp.moveaxis(out.reshape(moved.shape), tuple(range(labels.ndim - k, labels.ndim)), ax)
 
 
@@ -411,19 +432,15 @@ def _dist_inputs(pred: jax.Array, true: jax.Array, axis: Any, where: Any,
     arithmetic and ``jnp.sum(..., where=)`` do), with ``axis`` made one class
     axis: a tuple of axes, or ``None`` (every axis), is moved last and flattened."""
     w = None if where is None else jnp.asarray(where)
-    shape = _joint_shape(**{names[0]: pred.shape, names[1]: true.shape,
-                            "where": None if w is None else w.shape})
-    pred, true = jnp.broadcast_to(pred, shape), jnp.broadcast_to(true, shape)
-    if w is not None:
-        w = jnp.broadcast_to(w, shape)
-    ax = _canon_axes(axis, len(shape), allow_none=True)
+    pred, true, w = _broadcast(**{names[0]: pred, names[1]: true, "where": w})
+    ax = _canon_axes(axis, pred.ndim, allow_none=True)
     if isinstance(ax, tuple):
-        pred, true = _to_last(pred, ax), _to_last(true, ax)
-        w = None if w is None else _to_last(w, ax)
+        pred, true, w = (None if a is None else _to_last(a, ax) for a in (pred, true, w))
         ax = -1
     return pred, true, w, ax
 
 
+@_optax()
 def sigmoid_focal_loss(
     logits: Any,
     labels: Any,
@@ -460,20 +477,14 @@ def sigmoid_focal_loss(
     >>> [round(float(v), 4) for v in sigmoid_focal_loss(jnp.array([0.0, 2.0]), jnp.array([1.0, 0.0]))]
     [0.1733, 1.6501]
     """
-    logits = _array(logits, "logits", jnp.floating, "floating-point logits")
-    labels = jnp.asarray(labels).astype(logits.dtype)  # optax casts labels to logits' dtype
-    a = None
-    if alpha is not None:
-        a = _scalar("alpha", alpha, "the weight of the positives in [0, 1], or None")
-        if not 0.0 <= a <= 1.0:
-            _fail(f"`alpha` must be None or in [0, 1]; got {alpha!r}")
+    a = None if alpha is None else _scalar("alpha", alpha, "the weight of the positives in [0, 1], or None")
+    if a is not None and not 0.0 <= a <= 1.0:
+        _fail(f"`alpha` must be None or in [0, 1]; got {alpha!r}")
     g = _scalar("gamma", gamma, "the focusing exponent, >= 0")
-    shape = _joint_shape(logits=logits.shape, labels=labels.shape)
-    logits, labels = jnp.broadcast_to(logits, shape), jnp.broadcast_to(labels, shape)
-    with _optax_names():
-        return losses.sigmoid_focal_loss(labels, logits, alpha=a, gamma=g, reduction="none")
+    return losses.sigmoid_focal_loss(*_binary(logits, labels), alpha=a, gamma=g, reduction="none")
 
 
+@_optax()
 def poly_loss_cross_entropy(
     logits: Any,
     labels: Any,
@@ -513,14 +524,12 @@ def poly_loss_cross_entropy(
     >>> poly_loss_cross_entropy(jnp.array([[0.0, 0.0]]), jnp.array([[0.0, 1.0]])).round(4).tolist()
     [1.6931]
     """
-    logits = _array(logits, "logits", jnp.floating, "floating-point logits")
     labels = _array(labels, "labels", jnp.floating, "floating-point target distributions")
     eps = _scalar("epsilon", epsilon, "the coefficient of the first polynomial term")
-    logits = _promote(logits, labels)
-    logits, labels, where, ax = _dist_inputs(logits, labels, axis, where, ("logits", "labels"))
-    with _optax_names():
-        return losses.poly1_crossentropy(labels, logits, poly_epsilon=eps, from_logits=True,
-                                         axis=ax, where=where, reduction="none")
+    logits, labels, where, ax = _dist_inputs(_promote(_logits(logits), labels), labels, axis, where,
+                                             ("logits", "labels"))
+    return losses.poly1_crossentropy(labels, logits, poly_epsilon=eps, from_logits=True, axis=ax,
+                                     where=where, reduction="none")
 
 
 def safe_softmax_cross_entropy(logits: Any, labels: Any) -> jax.Array:
@@ -552,8 +561,7 @@ def safe_softmax_cross_entropy(logits: Any, labels: Any) -> jax.Array:
     ...                            jnp.array([[1.0, 0.0, 0.0]])).round(4).tolist()
     [0.6931]
     """
-    logits = _array(logits, "logits", jnp.floating, "floating-point logits")
-    return softmax_cross_entropy(logits, labels, axis=-1)
+    return softmax_cross_entropy(_logits(logits), labels, axis=-1)
 
 
 def _kl(log_predictions: Any, targets: Any, axis: Any, where: Any, log_target: bool) -> jax.Array:
@@ -635,20 +643,21 @@ def kl_divergence_with_log_targets(
 
 
 def _regression(predictions: Any, targets: Any, same_shape: bool) -> tuple:
-    """optax's regression inputs: floating ``predictions``; ``targets``
-    ``None`` (zeros), of the same shape (``same_shape``) or broadcast."""
+    """optax's regression inputs as the spec's ``(y_true, y_pred)``: floating
+    ``predictions``; ``targets`` ``None`` (zeros), of the same shape
+    (``same_shape``) or broadcast."""
     predictions = _array(predictions, "predictions", jnp.floating, "floating-point predictions")
     if targets is None:
-        return predictions, jnp.zeros_like(predictions)
+        return jnp.zeros_like(predictions), predictions
     targets = jnp.asarray(targets)
     if same_shape and predictions.shape != targets.shape:
         _fail(f"`predictions` and `targets` must have the same shape (optax does not broadcast "
               f"them here); got {tuple(predictions.shape)} and {tuple(targets.shape)}")
-    predictions = _promote(predictions, targets)
-    shape = _joint_shape(predictions=predictions.shape, targets=targets.shape)
-    return jnp.broadcast_to(predictions, shape), jnp.broadcast_to(targets, shape)
+    predictions, targets = _broadcast(predictions=_promote(predictions, targets), targets=targets)
+    return targets, predictions
 
 
+@_optax("targets", "predictions")
 def squared_error(predictions: Any, targets: Any | None = None) -> jax.Array:
     r"""Element-wise squared error :math:`(\hat y - y)^2`.
 
@@ -667,11 +676,10 @@ def squared_error(predictions: Any, targets: Any | None = None) -> jax.Array:
     >>> squared_error(jnp.array([1.0, 3.0]), jnp.array([0.0, 1.0])).tolist()
     [1.0, 4.0]
     """
-    p, t = _regression(predictions, targets, same_shape=True)
-    with _optax_names("targets", "predictions"):
-        return losses.mean_squared_error(t, p, reduction="none")
+    return losses.mean_squared_error(*_regression(predictions, targets, same_shape=True), reduction="none")
 
 
+@_optax("targets", "predictions")
 def l2_loss(predictions: Any, targets: Any | None = None) -> jax.Array:
     r"""Element-wise half squared error :math:`\tfrac12 (\hat y - y)^2`.
 
@@ -689,11 +697,10 @@ def l2_loss(predictions: Any, targets: Any | None = None) -> jax.Array:
     >>> l2_loss(jnp.array([1.0, 3.0]), jnp.array([0.0, 1.0])).tolist()
     [0.5, 2.0]
     """
-    p, t = _regression(predictions, targets, same_shape=True)
-    with _optax_names("targets", "predictions"):
-        return losses.half_squared_error(t, p, reduction="none")
+    return losses.half_squared_error(*_regression(predictions, targets, same_shape=True), reduction="none")
 
 
+@_optax("targets", "predictions")
 def huber_loss(predictions: Any, targets: Any | None = None, *, delta: float = 1.0) -> jax.Array:
     r"""Element-wise Huber loss.
 
@@ -718,12 +725,11 @@ def huber_loss(predictions: Any, targets: Any | None = None, *, delta: float = 1
     >>> huber_loss(jnp.array([0.5, 3.0])).tolist()
     [0.125, 2.5]
     """
-    p, t = _regression(predictions, targets, same_shape=False)
     d = _scalar("delta", delta, "the threshold, > 0")
-    with _optax_names("targets", "predictions"):
-        return losses.huber(t, p, delta=d, reduction="none")
+    return losses.huber(*_regression(predictions, targets, same_shape=False), delta=d, reduction="none")
 
 
+@_optax("targets", "predictions")
 def log_cosh(predictions: Any, targets: Any | None = None) -> jax.Array:
     r"""Element-wise :math:`\log\cosh(\hat y - y)`.
 
@@ -745,9 +751,7 @@ def log_cosh(predictions: Any, targets: Any | None = None) -> jax.Array:
     >>> [round(float(v), 6) for v in log_cosh(jnp.array([0.0, 1.0]))]
     [0.0, 0.433781]
     """
-    p, t = _regression(predictions, targets, same_shape=False)
-    with _optax_names("targets", "predictions"):
-        return losses.log_cosh(t, p, reduction="none")
+    return losses.log_cosh(*_regression(predictions, targets, same_shape=False), reduction="none")
 
 
 #: every public function: (the registry specs it calls, the optax function it equals)

@@ -17,7 +17,9 @@ others (``CategoricalFocalLoss``, ``PolyLoss``, ``JSDivergenceLoss``,
 class dim 1, K-dimensional inputs, class-index or class-probability targets.
 They hold no math: they translate torch's conventions (class dim 1,
 ``reduction`` names, element-wise ``weight``) into the spec's options.
-:data:`CATALOG` maps each module to its specs and native.
+:data:`CATALOG` maps each module to its specs and native; each module calls
+the specs of its entry, and declares only its native's signature and the
+argument mapping (``_args``, ``_fixed``, ``_reductions``; see :class:`_Loss`).
 
 Works under ``torch.compile`` (no graph break in the loss), ``torch.func``
 (``vmap``, ``grad``) and double backward. Errors are ``ValueError``/``TypeError``
@@ -58,13 +60,42 @@ import losses
 __all__ = ["CATALOG", "BCELoss", "BCEWithLogitsLoss", "CategoricalFocalLoss", "CrossEntropyLoss",
            "EntropyLoss", "FocalLoss", "GaussianNLLLoss", "HuberLoss", "JSDivergenceLoss",
            "KLDivLoss", "L1Loss", "LogCoshLoss", "MSELoss", "NLLLoss", "PoissonNLLLoss", "PolyLoss",
-           "SmoothL1Loss"]
+           "SmoothL1Loss"]  # == ["CATALOG", *CATALOG], checked by tests/test_torch_catalog.py
+
+#: THE table of this adapter: every public module -> (the public functions of
+#: :mod:`losses` it runs -- class indices first, class probabilities second --,
+#: the native it equals or None). The modules call the specs named here; the
+#: docs (``docs/gen_losses.py`` reads it as a literal: keep this shape) and the
+#: conformance tests walk it. Argument mappings live on each class (``_args``).
+CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "CrossEntropyLoss": (("sparse_categorical_crossentropy", "categorical_crossentropy"),
+                         "torch.nn.CrossEntropyLoss"),
+    "NLLLoss": (("nll_loss",), "torch.nn.NLLLoss"),
+    "BCELoss": (("binary_crossentropy",), "torch.nn.BCELoss"),
+    "BCEWithLogitsLoss": (("binary_crossentropy",), "torch.nn.BCEWithLogitsLoss"),
+    "KLDivLoss": (("kl_divergence",), "torch.nn.KLDivLoss"),
+    "MSELoss": (("mean_squared_error",), "torch.nn.MSELoss"),
+    "L1Loss": (("mean_absolute_error",), "torch.nn.L1Loss"),
+    "HuberLoss": (("huber",), "torch.nn.HuberLoss"),
+    "SmoothL1Loss": (("smooth_l1",), "torch.nn.SmoothL1Loss"),
+    "GaussianNLLLoss": (("gaussian_nll",), "torch.nn.GaussianNLLLoss"),
+    "PoissonNLLLoss": (("poisson_nll",), "torch.nn.PoissonNLLLoss"),
+    "FocalLoss": (("sigmoid_focal_loss",), "torchvision.ops.sigmoid_focal_loss"),
+    "CategoricalFocalLoss": (("sparse_categorical_focal_crossentropy", "categorical_focal_crossentropy"),
+                             None),
+    "PolyLoss": (("poly1_crossentropy",), None),
+    "JSDivergenceLoss": (("js_divergence",), None),
+    "EntropyLoss": (("entropy",), None),
+    "LogCoshLoss": (("log_cosh",), None),
+}
 
 #: torch's reduction names -> the spec's (``elementwise_mean`` is torch's
 #: deprecated alias of ``mean``)
 _REDUCTIONS = {"none": "none", "mean": "mean", "sum": "sum", "elementwise_mean": "mean"}
-#: element-wise losses: torch's ``mean`` divides by the element count whatever the weights
-_ELEMENTWISE = {"none": "none", "mean": "sum_over_batch_size", "sum": "sum"}
+#: element-wise weighted losses: torch's ``mean`` divides by the element count whatever the weights
+_ELEMENTWISE = {**_REDUCTIONS, "mean": "sum_over_batch_size", "elementwise_mean": "sum_over_batch_size"}
+#: torch's reduction names without the deprecated alias (losses torch lacks, torchvision's)
+_PLAIN = {"none": "none", "mean": "mean", "sum": "sum"}
 #: the spec's argument names -> torch's, in error messages
 _TORCH_NAMES = {"y_true": "target", "y_pred": "input", "class_weight": "weight",
                 "sample_weight": "weight"}
@@ -86,9 +117,11 @@ def _fail(msg: str, kind: type = ValueError) -> None:
     raise kind(f"lossbridge: {msg}")
 
 
-def _renamed(e: ValueError) -> ValueError:
-    """``e`` with the spec's argument names replaced by torch's."""
+def _renamed(e: ValueError, more: dict[str, str]) -> ValueError:
+    """``e`` with the spec's argument names replaced by torch's (and the ``more`` replacements)."""
     msg = _NAME_RE.sub(lambda m: _TORCH_NAMES[m.group(1)], str(e))
+    for old, new in more.items():
+        msg = msg.replace(old, new)
     return type(e)(msg).with_traceback(e.__traceback__)
 
 
@@ -96,8 +129,8 @@ def _shape(x: Tensor) -> tuple:
     return tuple(x.shape)
 
 
-def _tensors(input: Any, target: Any) -> None:  # noqa: A002
-    for name, x in (("input", input), ("target", target)):
+def _tensors(**named: Any) -> None:
+    for name, x in named.items():
         if not isinstance(x, Tensor):
             _fail(f"`{name}` must be a torch.Tensor; got {type(x).__name__}", TypeError)
 
@@ -156,14 +189,32 @@ def _elementwise_weight(weight: Tensor | None, input: Tensor) -> Tensor | None: 
 
 
 class _Loss(nn.Module):
-    """One base that holds ``reduction``, as torch's ``_Loss`` does."""
+    """One base that holds ``reduction``, as torch's ``_Loss`` does, and the
+    call of the spec. A module declares what it translates: the specs
+    (from :data:`CATALOG`), ``_args`` (its option attributes -> the spec's
+    keywords), ``_fixed`` (keywords it always passes) and ``_reductions``."""
 
     reduction: str
     #: the reduction names this loss accepts -> the spec's
     _reductions: dict[str, str] = _REDUCTIONS
+    #: the public functions of :mod:`losses` it calls (its :data:`CATALOG` entry)
+    _specs: tuple[str, ...] = ()
+    #: option attribute -> the spec's keyword, passed on as it is
+    _args: dict[str, str] = {}
+    #: keywords passed to the spec on every call
+    _fixed: dict[str, Any] = {}
+    #: options registered as buffers even when ``None`` (a tensor option always is one)
+    _buffer_options: tuple[str, ...] = ()
+    #: more replacements in error messages (spec wording -> torch's)
+    _messages: dict[str, str] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__module__ == __name__ and cls.__name__ in CATALOG:
+            cls._specs = CATALOG[cls.__name__][0]
 
     def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
-                 reduction: str = "mean") -> None:
+                 reduction: str = "mean", **options: Any) -> None:
         super().__init__()
         if size_average is not None or reduce is not None:
             reduction = _legacy_reduction(size_average, reduce)
@@ -172,6 +223,11 @@ class _Loss(nn.Module):
                           "instead.", stacklevel=3)
         self.reduction = reduction
         self._reduction()
+        for name, value in options.items():
+            if name in self._buffer_options or isinstance(value, Tensor):
+                self.register_buffer(name, value)
+            else:
+                setattr(self, name, value)
 
     def _reduction(self) -> str:
         try:
@@ -180,15 +236,32 @@ class _Loss(nn.Module):
             names = ", ".join(repr(k) for k in self._reductions if k != "elementwise_mean")
             _fail(f"`reduction` must be one of {names}; got {self.reduction!r}")
 
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
-        _tensors(input, target)
+    def _options(self, input: Tensor) -> dict[str, Any]:  # noqa: A002
+        """The spec's keywords: the fixed ones, the options, the reduction."""
+        kwargs = {**self._fixed, "reduction": self._reduction()}
+        for attr, kw in self._args.items():
+            kwargs[kw] = getattr(self, attr)
+        return kwargs
+
+    def _call(self, which: int, *args: Any, **kwargs: Any) -> Tensor:
+        """Spec ``which`` of :data:`CATALOG`'s entry on ``args``."""
+        return getattr(losses, self._specs[which])(*args, **kwargs)
+
+    def _translated(self, loss: Any, *args: Tensor) -> Tensor:
+        """``loss(*args)`` with errors in torch's argument names."""
         try:
-            return self._loss(input, target)
+            return loss(*args)
         except ValueError as e:
-            raise _renamed(e) from None
+            raise _renamed(e, self._messages) from None
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        _tensors(input=input, target=target)
+        return self._translated(self._loss, input, target)
 
     def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
-        raise NotImplementedError
+        """The element-wise form: ``target`` of ``input``'s shape, one spec."""
+        _same_shape(input, target)
+        return self._call(0, target, input, **self._options(input))
 
 
 class _WeightedLoss(_Loss):
@@ -196,14 +269,47 @@ class _WeightedLoss(_Loss):
     saved in ``state_dict``), as torch's ``_WeightedLoss``."""
 
     weight: Tensor | None
+    _buffer_options = ("weight",)
 
     def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
-                 reduce: bool | None = None, reduction: str = "mean") -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.register_buffer("weight", weight)
+                 reduce: bool | None = None, reduction: str = "mean", **options: Any) -> None:
+        super().__init__(size_average, reduce, reduction, weight=weight, **options)
 
 
-class CrossEntropyLoss(_WeightedLoss):
+class _ClassLoss(_WeightedLoss):
+    """The softmax losses: class dim 1 (0 unbatched); class-index targets, or
+    (``_probabilities``) class probabilities by torch's rule (same shape as
+    ``input``), which go to the last spec of the entry without ``ignore_index``."""
+
+    ignore_index: int
+    _probabilities = True
+    _fixed = {"from_logits": True}
+
+    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        cdim = _class_dim(input)
+        kw = {"axis": cdim, **self._options(input)}
+        if not self._probabilities:
+            _index_target(input, target, cdim, probabilities=False)
+        elif _probability_target(input, target, cdim, self.ignore_index):
+            return self._call(-1, target, input, **kw)
+        return self._call(0, target, input, ignore_index=self.ignore_index, **kw)
+
+
+class _ElementWeighted(_Loss):
+    """Binary cross-entropies: torch's element-wise ``weight`` (broadcast to
+    ``input``) as the spec's ``sample_weight``; ``'mean'`` counts elements."""
+
+    weight: Tensor | None
+    _reductions = _ELEMENTWISE
+    _buffer_options = ("weight",)
+
+    def _options(self, input: Tensor) -> dict[str, Any]:  # noqa: A002
+        kwargs = super()._options(input)
+        kwargs["sample_weight"] = _elementwise_weight(self.weight, input)
+        return kwargs
+
+
+class CrossEntropyLoss(_ClassLoss):
     r"""Drop-in for :class:`torch.nn.CrossEntropyLoss` over
     :func:`losses.sparse_categorical_crossentropy` /
     :func:`losses.categorical_crossentropy` (``axis=1``, ``from_logits=True``).
@@ -246,25 +352,17 @@ class CrossEntropyLoss(_WeightedLoss):
     True
     """
 
+    _reductions = _REDUCTIONS
+    _args = {"weight": "class_weight", "label_smoothing": "label_smoothing"}
+
     def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
                  ignore_index: int = -100, reduce: bool | None = None, reduction: str = "mean",
                  label_smoothing: float = 0.0) -> None:
-        super().__init__(weight, size_average, reduce, reduction)
-        self.ignore_index = ignore_index
-        self.label_smoothing = label_smoothing
-
-    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
-        cdim = _class_dim(input)
-        if _probability_target(input, target, cdim, self.ignore_index):
-            return losses.categorical_crossentropy(
-                target, input, from_logits=True, axis=cdim, label_smoothing=self.label_smoothing,
-                class_weight=self.weight, reduction=self._reduction())
-        return losses.sparse_categorical_crossentropy(
-            target, input, from_logits=True, axis=cdim, label_smoothing=self.label_smoothing,
-            ignore_index=self.ignore_index, class_weight=self.weight, reduction=self._reduction())
+        super().__init__(weight, size_average, reduce, reduction, ignore_index=ignore_index,
+                         label_smoothing=label_smoothing)
 
 
-class NLLLoss(_WeightedLoss):
+class NLLLoss(_ClassLoss):
     r"""Drop-in for :class:`torch.nn.NLLLoss` over :func:`losses.nll_loss` (``axis=1``).
 
     ``input`` holds log-probabilities ``[C]``, ``[N, C]`` or
@@ -288,19 +386,17 @@ class NLLLoss(_WeightedLoss):
     True
     """
 
+    _reductions = _REDUCTIONS
+    _args = {"weight": "class_weight"}
+    _fixed: dict[str, Any] = {}
+    _probabilities = False
+
     def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
                  ignore_index: int = -100, reduce: bool | None = None, reduction: str = "mean") -> None:
-        super().__init__(weight, size_average, reduce, reduction)
-        self.ignore_index = ignore_index
-
-    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
-        cdim = _class_dim(input)
-        _index_target(input, target, cdim, probabilities=False)
-        return losses.nll_loss(target, input, axis=cdim, ignore_index=self.ignore_index,
-                               class_weight=self.weight, reduction=self._reduction())
+        super().__init__(weight, size_average, reduce, reduction, ignore_index=ignore_index)
 
 
-class BCELoss(_WeightedLoss):
+class BCELoss(_ElementWeighted):
     r"""Drop-in for :class:`torch.nn.BCELoss` over
     :func:`losses.binary_crossentropy` (``log_min=-100``).
 
@@ -331,14 +427,14 @@ class BCELoss(_WeightedLoss):
     True
     """
 
-    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
-        _same_shape(input, target)
-        return losses.binary_crossentropy(
-            target, input, log_min=-100.0, reduction=_ELEMENTWISE[self._reduction()],
-            sample_weight=_elementwise_weight(self.weight, input))
+    _fixed = {"log_min": -100.0}
+
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction, weight=weight)
 
 
-class BCEWithLogitsLoss(_Loss):
+class BCEWithLogitsLoss(_ElementWeighted):
     r"""Drop-in for :class:`torch.nn.BCEWithLogitsLoss` over
     :func:`losses.binary_crossentropy` (``from_logits=True``).
 
@@ -359,44 +455,18 @@ class BCEWithLogitsLoss(_Loss):
     True
     """
 
-    weight: Tensor | None
     pos_weight: Tensor | None
+    _buffer_options = ("weight", "pos_weight")
+    _args = {"pos_weight": "pos_weight"}
+    _fixed = {"from_logits": True}
 
     def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
                  reduce: bool | None = None, reduction: str = "mean",
                  pos_weight: Tensor | None = None) -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.register_buffer("weight", weight)
-        self.register_buffer("pos_weight", pos_weight)
-
-    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
-        _same_shape(input, target)
-        return losses.binary_crossentropy(
-            target, input, from_logits=True, pos_weight=self.pos_weight,
-            reduction=_ELEMENTWISE[self._reduction()],
-            sample_weight=_elementwise_weight(self.weight, input))
+        super().__init__(size_average, reduce, reduction, weight=weight, pos_weight=pos_weight)
 
 
 # --- regression ---------------------------------------------------------------------
-
-#: torch's reduction names without the deprecated alias (losses torch lacks, torchvision's)
-_PLAIN = {"none": "none", "mean": "mean", "sum": "sum"}
-
-
-class _Elementwise(_Loss):
-    """An element-wise loss: ``target`` has ``input``'s shape, ``'none'``
-    returns it, ``'mean'`` averages every element."""
-
-    @staticmethod
-    def _spec(target: Tensor, input: Tensor, **options: Any) -> Tensor:  # noqa: A002
-        raise NotImplementedError
-
-    def _options(self) -> dict:
-        return {}
-
-    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
-        _same_shape(input, target)
-        return self._spec(target, input, reduction=self._reduction(), **self._options())
 
 
 def _number(name: str, value: Any) -> None:
@@ -405,7 +475,7 @@ def _number(name: str, value: Any) -> None:
         _fail(f"`{name}` must be a float or int; got {type(value).__name__}", TypeError)
 
 
-class MSELoss(_Elementwise):
+class MSELoss(_Loss):
     r"""Drop-in for :class:`torch.nn.MSELoss` over :func:`losses.mean_squared_error`.
 
     .. math:: \ell = (x - y)^2
@@ -420,16 +490,21 @@ class MSELoss(_Elementwise):
     True
     """
 
-    _spec = staticmethod(losses.mean_squared_error)
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
 
 
-class L1Loss(_Elementwise):
+class L1Loss(_Loss):
     r"""Drop-in for :class:`torch.nn.L1Loss` over :func:`losses.mean_absolute_error`.
 
     .. math:: \ell = |x - y|
 
     (gradient ``sign(x - y)``, 0 at a tie, as the native). Shapes and dtypes
-    as :class:`MSELoss`.
+    as :class:`MSELoss`. Complex ``input``/``target``, as the native: the
+    loss of the modulus ``|x - y|`` (real), gradient ``sgn(x - y)``; the
+    spec runs on the modulus against 0 (torch's complex convention, no
+    other math here).
 
     >>> import torch
     >>> x, y = torch.randn(4, 3), torch.randn(4, 3)
@@ -437,10 +512,19 @@ class L1Loss(_Elementwise):
     True
     """
 
-    _spec = staticmethod(losses.mean_absolute_error)
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+
+    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        if input.is_complex() or target.is_complex():  # as torch: |x - y|, the complex modulus
+            _same_shape(input, target)
+            input = (input - target).abs()  # noqa: A001
+            target = torch.zeros_like(input)
+        return super()._loss(input, target)
 
 
-class HuberLoss(_Elementwise):
+class HuberLoss(_Loss):
     r"""Drop-in for :class:`torch.nn.HuberLoss` over :func:`losses.huber`.
 
     .. math:: \ell = \begin{cases} \tfrac12 (x - y)^2 & |x - y| \le \delta \\
@@ -460,18 +544,14 @@ class HuberLoss(_Elementwise):
     True
     """
 
-    _spec = staticmethod(losses.huber)
+    _args = {"delta": "delta"}
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         _number("delta", delta)
-        super().__init__(reduction=reduction)
-        self.delta = delta
-
-    def _options(self) -> dict:
-        return {"delta": self.delta}
+        super().__init__(reduction=reduction, delta=delta)
 
 
-class SmoothL1Loss(_Elementwise):
+class SmoothL1Loss(_Loss):
     r"""Drop-in for :class:`torch.nn.SmoothL1Loss` over :func:`losses.smooth_l1`.
 
     .. math:: \ell = \begin{cases} \tfrac12 (x - y)^2 / \beta & |x - y| < \beta \\
@@ -487,18 +567,14 @@ class SmoothL1Loss(_Elementwise):
     True
     """
 
-    _spec = staticmethod(losses.smooth_l1)
+    _args = {"beta": "beta"}
 
     def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
                  reduction: str = "mean", beta: float = 1.0) -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.beta = beta
-
-    def _options(self) -> dict:
-        return {"beta": self.beta}
+        super().__init__(size_average, reduce, reduction, beta=beta)
 
 
-class LogCoshLoss(_Elementwise):
+class LogCoshLoss(_Loss):
     r"""Log-cosh loss (no torch native) over :func:`losses.log_cosh`.
 
     .. math:: \ell = \log\cosh(x - y), \qquad \partial\ell/\partial x = \tanh(x - y)
@@ -515,13 +591,12 @@ class LogCoshLoss(_Elementwise):
     """
 
     _reductions = _PLAIN
-    _spec = staticmethod(losses.log_cosh)
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
 
 
-class PoissonNLLLoss(_Elementwise):
+class PoissonNLLLoss(_Loss):
     r"""Drop-in for :class:`torch.nn.PoissonNLLLoss` over :func:`losses.poisson_nll`.
 
     .. math:: \ell = \begin{cases} e^{x} - y x & \text{log\_input} \\
@@ -541,26 +616,14 @@ class PoissonNLLLoss(_Elementwise):
     True
     """
 
-    _spec = staticmethod(losses.poisson_nll)
+    _args = {"log_input": "log_input", "full": "full", "eps": "eps"}
 
     def __init__(self, log_input: bool = True, full: bool = False, size_average: bool | None = None,
                  eps: float = 1e-8, reduce: bool | None = None, reduction: str = "mean") -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.log_input = log_input
-        self.full = full
-        self.eps = eps
-
-    def _options(self) -> dict:
-        return {"log_input": self.log_input, "full": self.full, "eps": self.eps}
+        super().__init__(size_average, reduce, reduction, log_input=log_input, full=full, eps=eps)
 
     def forward(self, log_input: Tensor, target: Tensor) -> Tensor:
         return super().forward(log_input, target)
-
-
-def _gaussian_names(e: ValueError) -> ValueError:
-    """The Gaussian spec calls the prediction ``mean``; torch calls it ``input``."""
-    msg = str(_renamed(e)).replace("`mean`", "`input`").replace("mean's", "input's")
-    return type(e)(msg).with_traceback(e.__traceback__)
 
 
 class GaussianNLLLoss(_Loss):
@@ -592,24 +655,24 @@ class GaussianNLLLoss(_Loss):
     """
 
     _reductions = _PLAIN
+    _args = {"full": "full", "eps": "eps"}
+    #: the Gaussian spec calls the prediction ``mean``; torch calls it ``input``
+    _messages = {"`mean`": "`input`", "mean's": "input's"}
 
     def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> None:
-        super().__init__(None, None, reduction)
-        self.full = full
-        self.eps = eps
+        super().__init__(None, None, reduction, full=full, eps=eps)
 
     def forward(self, input: Tensor, target: Tensor, var: Tensor | float) -> Tensor:  # noqa: A002
-        _tensors(input, target)
+        _tensors(input=input, target=target)
         if isinstance(var, bool) or not isinstance(var, (Tensor, float, int)):
             _fail(f"`var` must be a torch.Tensor or a number; got {type(var).__name__}", TypeError)
         if not isinstance(var, Tensor):  # a 0-d tensor: a Python number would go through NumPy (a graph break)
             var = torch.full((), float(var), dtype=input.dtype, device=input.device)
-        try:
-            _same_shape(input, target)
-            return losses.gaussian_nll(target, input, var, full=self.full, eps=self.eps,
-                                       reduction=self._reduction())
-        except ValueError as e:
-            raise _gaussian_names(e) from None
+        return self._translated(self._gaussian, input, target, var)
+
+    def _gaussian(self, input: Tensor, target: Tensor, var: Tensor) -> Tensor:  # noqa: A002
+        _same_shape(input, target)
+        return self._call(0, target, input, var, **self._options(input))
 
 
 # --- divergences ---------------------------------------------------------------------
@@ -649,22 +712,21 @@ class KLDivLoss(_Loss):
     """
 
     _reductions = {**_REDUCTIONS, "batchmean": "sum"}
+    _args = {"log_target": "log_target"}
+    _fixed = {"log_input": True, "axis": None}
 
     def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
                  reduction: str = "mean", log_target: bool = False) -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.log_target = log_target
+        super().__init__(size_average, reduce, reduction, log_target=log_target)
 
     def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
-        reduction = self._reduction()
         if self.reduction == "mean" and not torch.compiler.is_compiling():
-            warnings.warn(_KL_MEAN_WARNING, stacklevel=3)
+            warnings.warn(_KL_MEAN_WARNING, stacklevel=4)
         _same_shape(input, target)
         sample_weight = None
         if self.reduction == "batchmean" and input.dim() != 0:  # a tensor: no graph break
             sample_weight = torch.full((), 1.0 / input.shape[0], dtype=input.dtype, device=input.device)
-        return losses.kl_divergence(target, input, log_input=True, log_target=self.log_target,
-                                    axis=None, reduction=reduction, sample_weight=sample_weight)
+        return self._call(0, target, input, sample_weight=sample_weight, **self._options(input))
 
 
 class JSDivergenceLoss(_Loss):
@@ -695,16 +757,15 @@ class JSDivergenceLoss(_Loss):
     """
 
     _reductions = _PLAIN
+    _args = {"log_input": "from_logits"}
+    _fixed: dict[str, Any] = {}
 
     def __init__(self, reduction: str = "mean", log_input: bool = True) -> None:
-        super().__init__(reduction=reduction)
-        self.log_input = log_input
+        super().__init__(reduction=reduction, log_input=log_input)
 
     def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
-        cdim = _class_dim(input)
         _same_shape(input, target)
-        return losses.js_divergence(target, input, from_logits=self.log_input, axis=cdim,
-                                    reduction=self._reduction())
+        return self._call(0, target, input, axis=_class_dim(input), **self._options(input))
 
 
 class EntropyLoss(_Loss):
@@ -733,19 +794,17 @@ class EntropyLoss(_Loss):
     """
 
     _reductions = _PLAIN
+    _args = {"log_input": "from_logits"}
 
     def __init__(self, reduction: str = "mean", log_input: bool = True) -> None:
-        super().__init__(reduction=reduction)
-        self.log_input = log_input
+        super().__init__(reduction=reduction, log_input=log_input)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        if not isinstance(input, Tensor):
-            _fail(f"`input` must be a torch.Tensor; got {type(input).__name__}", TypeError)
-        try:
-            return losses.entropy(input, from_logits=self.log_input, axis=_class_dim(input),
-                                  reduction=self._reduction())
-        except ValueError as e:
-            raise _renamed(e) from None
+        _tensors(input=input)
+        return self._translated(self._entropy, input)
+
+    def _entropy(self, input: Tensor) -> Tensor:  # noqa: A002
+        return self._call(0, input, axis=_class_dim(input), **self._options(input))
 
 
 # --- focal and poly ----------------------------------------------------------------------
@@ -781,24 +840,10 @@ class FocalLoss(_Loss):
     """
 
     _reductions = _PLAIN
+    _args = {"alpha": "alpha", "gamma": "gamma"}
 
     def __init__(self, alpha: float | None = 0.25, gamma: float = 2.0, reduction: str = "none") -> None:
-        super().__init__(reduction=reduction)
-        self.alpha = alpha
-        self.gamma = gamma
-
-    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
-        _same_shape(input, target)
-        return losses.sigmoid_focal_loss(target, input, alpha=self.alpha, gamma=self.gamma,
-                                         reduction=self._reduction())
-
-
-class _ClassLoss(_WeightedLoss):
-    """Shared by the softmax losses torch lacks: class-index or class-probability
-    targets by :class:`CrossEntropyLoss`' rule (same shape = probabilities)."""
-
-    _reductions = _PLAIN
-    ignore_index: int
+        super().__init__(reduction=reduction, alpha=alpha, gamma=gamma)
 
 
 class CategoricalFocalLoss(_ClassLoss):
@@ -839,27 +884,13 @@ class CategoricalFocalLoss(_ClassLoss):
     """
 
     alpha: Any
+    _reductions = _PLAIN
+    _args = {"weight": "class_weight", "alpha": "alpha", "gamma": "gamma", "label_smoothing": "label_smoothing"}
 
     def __init__(self, weight: Tensor | None = None, alpha: float | Tensor = 0.25, gamma: float = 2.0,
                  ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
-        super().__init__(weight, None, None, reduction)
-        if isinstance(alpha, Tensor):
-            self.register_buffer("alpha", alpha)
-        else:
-            self.alpha = alpha
-        self.gamma = gamma
-        self.ignore_index = ignore_index
-        self.label_smoothing = label_smoothing
-
-    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
-        cdim = _class_dim(input)
-        common = {"alpha": self.alpha, "gamma": self.gamma, "from_logits": True, "axis": cdim,
-                  "label_smoothing": self.label_smoothing, "class_weight": self.weight,
-                  "reduction": self._reduction()}
-        if _probability_target(input, target, cdim, self.ignore_index):
-            return losses.categorical_focal_crossentropy(target, input, **common)
-        return losses.sparse_categorical_focal_crossentropy(target, input, ignore_index=self.ignore_index,
-                                                            **common)
+        super().__init__(weight, None, None, reduction, alpha=alpha, gamma=gamma, ignore_index=ignore_index,
+                         label_smoothing=label_smoothing)
 
 
 class PolyLoss(_ClassLoss):
@@ -890,42 +921,10 @@ class PolyLoss(_ClassLoss):
     True
     """
 
+    _reductions = _PLAIN
+    _args = {"epsilon": "poly_epsilon", "label_smoothing": "label_smoothing"}
+
     def __init__(self, epsilon: float = 2.0, ignore_index: int = -100, reduction: str = "mean",
                  label_smoothing: float = 0.0) -> None:
-        super().__init__(None, None, None, reduction)
-        self.epsilon = epsilon
-        self.ignore_index = ignore_index
-        self.label_smoothing = label_smoothing
-
-    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
-        cdim = _class_dim(input)
-        probabilities = _probability_target(input, target, cdim, self.ignore_index)
-        return losses.poly1_crossentropy(
-            target, input, poly_epsilon=self.epsilon, from_logits=True, axis=cdim,
-            label_smoothing=self.label_smoothing, reduction=self._reduction(),
-            ignore_index=None if probabilities else self.ignore_index)
-
-
-#: every public module -> (the registry specs it runs, the native it equals or None).
-#: Read by the docs generator: keep this shape.
-CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
-    "CrossEntropyLoss": (("sparse_categorical_crossentropy", "categorical_crossentropy"),
-                         "torch.nn.CrossEntropyLoss"),
-    "NLLLoss": (("nll_loss",), "torch.nn.NLLLoss"),
-    "BCELoss": (("binary_crossentropy",), "torch.nn.BCELoss"),
-    "BCEWithLogitsLoss": (("binary_crossentropy",), "torch.nn.BCEWithLogitsLoss"),
-    "KLDivLoss": (("kl_divergence",), "torch.nn.KLDivLoss"),
-    "MSELoss": (("mean_squared_error",), "torch.nn.MSELoss"),
-    "L1Loss": (("mean_absolute_error",), "torch.nn.L1Loss"),
-    "HuberLoss": (("huber",), "torch.nn.HuberLoss"),
-    "SmoothL1Loss": (("smooth_l1",), "torch.nn.SmoothL1Loss"),
-    "GaussianNLLLoss": (("gaussian_nll",), "torch.nn.GaussianNLLLoss"),
-    "PoissonNLLLoss": (("poisson_nll",), "torch.nn.PoissonNLLLoss"),
-    "FocalLoss": (("sigmoid_focal_loss",), "torchvision.ops.sigmoid_focal_loss"),
-    "CategoricalFocalLoss": (("sparse_categorical_focal_crossentropy", "categorical_focal_crossentropy"),
-                             None),
-    "PolyLoss": (("poly1_crossentropy",), None),
-    "JSDivergenceLoss": (("js_divergence",), None),
-    "EntropyLoss": (("entropy",), None),
-    "LogCoshLoss": (("log_cosh",), None),
-}
+        super().__init__(None, None, None, reduction, epsilon=epsilon, ignore_index=ignore_index,
+                         label_smoothing=label_smoothing)

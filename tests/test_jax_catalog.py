@@ -518,3 +518,14 @@ def test_where_closed_form_gradient_equals_finite_differences(fn, opts, reductio
     # ... and a fully included mask is the unmasked loss
     assert float(fn(y, x, where=np.ones_like(w), reduction=reduction, **opts)) == pytest.approx(
         float(fn(y, x, reduction=reduction, **opts)), rel=1e-12)
+
+
+def test_every_native_claim_has_conformance_cases():
+    """Each optax name of ``CATALOG`` has cases here or in tests/test_jax_adapter.py
+    (and optax's own tests in tests/test_optax_peer.py)."""
+    import test_jax_adapter
+
+    claims = {n for n, (_, native) in bj.CATALOG.items() if native}
+    covered = set(FUNCS) | set(test_jax_adapter.FUNCS)
+    assert covered == claims, claims ^ covered
+    assert all(FUNCS[n][2] for n in FUNCS) and all(test_jax_adapter.FUNCS[n][2] for n in test_jax_adapter.FUNCS)

@@ -93,6 +93,22 @@ def test_elementwise_regression_like_native(case, reduction, shape, dtype, devic
     check(ours(reduction=reduction, **kw), native(reduction=reduction, **kw), (x, y), dtype)
 
 
+@pytest.mark.parametrize("dtype", [torch.complex64, torch.complex128], ids=str)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_l1_complex_like_native(reduction, dtype):
+    """torch's L1Loss on complex inputs: |x - y| (real), gradient sgn(x - y)."""
+    x = torch.randn(4, 3, dtype=dtype, generator=_gen(141))
+    y = torch.randn(4, 3, dtype=dtype, generator=_gen(142))
+    y[0, 0] = x[0, 0]  # a tie: gradient 0 in both
+    va, (ga,) = _grads(bt.L1Loss(reduction=reduction), (x, y), (0,))
+    vb, (gb,) = _grads(nn.L1Loss(reduction=reduction), (x, y), (0,))
+    assert va.dtype == vb.dtype == x.real.dtype and ga.dtype == gb.dtype == dtype
+    tol = TOL[torch.float64 if dtype == torch.complex128 else torch.float32]
+    torch.testing.assert_close(va, vb, **tol)
+    torch.testing.assert_close(ga, gb, **tol)
+    assert ga[0, 0] == 0
+
+
 # --- PoissonNLLLoss ------------------------------------------------------------------------
 
 
@@ -835,3 +851,60 @@ def test_spec_additions_numpy_closed_form_equals_torch_autograd(reduction):
     v = torch.func.vmap(lambda a: losses.poly1_crossentropy(bad, a, from_logits=True, axis=1, ignore_index=-1,
                                                             reduction="none"))(x[None])[0]
     assert torch.isnan(v[0, 0]) and torch.isfinite(v[1:]).all()
+
+
+# --- the table drives the modules and their conformance -----------------------------------------
+
+#: natives outside ``torch.nn`` (those are held to torch's own tests by
+#: tests/test_torch_peer.py) -> the conformance test here
+OTHER_NATIVES = {"FocalLoss": test_focal_loss_like_torchvision}
+
+
+def test_every_native_claim_has_a_conformance_case():
+    claims = {n for n, (_, native) in bt.CATALOG.items() if native and not native.startswith("torch.nn.")}
+    assert set(OTHER_NATIVES) == claims, claims ^ set(OTHER_NATIVES)
+    for name, test in OTHER_NATIVES.items():
+        assert test.pytestmark, name  # parametrized over the shared options
+
+
+def _catalog_args(name, n=4):
+    """Valid ``forward`` arguments for module ``name`` with a batch of ``n``."""
+    x, t = _randn((n, 3), 131).log_softmax(1), _randn((n, 3), 132).softmax(1)  # log-probabilities, probabilities
+    return {"EntropyLoss": (x,), "GaussianNLLLoss": (x, t, 0.5), "BCELoss": (t, t),
+            "NLLLoss": (x, torch.arange(n) % 3)}.get(name, (x, t))
+
+
+_FOCAL_SYMBOLIC = ("losses.sigmoid_focal_loss under dynamic=True: Dynamo makes the float `alpha` "
+                   "symbolic, so `apply_class_balancing = alpha >= 0` (losses/focal.py) is a SymBool "
+                   "that `_checks.flag` rejects ('must be True or False; got True'): spec side")
+
+
+@pytest.mark.parametrize("dynamic", [False, True])
+@pytest.mark.parametrize("name", sorted(bt.CATALOG))
+def test_every_module_compiles_to_one_graph(name, dynamic, request):
+    """``fullgraph=True`` (a graph break is an error), Dynamo with the eager
+    backend, default options, two batch sizes (``dynamic=True``: symbolic)."""
+    if name == "FocalLoss" and dynamic:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=_FOCAL_SYMBOLIC))
+    torch._dynamo.reset()
+    m = getattr(bt, name)()
+    compiled = torch.compile(m, backend="eager", fullgraph=True, dynamic=dynamic)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for n in (5, 7):
+            args = _catalog_args(name, n)
+            torch.testing.assert_close(compiled(*args), m(*args))
+
+
+@pytest.mark.parametrize("name", sorted(bt.CATALOG))
+def test_each_module_calls_the_specs_of_its_catalog_entry(name, monkeypatch):
+    cls = getattr(bt, name)
+    assert cls._specs == bt.CATALOG[name][0]
+    called = []
+    for spec in bt.CATALOG[name][0]:
+        real = getattr(losses, spec)
+        monkeypatch.setattr(losses, spec, lambda *a, _s=spec, _f=real, **k: (called.append(_s), _f(*a, **k))[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cls()(*_catalog_args(name))
+    assert called and set(called) <= set(bt.CATALOG[name][0])
