@@ -141,6 +141,14 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "mean_squared_error": (("mean_squared_error",), "keras.losses.mean_squared_error"),
     "MeanAbsoluteError": (("mean_absolute_error",), "keras.losses.MeanAbsoluteError"),
     "mean_absolute_error": (("mean_absolute_error",), "keras.losses.mean_absolute_error"),
+    "MeanAbsolutePercentageError": (("mean_absolute_percentage_error",),
+                                    "keras.losses.MeanAbsolutePercentageError"),
+    "mean_absolute_percentage_error": (("mean_absolute_percentage_error",),
+                                       "keras.losses.mean_absolute_percentage_error"),
+    "MeanSquaredLogarithmicError": (("mean_squared_logarithmic_error",),
+                                    "keras.losses.MeanSquaredLogarithmicError"),
+    "mean_squared_logarithmic_error": (("mean_squared_logarithmic_error",),
+                                       "keras.losses.mean_squared_logarithmic_error"),
     "Huber": (("huber",), "keras.losses.Huber"),
     "huber": (("huber",), "keras.losses.huber"),
     "SmoothL1": (("smooth_l1",), None),
@@ -788,6 +796,42 @@ def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
 
 
 @_functional()
+def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Tensor:
+    r"""Mean absolute percentage error over the last axis, as
+    ``keras.losses.mean_absolute_percentage_error``.
+
+    .. math:: \ell = \operatorname{mean}_{-1}\, 100\,|\hat y - y| / \max(|y|, \epsilon)
+
+    ``epsilon = keras.config.epsilon()``. The element-wise loss is
+    :func:`losses.mean_absolute_percentage_error`; shapes as in :func:`mean_squared_error`.
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(mean_absolute_percentage_error(np.array([[2., -4.]]), np.array([[1., -3.]]))), 6).tolist()
+    [37.5]
+    """
+    return _last_axis_mean(_lb.mean_absolute_percentage_error, y_true, y_pred, epsilon=_eps())
+
+
+@_functional()
+def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Tensor:
+    r"""Mean squared logarithmic error over the last axis, as
+    ``keras.losses.mean_squared_logarithmic_error``.
+
+    .. math:: \ell = \operatorname{mean}_{-1} \big(\log(1 + \max(\hat y, \epsilon))
+              - \log(1 + \max(y, \epsilon))\big)^2
+
+    ``epsilon = keras.config.epsilon()``. The element-wise loss is
+    :func:`losses.mean_squared_logarithmic_error` (``log1p``: exact where
+    Keras' ``log(x + 1)`` rounds small values); shapes as in :func:`mean_squared_error`.
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(mean_squared_logarithmic_error(np.array([[0., 1.]]), np.array([[0., 1.]]))), 6).tolist()
+    [0.0]
+    """
+    return _last_axis_mean(_lb.mean_squared_logarithmic_error, y_true, y_pred, epsilon=_eps())
+
+
+@_functional()
 def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Tensor:
     r"""Huber loss averaged over the last axis, as ``keras.losses.huber``.
 
@@ -1293,6 +1337,30 @@ class MeanAbsoluteError(_LossFunctionWrapper, fn=mean_absolute_error):
     >>> import numpy as np
     >>> float(MeanAbsoluteError()(np.array([[0., 1.], [0., 0.]]), np.array([[1., 1.], [1., 0.]])))
     0.5
+    """
+
+
+class MeanAbsolutePercentageError(_LossFunctionWrapper, fn=mean_absolute_percentage_error):
+    r"""Drop-in ``keras.losses.MeanAbsolutePercentageError``:
+    ``mean_{-1} 100 |y_pred - y_true| / max(|y_true|, epsilon)``.
+
+    Args:
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.MeanAbsolutePercentageError`` -- equal; differences as
+    :class:`MeanSquaredError`.
+    """
+
+
+class MeanSquaredLogarithmicError(_LossFunctionWrapper, fn=mean_squared_logarithmic_error):
+    r"""Drop-in ``keras.losses.MeanSquaredLogarithmicError``:
+    ``mean_{-1} (log1p(max(y_pred, eps)) - log1p(max(y_true, eps)))^2``.
+
+    Args:
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.MeanSquaredLogarithmicError`` -- equal (``log1p`` keeps
+    digits Keras' ``log(x + 1)`` rounds away); differences as :class:`MeanSquaredError`.
     """
 
 

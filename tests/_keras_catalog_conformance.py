@@ -94,6 +94,8 @@ OPTIONS: dict[type, list[dict]] = {
     bk.Huber: [{}, dict(delta=0.5), dict(delta=2.0)],
     bk.SmoothL1: [{}, dict(beta=0.5), dict(beta=0.0)],
     bk.LogCosh: [{}, {}, {}],
+    bk.MeanAbsolutePercentageError: [{}, {}, {}],
+    bk.MeanSquaredLogarithmicError: [{}, {}, {}],
     bk.Poisson: [{}, {}, {}],
     bk.PoissonNLL: [{}, dict(full=True), dict(log_input=False), dict(log_input=False, full=True, epsilon=1e-3)],
     bk.GaussianNLL: [{}, dict(full=True), dict(epsilon=0.05)],

@@ -173,6 +173,8 @@ FUNCTION_CASES = {
     "mean_absolute_error": ("real", {}),
     "huber": ("real", dict(delta=0.7)),
     "log_cosh": ("real", {}),
+    "mean_absolute_percentage_error": ("real", {}),
+    "mean_squared_logarithmic_error": ("real", {}),
     "poisson": ("counts", {}),
 }
 
@@ -537,6 +539,8 @@ CONFIG_CASES = [
     (bk.Huber, dict(delta=0.3, reduction="mean_with_sample_weight")),
     (bk.SmoothL1, dict(beta=0.25)),
     (bk.LogCosh, dict(name="lc")),
+    (bk.MeanAbsolutePercentageError, dict(name="mape")),
+    (bk.MeanSquaredLogarithmicError, dict(name="msle", reduction="sum")),
     (bk.Poisson, dict(reduction="none")),
     (bk.PoissonNLL, dict(log_input=False, full=True, epsilon=1e-4)),
     (bk.GaussianNLL, dict(full=True, epsilon=1e-3)),
