@@ -65,7 +65,14 @@ def _normalised(xp: Any, x: Array, ax: int) -> tuple:
 # --- KL divergence -----------------------------------------------------------------
 
 
-@loss("divergence", formula="sum_c p_c (log p_c - log q_c)", make=make_distributions, cases=({}, {"log_input": True, "zeros": True}, {"log_input": True, "log_target": True, "zeros": True}, {"from_logits": True, "axis": 1}, {"from_logits": True, "log_target": True}, {"log_target": True, "sample_weight": ARRAY, "reduction": "sum_over_batch_size"}, {"log_input": True, "axis": None, "reduction": "sum", "sample_weight": 0.25}, {"axis": None, "reduction": "none", "zeros": True}), natives={"keras": "keras.losses.kl_divergence", "torch": "F.kl_div", "optax": "optax.kl_divergence(_with_log_targets)"}, checks={"from_logits": _checks.flag, "log_input": _checks.flag, "log_target": _checks.flag, "epsilon": LOG_FLOOR}, arrays=("where",), saturate=True)
+@loss("divergence",
+      formula="sum_c p_c (log p_c - log q_c)",
+      make=make_distributions,
+      cases=({}, {"log_input": True, "zeros": True}, {"log_input": True, "log_target": True, "zeros": True}, {"from_logits": True, "axis": 1}, {"from_logits": True, "log_target": True}, {"log_target": True, "sample_weight": ARRAY, "reduction": "sum_over_batch_size"}, {"log_input": True, "axis": None, "reduction": "sum", "sample_weight": 0.25}, {"axis": None, "reduction": "none", "zeros": True}),
+      natives={"keras": "keras.losses.kl_divergence", "torch": "F.kl_div", "optax": "optax.kl_divergence(_with_log_targets)"},
+      checks={"from_logits": _checks.flag, "log_input": _checks.flag, "log_target": _checks.flag, "epsilon": LOG_FLOOR},
+      arrays=("where",),
+      saturate=True)
 def kl_divergence(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool = False, log_input: bool = False, log_target: bool = False, axis: int | None = -1, epsilon: float = 1e-7, where: Any = None) -> tuple:
     r"""Kullback-Leibler divergence ``KL(P || Q)`` of the prediction ``Q`` from the target ``P``.
 
@@ -182,7 +189,13 @@ def kl_divergence(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logit
 # --- entropy --------------------------------------------------------------------------
 
 
-@loss("divergence", formula="-sum_c p_c log p_c", make=make_single, cases=({}, {"from_logits": True}, {"zeros": True, "axis": 1, "sample_weight": ARRAY}, {"from_logits": True, "axis": 1, "reduction": "sum"}), natives={"scipy": "scipy.stats.entropy"}, checks={"from_logits": _checks.flag, "epsilon": LOG_FLOOR}, inputs=("p",))
+@loss("divergence",
+      formula="-sum_c p_c log p_c",
+      make=make_single,
+      cases=({}, {"from_logits": True}, {"zeros": True, "axis": 1, "sample_weight": ARRAY}, {"from_logits": True, "axis": 1, "reduction": "sum"}),
+      natives={"scipy": "scipy.stats.entropy"},
+      checks={"from_logits": _checks.flag, "epsilon": LOG_FLOOR},
+      inputs=("p",))
 def entropy(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool = False, axis: int = -1, epsilon: float = 1e-7) -> tuple:
     r"""Shannon entropy of a distribution, in nats.
 
@@ -234,7 +247,12 @@ def entropy(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: boo
 # --- Jensen-Shannon divergence -----------------------------------------------------------
 
 
-@loss("divergence", formula="1/2 KL(P||M) + 1/2 KL(Q||M), M = (P+Q)/2", make=make_distributions, cases=({}, {"from_logits": True}, {"zeros": True, "unnormalised": True, "sample_weight": ARRAY, "reduction": "sum"}, {"from_logits": True, "axis": 1, "zeros": True}), natives={"scipy": "scipy.spatial.distance.jensenshannon ** 2"}, checks={"from_logits": _checks.flag, "epsilon": LOG_FLOOR})
+@loss("divergence",
+      formula="1/2 KL(P||M) + 1/2 KL(Q||M), M = (P+Q)/2",
+      make=make_distributions,
+      cases=({}, {"from_logits": True}, {"zeros": True, "unnormalised": True, "sample_weight": ARRAY, "reduction": "sum"}, {"from_logits": True, "axis": 1, "zeros": True}),
+      natives={"scipy": "scipy.spatial.distance.jensenshannon ** 2"},
+      checks={"from_logits": _checks.flag, "epsilon": LOG_FLOOR})
 def js_divergence(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool = False, axis: int = -1, epsilon: float = 1e-7) -> tuple:
     r"""Jensen-Shannon divergence, in nats.
 
@@ -316,7 +334,13 @@ def _table_grad(xp: Any, gp: Array, p: Array, s: Array, xa: int, ya: int) -> Arr
     return (gp - xp.sum(xp.sum(gp * p, xa, keepdims=True), ya, keepdims=True)) / s
 
 
-@loss("divergence", formula="sum_xy P(x,y) log P(x,y) / (P(x) P(y))", make=make_joint, cases=({}, {"zeros": True}, {"batch": True, "x_axis": 2, "y_axis": 0, "sample_weight": ARRAY, "reduction": "sum"}), natives={"sklearn": "sklearn.metrics.mutual_info_score(contingency=...)"}, checks={"epsilon": LOG_FLOOR}, inputs=("joint",))
+@loss("divergence",
+      formula="sum_xy P(x,y) log P(x,y) / (P(x) P(y))",
+      make=make_joint,
+      cases=({}, {"zeros": True}, {"batch": True, "x_axis": 2, "y_axis": 0, "sample_weight": ARRAY, "reduction": "sum"}),
+      natives={"sklearn": "sklearn.metrics.mutual_info_score(contingency=...)"},
+      checks={"epsilon": LOG_FLOOR},
+      inputs=("joint",))
 def mutual_information(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, x_axis: int = -2, y_axis: int = -1, epsilon: float = 1e-7) -> tuple:
     r"""Mutual information ``I(X; Y)`` of a joint distribution table, in nats.
 
@@ -353,7 +377,13 @@ def mutual_information(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, x_axi
     return loss, None, g, (min(xa, ya), max(xa, ya))
 
 
-@loss("divergence", formula="-sum_xy P(x,y) log P(x,y) / P(y)", make=make_joint, cases=({}, {"batch": True, "x_axis": -1, "y_axis": -2, "reduction": "none"}, {"batch": True, "x_axis": 0, "y_axis": 2, "zeros": True, "sample_weight": ARRAY}), natives={}, checks={"epsilon": LOG_FLOOR}, inputs=("joint",))
+@loss("divergence",
+      formula="-sum_xy P(x,y) log P(x,y) / P(y)",
+      make=make_joint,
+      cases=({}, {"batch": True, "x_axis": -1, "y_axis": -2, "reduction": "none"}, {"batch": True, "x_axis": 0, "y_axis": 2, "zeros": True, "sample_weight": ARRAY}),
+      natives={},
+      checks={"epsilon": LOG_FLOOR},
+      inputs=("joint",))
 def conditional_entropy(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, x_axis: int = -2, y_axis: int = -1, epsilon: float = 1e-7) -> tuple:
     r"""Conditional entropy ``H(X | Y)`` of a joint distribution table, in nats.
 

@@ -58,7 +58,11 @@ def _target(xp: Any, y_true: Any, y_pred: Array, pred_name: str = "y_pred") -> A
 # --- squared and absolute errors ----------------------------------------------
 
 
-@loss("regression", formula="(y_pred - y)^2", make=make_real, cases=({}, {"sample_weight": ARRAY}, {"reduction": "none"}), natives={"torch": "F.mse_loss", "keras": "keras.losses.mean_squared_error", "optax": "optax.squared_error"})
+@loss("regression",
+      formula="(y_pred - y)^2",
+      make=make_real,
+      cases=({}, {"sample_weight": ARRAY}, {"reduction": "none"}),
+      natives={"torch": "F.mse_loss", "keras": "keras.losses.mean_squared_error", "optax": "optax.squared_error"})
 def mean_squared_error(xp: Any, y_true: Any, y_pred: Array, grad: bool) -> tuple:
     r"""Squared error, element-wise.
 
@@ -84,7 +88,11 @@ def mean_squared_error(xp: Any, y_true: Any, y_pred: Array, grad: bool) -> tuple
     return d * d, None, (2.0 * d if grad else None), None
 
 
-@loss("regression", formula="|y_pred - y|", make=make_real, cases=({}, {"reduction": "sum", "sample_weight": ARRAY}), natives={"torch": "F.l1_loss", "keras": "keras.losses.mean_absolute_error"})
+@loss("regression",
+      formula="|y_pred - y|",
+      make=make_real,
+      cases=({}, {"reduction": "sum", "sample_weight": ARRAY}),
+      natives={"torch": "F.l1_loss", "keras": "keras.losses.mean_absolute_error"})
 def mean_absolute_error(xp: Any, y_true: Any, y_pred: Array, grad: bool) -> tuple:
     r"""Absolute error, element-wise.
 
@@ -105,7 +113,11 @@ def mean_absolute_error(xp: Any, y_true: Any, y_pred: Array, grad: bool) -> tupl
     return xp.abs(d), None, (xp.sign(d) if grad else None), None
 
 
-@loss("regression", formula="(y_pred - y)^2 / 2", make=make_real, cases=({}, {"reduction": "none"}), natives={"optax": "optax.l2_loss", "torch": "0.5 * F.mse_loss"})
+@loss("regression",
+      formula="(y_pred - y)^2 / 2",
+      make=make_real,
+      cases=({}, {"reduction": "none"}),
+      natives={"optax": "optax.l2_loss", "torch": "0.5 * F.mse_loss"})
 def half_squared_error(xp: Any, y_true: Any, y_pred: Array, grad: bool) -> tuple:
     r"""Half the squared error: the seed's "average cross-entropy".
 
@@ -132,7 +144,12 @@ def half_squared_error(xp: Any, y_true: Any, y_pred: Array, grad: bool) -> tuple
 # --- Huber, smooth L1 -------------------------------------------------------------
 
 
-@loss("regression", formula="x^2/2 if |x| <= d else d|x| - d^2/2", make=make_real, cases=({}, {"delta": 0.5, "reduction": "none"}, {"delta": 2.0, "sample_weight": ARRAY}, {"delta": 0.3, "reduction": "sum"}), natives={"torch": "F.huber_loss", "keras": "keras.losses.huber", "optax": "optax.huber_loss"}, checks={"delta": _checks.POSITIVE})
+@loss("regression",
+      formula="x^2/2 if |x| <= d else d|x| - d^2/2",
+      make=make_real,
+      cases=({}, {"delta": 0.5, "reduction": "none"}, {"delta": 2.0, "sample_weight": ARRAY}, {"delta": 0.3, "reduction": "sum"}),
+      natives={"torch": "F.huber_loss", "keras": "keras.losses.huber", "optax": "optax.huber_loss"},
+      checks={"delta": _checks.POSITIVE})
 def huber(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, delta: float = 1.0) -> tuple:
     r"""Huber loss, element-wise.
 
@@ -162,7 +179,12 @@ def huber(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, delta: float = 1.0
     return loss, None, g, None
 
 
-@loss("regression", formula="x^2/(2b) if |x| < b else |x| - b/2", make=make_real, cases=({}, {"beta": 0.5, "reduction": "none"}, {"beta": 0.0}, {"beta": 2.0, "sample_weight": ARRAY}), natives={"torch": "F.smooth_l1_loss"}, checks={"beta": _checks.in_range(0.0, INF, hi_open=True)})
+@loss("regression",
+      formula="x^2/(2b) if |x| < b else |x| - b/2",
+      make=make_real,
+      cases=({}, {"beta": 0.5, "reduction": "none"}, {"beta": 0.0}, {"beta": 2.0, "sample_weight": ARRAY}),
+      natives={"torch": "F.smooth_l1_loss"},
+      checks={"beta": _checks.in_range(0.0, INF, hi_open=True)})
 def smooth_l1(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, beta: float = 1.0) -> tuple:
     r"""Smooth L1 loss, element-wise (torch's ``SmoothL1Loss``).
 
@@ -269,7 +291,11 @@ def mean_squared_logarithmic_error(xp: Any, y_true: Any, y_pred: Array, grad: bo
 # --- log-cosh -----------------------------------------------------------------------
 
 
-@loss("regression", formula="log cosh(y_pred - y)", make=make_real, cases=({}, {"scale": 0.3}, {"scale": 20.0, "reduction": "none"}, {"sample_weight": ARRAY}), natives={"keras": "keras.losses.log_cosh", "optax": "optax.log_cosh"})
+@loss("regression",
+      formula="log cosh(y_pred - y)",
+      make=make_real,
+      cases=({}, {"scale": 0.3}, {"scale": 20.0, "reduction": "none"}, {"sample_weight": ARRAY}),
+      natives={"keras": "keras.losses.log_cosh", "optax": "optax.log_cosh"})
 def log_cosh(xp: Any, y_true: Any, y_pred: Array, grad: bool) -> tuple:
     r"""Logarithm of the hyperbolic cosine of the error, element-wise.
 
@@ -313,7 +339,12 @@ def log_cosh(xp: Any, y_true: Any, y_pred: Array, grad: bool) -> tuple:
 # --- Poisson ----------------------------------------------------------------------
 
 
-@loss("regression", formula="y_pred - y log(y_pred + eps)", make=make_rates, cases=({}, {"epsilon": 1e-3, "reduction": "none"}, {"sample_weight": ARRAY}), natives={"keras": "keras.losses.poisson"}, checks={"epsilon": _checks.POSITIVE})
+@loss("regression",
+      formula="y_pred - y log(y_pred + eps)",
+      make=make_rates,
+      cases=({}, {"epsilon": 1e-3, "reduction": "none"}, {"sample_weight": ARRAY}),
+      natives={"keras": "keras.losses.poisson"},
+      checks={"epsilon": _checks.POSITIVE})
 def poisson(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, epsilon: float = 1e-7) -> tuple:
     r"""Poisson negative log-likelihood of a rate, Keras' form, element-wise.
 
@@ -340,7 +371,12 @@ def poisson(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, epsilon: float =
     return loss, None, (1.0 - y / r if grad else None), None
 
 
-@loss("regression", formula="exp(z) - y z  |  y_pred - y log(y_pred + eps); + Stirling where y > 1", make=make_poisson_nll, cases=({}, {"log_input": False}, {"full": True, "reduction": "none"}, {"log_input": False, "full": True, "eps": 1e-3, "sample_weight": ARRAY}), natives={"torch": "F.poisson_nll_loss"}, checks={"log_input": _checks.flag, "full": _checks.flag, "eps": _checks.POSITIVE})
+@loss("regression",
+      formula="exp(z) - y z  |  y_pred - y log(y_pred + eps); + Stirling where y > 1",
+      make=make_poisson_nll,
+      cases=({}, {"log_input": False}, {"full": True, "reduction": "none"}, {"log_input": False, "full": True, "eps": 1e-3, "sample_weight": ARRAY}),
+      natives={"torch": "F.poisson_nll_loss"},
+      checks={"log_input": _checks.flag, "full": _checks.flag, "eps": _checks.POSITIVE})
 def poisson_nll(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, log_input: bool = True, full: bool = False, eps: float = 1e-8) -> tuple:
     r"""Poisson negative log-likelihood, torch's ``PoissonNLLLoss``, element-wise.
 
@@ -456,7 +492,14 @@ def _gaussian_terms(xp: Any, y_true: Any, mean: Array, var: Any, full: bool, eps
     return loss, d, vc
 
 
-@loss("regression", formula="(log max(v, eps) + (y - mu)^2 / max(v, eps)) / 2 [+ log(2 pi)/2]", make=make_gaussian, cases=({"var": ARRAY}, {"var": ARRAY, "var_shape": "drop_last"}, {"var": ARRAY, "var_shape": "last_one", "full": True}, {"var": ARRAY, "var_shape": "first_one", "reduction": "none"}, {"var": ARRAY, "eps": 0.5, "sample_weight": ARRAY}, {"var": 1.0, "reduction": "sum"}, {"var": 0.7, "full": True}), natives={"torch": "F.gaussian_nll_loss"}, checks={"var": lambda name, var: _host(var)}, arrays=("var",), inputs=("y_true", "mean", "var"))
+@loss("regression",
+      formula="(log max(v, eps) + (y - mu)^2 / max(v, eps)) / 2 [+ log(2 pi)/2]",
+      make=make_gaussian,
+      cases=({"var": ARRAY}, {"var": ARRAY, "var_shape": "drop_last"}, {"var": ARRAY, "var_shape": "last_one", "full": True}, {"var": ARRAY, "var_shape": "first_one", "reduction": "none"}, {"var": ARRAY, "eps": 0.5, "sample_weight": ARRAY}, {"var": 1.0, "reduction": "sum"}, {"var": 0.7, "full": True}),
+      natives={"torch": "F.gaussian_nll_loss"},
+      checks={"var": lambda name, var: _host(var)},
+      arrays=("var",),
+      inputs=("y_true", "mean", "var"))
 def gaussian_nll(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, var: Any, full: bool = False, eps: float = 1e-6) -> tuple:
     r"""Gaussian negative log-likelihood, torch's ``GaussianNLLLoss``, element-wise.
 
