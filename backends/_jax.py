@@ -225,3 +225,63 @@ def psum(x: Any, axis_name: Any) -> jax.Array:
     ``shard_map``, ``jax.lax.psum``'s own error is a bare ``AssertionError``)."""
     jax.lax.axis_size(axis_name)
     return jax.lax.psum(x, axis_name)
+
+
+# --- chunked loops (linear_cross_entropy) --------------------------------------
+
+
+def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False) -> jax.Array:
+    """``a @ b`` with either operand transposed (2-D)."""
+    return jnp.matmul(a.T if transpose_a else a, b.T if transpose_b else b)
+
+
+def concat(xs: Any, axis: int = 0) -> jax.Array:
+    return jnp.concatenate(xs, axis=axis)
+
+
+def scan_rows(body: Any, carry: Any, xs: tuple, chunk: int, remat: bool = False) -> tuple:
+    """See ``backends/_numpy.py``: a ``lax.scan`` over the rows padded with
+    zeros to a multiple of ``chunk`` (the padded rows' outputs are dropped);
+    ``remat`` wraps the body in ``jax.checkpoint``, so reverse mode saves only
+    each chunk's inputs and recomputes the rest."""
+    n = xs[0].shape[0]
+    k = max(-(-n // chunk), 1)
+    pad = k * chunk - n
+
+    def split(x: Any) -> Any:
+        if x is None:
+            return None
+        x = jnp.pad(x, [(0, pad)] + [(0, 0)] * (x.ndim - 1)) if pad else x
+        return x.reshape((k, chunk) + x.shape[1:])
+
+    fn = jax.checkpoint(body) if remat else body
+    carry, ys = jax.lax.scan(fn, carry, tuple(split(x) for x in xs))
+    return carry, tuple(y.reshape((k * chunk,) + y.shape[2:])[:n] for y in ys)
+
+
+def linear_xent(pass_fn: Any, h: Any, W: Any, b: Any, aux: Any, f: Any, reduce: bool) -> Any:
+    """See ``backends/_numpy.py``. A reduced loss is a ``jax.custom_jvp``
+    whose rule computes the value and the gradient in one sweep and gives the
+    tangent ``<dh, th> + <dW, tW> + <db, tb>``: reverse mode transposes it for
+    free, and forward mode, ``hessian`` and ``vmap`` differentiate the sweep
+    (plain JAX). ``None`` for ``reduce=False`` (the caller's ``scan`` with
+    ``jax.checkpoint`` is differentiated as it is)."""
+    if not reduce:
+        return None
+    return _linear_xent(pass_fn, h, W, b, aux, jax.lax.stop_gradient(f))
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(0,))
+def _linear_xent(pass_fn: Any, h: Any, W: Any, b: Any, aux: Any, f: Any) -> jax.Array:
+    return jnp.sum(f * pass_fn(h, W, b, aux, f, False)[0])
+
+
+@_linear_xent.defjvp
+def _linear_xent_jvp(pass_fn: Any, primals: tuple, tangents: tuple) -> tuple:
+    h, W, b, aux, f = primals
+    th, tW, tb = tangents[:3]
+    loss, gh, gW, gb = pass_fn(h, W, b, aux, f, True)
+    t = jnp.vdot(gh, th) + jnp.vdot(gW, tW)
+    if b is not None:
+        t = t + jnp.vdot(gb, tb)
+    return jnp.sum(f * loss), t

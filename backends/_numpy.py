@@ -242,3 +242,41 @@ sparse_xent = None
 #: ``shard_map``/``pmap``), for the reduction's ``axis_name``; ``None`` where
 #: the framework has no named-axis collective (``axis_name`` then raises).
 psum = None
+
+
+# --- chunked loops (linear_cross_entropy) --------------------------------------
+
+
+def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False) -> np.ndarray:
+    """``a @ b`` with either operand transposed (2-D)."""
+    return (a.T if transpose_a else a) @ (b.T if transpose_b else b)
+
+
+def concat(xs: Any, axis: int = 0) -> np.ndarray:
+    return np.concatenate(xs, axis=axis)
+
+
+def _python_scan(body: Any, carry: Any, xs: tuple, chunk: int, concat: Any) -> tuple:
+    """:func:`scan_rows` as a Python loop over row slices (eager backends)."""
+    n = xs[0].shape[0]
+    outs = []
+    for i in range(0, n, chunk) if n else (0,):
+        carry, ys = body(carry, tuple(None if x is None else x[i:i + chunk] for x in xs))
+        outs.append(ys)
+    if len(outs) == 1:
+        return carry, outs[0]
+    return carry, tuple(concat(list(parts), 0) for parts in zip(*outs))
+
+
+def scan_rows(body: Any, carry: Any, xs: tuple, chunk: int, remat: bool = False) -> tuple:
+    """Run ``body(carry, row_chunk) -> (carry, ys)`` over ``chunk`` rows of the
+    arrays ``xs`` (a tuple; ``None`` entries pass through) at a time; returns
+    the last carry and the ``ys`` (a tuple of row arrays) concatenated.
+    ``remat`` (JAX): recompute each chunk in the backward pass."""
+    return _python_scan(body, carry, xs, chunk, concat)
+
+
+#: ``linear_xent(pass_fn, h, W, b, aux, f, reduce)``: a loss with a
+#: closed-form gradient (see ``losses/linear.py``), or ``None`` where the
+#: backend has no rule for it (NumPy: the caller uses the closed form).
+linear_xent = None

@@ -261,3 +261,45 @@ def sparse_xent(logits: Any, labels: Any) -> tf.Tensor:
 
 #: no named-axis collective (see ``backends/_numpy.py``)
 psum = None
+
+
+# --- chunked loops (linear_cross_entropy) --------------------------------------
+
+
+def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False) -> tf.Tensor:
+    """``a @ b`` with either operand transposed (2-D)."""
+    return tf.linalg.matmul(a, b, transpose_a=transpose_a, transpose_b=transpose_b)
+
+
+def concat(xs: Any, axis: int = 0) -> tf.Tensor:
+    return tf.concat(xs, axis)
+
+
+def scan_rows(body: Any, carry: Any, xs: tuple, chunk: int, remat: bool = False) -> tuple:
+    """See ``backends/_numpy.py``: a Python loop over row slices (unrolled
+    into the graph under ``tf.function``; the row count must be static)."""
+    from ._numpy import _python_scan
+
+    return _python_scan(body, carry, xs, chunk, concat)
+
+
+def linear_xent(pass_fn: Any, h: Any, W: Any, b: Any, aux: Any, f: Any, reduce: bool) -> tf.Tensor:
+    """See ``backends/_numpy.py``: a ``tf.custom_gradient`` whose gradient
+    function recomputes the chunks in differentiable TF ops of the inputs, so
+    an outer ``GradientTape`` records it (nested tapes: exact higher
+    derivatives)."""
+    f = tf.stop_gradient(f)
+
+    @tf.custom_gradient
+    def value(h: Any, W: Any, *bias: Any) -> tuple:
+        b = bias[0] if bias else None
+        loss = pass_fn(h, W, b, aux, f, False)[0]
+        out = tf.reduce_sum(f * loss) if reduce else f * loss
+
+        def grad(g: Any) -> tuple:
+            _, gh, gW, gb = pass_fn(h, W, b, aux, f * g, True)
+            return (gh, gW) + ((gb,) if bias else ())
+
+        return out, grad
+
+    return value(h, W, *(() if b is None else (b,)))

@@ -32,6 +32,7 @@ from .focal import (
     sigmoid_focal_loss,
     sparse_categorical_focal_crossentropy,
 )
+from .linear import linear_cross_entropy
 from .regression import (
     gaussian_nll,
     gaussian_nll_grads,
@@ -61,6 +62,7 @@ __all__ = [
     "huber",
     "js_divergence",
     "kl_divergence",
+    "linear_cross_entropy",
     "log_cosh",
     "mean_absolute_error",
     "mean_squared_error",
