@@ -245,7 +245,7 @@ def scan_rows(body: Any, carry: Any, xs: tuple, chunk: int, remat: bool = False)
     ``remat`` wraps the body in ``jax.checkpoint``, so reverse mode saves only
     each chunk's inputs and recomputes the rest."""
     n = xs[0].shape[0]
-    k = max(-(-n // chunk), 1)
+    k = -(-n // chunk) or 1
     pad = k * chunk - n
 
     def split(x: Any) -> Any:

@@ -1,0 +1,183 @@
+"""linear_cross_entropy: equal to the cross-entropy of the materialized logits
+(values and gradients, every backend), exact to float64 finite differences,
+every autodiff mode kept, and no logits-sized buffer."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from _fw import FRAMEWORKS, convert
+
+import losses
+
+RNG = np.random.default_rng(14)
+N, D, C = 7, 5, 6
+H = RNG.normal(size=(N, D))
+W = RNG.normal(size=(C, D))
+B = RNG.normal(size=C)
+Y = RNG.integers(0, C, N)
+Y_IGN = Y.copy()
+Y_IGN[[2, 5]] = -100
+CW = RNG.uniform(0.5, 2.0, C)
+SW = RNG.uniform(0.5, 2.0, N)
+P = RNG.dirichlet(np.ones(C), N)
+
+# (labels, options, with bias): each against the unfused loss of the logits
+CASES = {
+    "plain": (Y, {}, True),
+    "no-bias": (Y, {}, False),
+    "weighted-mean": (Y_IGN, dict(ignore_index=-100, class_weight=CW, label_smoothing=0.1,
+                                  sample_weight=SW), True),
+    "none": (Y_IGN, dict(ignore_index=-100, class_weight=CW, reduction="none"), True),
+    "sum-smoothed": (Y, dict(label_smoothing=0.2, reduction="sum", sample_weight=SW), True),
+    "sum_over_batch_size": (Y_IGN, dict(ignore_index=-100, reduction="sum_over_batch_size"), False),
+    "probs": (P, dict(class_weight=CW, label_smoothing=0.1), True),
+    "probs-none": (P, dict(reduction="none", sample_weight=SW), True),
+}
+
+
+def _reference(y: np.ndarray, b: bool, opts: dict) -> tuple:
+    """The unfused loss of the materialized logits (NumPy float64) and its
+    gradients by the chain rule through ``z = h W^T + b``."""
+    z = H @ W.T + (B if b else 0.0)
+    fn = losses.categorical_crossentropy if y.dtype.kind == "f" else losses.sparse_categorical_crossentropy
+    v, gz = losses.value_and_grad(fn, y, z, from_logits=True, **opts)
+    grads = (gz @ W, gz.T @ H) + ((gz.sum(0),) if b else ())
+    return v, grads
+
+
+def _fw_value_and_grads(fw, y, h, w, b, opts):  # noqa: ANN001, ANN202
+    """Value and gradients w.r.t. (h, w[, b]) by ``fw``'s own autodiff (of the
+    sum, for ``reduction="none"``)."""
+    args = [h, w] + ([] if b is None else [b])
+    if fw.name == "numpy":
+        return losses.value_and_grad(losses.linear_cross_entropy, y, h, weight=w, bias=b, **opts)
+    if fw.name == "torch":
+        import torch
+
+        ts = [a.detach().requires_grad_(True) for a in args]
+        v = losses.linear_cross_entropy(y, *ts, **opts) if b is not None else \
+            losses.linear_cross_entropy(y, ts[0], ts[1], **opts)
+        return v.detach(), torch.autograd.grad(v.sum(), ts)
+    if fw.name == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(args)
+            v = losses.linear_cross_entropy(y, *args, **opts)
+            s = tf.reduce_sum(v)
+        return v, tape.gradient(s, args)
+    import jax
+    import jax.numpy as jnp
+
+    def f(*a):  # noqa: ANN002, ANN202
+        v = losses.linear_cross_entropy(y, *a, **opts)
+        return jnp.sum(v), v
+
+    (_, v), g = jax.value_and_grad(f, argnums=tuple(range(len(args))), has_aux=True)(*args)
+    return v, g
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("fw", FRAMEWORKS, ids=lambda f: f.id)
+@pytest.mark.parametrize("chunk", [3, None])
+def test_equals_unfused_cross_entropy(fw, case, chunk) -> None:  # noqa: ANN001
+    y, opts, with_b = CASES[case]
+    ref_v, ref_g = _reference(y, with_b, opts)
+    conv = {k: convert(fw, v, None) for k, v in opts.items()}
+    v, g = _fw_value_and_grads(fw, convert(fw, y, None), convert(fw, H, None), convert(fw, W, None),
+                               convert(fw, B, None) if with_b else None, dict(conv, chunk_size=chunk))
+    np.testing.assert_allclose(fw.back(v), ref_v, rtol=1e-10, atol=1e-13)
+    assert len(g) == len(ref_g)
+    for got, want in zip(g, ref_g):
+        np.testing.assert_allclose(fw.back(got), want, rtol=1e-10, atol=1e-13)
+
+
+def _fd(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:  # noqa: ANN001
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        xp_, xm = x.copy(), x.copy()
+        xp_[i] += eps
+        xm[i] -= eps
+        g[i] = (f(xp_) - f(xm)) / (2 * eps)
+    return g
+
+
+@pytest.mark.parametrize("case", ["weighted-mean", "probs"])
+def test_gradients_equal_float64_finite_differences(case: str) -> None:
+    y, opts, _ = CASES[case]
+    opts = dict(opts, chunk_size=2)
+    _, (gh, gw, gb) = losses.value_and_grad(losses.linear_cross_entropy, y, H, weight=W, bias=B, **opts)
+    lce = losses.linear_cross_entropy
+    np.testing.assert_allclose(gh, _fd(lambda x: lce(y, x, W, B, **opts), H), rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(gw, _fd(lambda x: lce(y, H, x, B, **opts), W), rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(gb, _fd(lambda x: lce(y, H, W, x, **opts), B), rtol=1e-7, atol=1e-9)
+    assert np.abs(gw).min() > 0  # a real gradient, not a zero one
+
+
+def test_batch_dims_unbatched_and_out_features() -> None:
+    h3 = H[:6].reshape(2, 3, D)
+    y = Y[:6].reshape(2, 3)
+    np.testing.assert_allclose(
+        losses.linear_cross_entropy(y, h3, W, B, reduction="none"),
+        losses.sparse_categorical_crossentropy(y, h3 @ W.T + B, from_logits=True, reduction="none"),
+        rtol=1e-12)
+    np.testing.assert_allclose(losses.linear_cross_entropy(Y[0], H[0], W, B),
+                               losses.sparse_categorical_crossentropy(Y[:1], H[:1] @ W.T + B,
+                                                                      from_logits=True), rtol=1e-12)
+    # out_features (3, 2): a softmax over C at each of the 6 positions
+    w4 = RNG.normal(size=(C, 3, 2, D))
+    b3 = RNG.normal(size=(C, 3, 2))
+    yk = RNG.integers(0, C, (N, 3, 2))
+    z = np.einsum("nd,cpqd->npqc", H, w4) + np.moveaxis(b3, 0, -1)
+    for opts in ({}, dict(class_weight=CW, reduction="sum", label_smoothing=0.1)):
+        np.testing.assert_allclose(losses.linear_cross_entropy(yk, H, w4, b3, chunk_size=3, **opts),
+                                   losses.sparse_categorical_crossentropy(yk, z, from_logits=True, **opts),
+                                   rtol=1e-12)
+    _, (gh, gw, gb) = losses.value_and_grad(losses.linear_cross_entropy, yk, H, weight=w4, bias=b3)
+    _, gz = losses.value_and_grad(losses.sparse_categorical_crossentropy, yk, z, from_logits=True)
+    np.testing.assert_allclose(gh, np.einsum("npqc,cpqd->nd", gz, w4), rtol=1e-10)
+    np.testing.assert_allclose(gw, np.einsum("npqc,nd->cpqd", gz, H), rtol=1e-10)
+    np.testing.assert_allclose(gb, np.moveaxis(gz.sum(0), -1, 0), rtol=1e-10)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_every_label_ignored_gives_nan_mean_and_zero_gradient() -> None:
+    y = np.full(N, -100)
+    v, (gh, gw) = losses.value_and_grad(losses.linear_cross_entropy, y, H, weight=W, ignore_index=-100)
+    ref = losses.sparse_categorical_crossentropy(y, H @ W.T, from_logits=True, ignore_index=-100)
+    assert np.isnan(v) and np.isnan(ref)
+    assert not gh.any() and not gw.any()
+
+
+@pytest.mark.parametrize("bad, match", [
+    (dict(y_true=np.array([0, 1, 6, 0, 0, 0, 0])), "class label 6"),
+    (dict(y_true=np.zeros(6, int)), "y_true"),
+    (dict(weight=np.zeros((C, D + 1))), "weight"),
+    (dict(bias=np.zeros(C + 1)), "bias"),
+    (dict(chunk_size=0), "chunk_size"),
+    (dict(reduction="avg"), "reduction"),
+    (dict(label_smoothing=1.5), "label_smoothing"),
+    (dict(class_weight=np.ones(C + 1)), "class_weight"),
+    (dict(y_true=P, ignore_index=0), "ignore_index"),
+])
+def test_bad_input(bad: dict, match: str) -> None:
+    args = dict(y_true=Y, hidden=H, weight=W, bias=B)
+    args.update(bad)
+    y = args.pop("y_true")
+    with pytest.raises(ValueError, match=match):
+        losses.linear_cross_entropy(y, **args)
+
+
+def test_numpy_never_allocates_the_logits() -> None:
+    n, d, c = 512, 16, 4096  # logits: 16 MiB in float64
+    rng = np.random.default_rng(0)
+    h, w, y = rng.normal(size=(n, d)), rng.normal(size=(c, d)) * 0.1, rng.integers(0, c, n)
+    logits_bytes = n * c * 8
+    tracemalloc.start()
+    losses.value_and_grad(losses.linear_cross_entropy, y, h, weight=w, chunk_size=16)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 0.25 * logits_bytes, (peak, logits_bytes)
