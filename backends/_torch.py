@@ -346,8 +346,9 @@ class _LinearXent(torch.autograd.Function):
     def setup_context(ctx: Any, inputs: tuple, output: tuple) -> None:
         h, W, b, f, pass_fn, aux, reduce, pre = inputs
         ctx.save_for_backward(h, W, b, f)
+        ctx.save_for_forward(h, W, b, f)
         ctx.mark_non_differentiable(*output[1:])
-        ctx.pass_fn, ctx.aux = pass_fn, aux
+        ctx.pass_fn, ctx.aux, ctx.reduce = pass_fn, aux, reduce
         ctx.pre = tuple(g.detach() for g in output[1:]) if pre else None
 
     @staticmethod
@@ -358,6 +359,12 @@ class _LinearXent(torch.autograd.Function):
         else:
             _, gh, gW, gb = ctx.pass_fn(h, W, b, ctx.aux, f * g, True)
         return gh, gW, None if b is None else gb, None, None, None, None, None
+
+    @staticmethod
+    def jvp(ctx: Any, th: Any, tW: Any, tb: Any, *_: Any) -> tuple:
+        h, W, b, f = ctx.saved_tensors
+        _, t = ctx.pass_fn(h, W, b, ctx.aux, f, False, tangents=(th, tW, tb))
+        return torch.sum(t) if ctx.reduce else t, None, None, None
 
 
 def linear_xent(pass_fn: Any, h: Any, W: Any, b: Any, aux: Any, f: Any, reduce: bool) -> Any:

@@ -49,10 +49,39 @@ def _chunk(chunk_size: Any, n: int, c: int, itemsize: int) -> int:
 # --- the sweep -------------------------------------------------------------------
 
 
+def _row_loss(xp: Any, z: Array, lse: Array, rc: list, cw: Any, sparse: bool) -> tuple:
+    """``(loss rows, one-hot labels or None)`` of one chunk's logits ``z``."""
+    if not sparse:
+        a, s = rc
+        return s * xp.squeeze(lse, -1) - xp.sum(a * z, -1), None
+    label, kw, e, s = rc
+    onehot = xp.one_hot(label, xp.shape(z)[-1], -1, xp.dtype_of(z))
+    loss = s * xp.squeeze(lse, -1) - kw * xp.sum(onehot * z, -1)
+    if e is not None:
+        loss = loss - e * xp.sum(z if cw is None else cw * z, -1)
+    return loss, onehot
+
+
+def _logits_grad(xp: Any, z: Array, lse: Array, fc: Array, rc: list, cw: Any, onehot: Any) -> Array:
+    """``f (s softmax(z) - A)``: the gradient of ``sum(f * loss)`` w.r.t. the chunk's logits."""
+    fc = xp.expand_dims(fc, -1)
+    gz = (fc * xp.expand_dims(rc[-1], -1)) * xp.exp(z - lse)
+    if onehot is None:
+        return gz - fc * rc[0]
+    _, kw, e, _ = rc
+    gz = gz - (fc * xp.expand_dims(kw, -1)) * onehot
+    if e is not None:
+        fe = fc * xp.expand_dims(e, -1)
+        gz = gz - (fe if cw is None else fe * cw)
+    return gz
+
+
 def _sweep(xp: Any, chunk: int, sparse: bool, h: Array, W: Array, b: Array | None, aux: tuple,
-           f: Array, grad: bool, remat: bool = False) -> tuple:
+           f: Array, grad: bool, remat: bool = False, tangents: tuple | None = None) -> tuple:
     """One pass over the rows: ``(loss rows, dh, dW, db)``, the gradients
-    (of ``sum(f * loss)``) ``None`` unless ``grad``.
+    (of ``sum(f * loss)``) ``None`` unless ``grad``; with ``tangents =
+    (th, tW, tb)`` (forward mode; ``None`` entries are zero) instead
+    ``(loss rows, f * (the rows' directional derivatives))``.
 
     ``aux = (rows, cw)``: per-row target terms and the class weights. The
     loss of a row is ``s lse(z) - sum_c A_c z_c`` with ``A`` the row's
@@ -60,34 +89,25 @@ def _sweep(xp: Any, chunk: int, sparse: bool, h: Array, W: Array, b: Array | Non
     ``(label, kw, e, s)`` for ``A = kw onehot(label) + e cw``, dense rows
     ``(A, s)``."""
     rows, cw = aux
-    c = xp.shape(W)[0]
+    th, tw, tb = (None, None, None) if tangents is None else tangents
 
     def body(carry: Any, xs: tuple) -> tuple:
-        hc, fc, *rc = xs
+        hc, fc, thc, *rc = xs
         z = xp.matmul(hc, W, transpose_b=True)
         if b is not None:
             z = z + b
         lse = xp.logsumexp(z, -1, keepdims=True)
-        if sparse:
-            label, kw, e, s = rc
-            onehot = xp.one_hot(label, c, -1, xp.dtype_of(z))
-            loss = s * xp.squeeze(lse, -1) - kw * xp.sum(onehot * z, -1)
-            if e is not None:
-                loss = loss - e * xp.sum(z if cw is None else cw * z, -1)
-        else:
-            a, s = rc
-            loss = s * xp.squeeze(lse, -1) - xp.sum(a * z, -1)
-        if not grad:
+        loss, onehot = _row_loss(xp, z, lse, rc, cw, sparse)
+        if not grad and tangents is None:
             return carry, (loss,)
-        fc = xp.expand_dims(fc, -1)
-        gz = (fc * xp.expand_dims(s, -1)) * xp.exp(z - lse)
-        if sparse:
-            gz = gz - (fc * xp.expand_dims(kw, -1)) * onehot
-            if e is not None:
-                fe = fc * xp.expand_dims(e, -1)
-                gz = gz - (fe if cw is None else fe * cw)
-        else:
-            gz = gz - fc * a
+        gz = _logits_grad(xp, z, lse, fc, rc, cw, onehot)
+        if tangents is not None:
+            dz = [xp.matmul(hc, tw, transpose_b=True) if tw is not None else None,
+                  xp.matmul(thc, W, transpose_b=True) if thc is not None else None, tb]
+            t = xp.zeros_like(loss)
+            for d in dz:
+                t = t if d is None else t + xp.sum(gz * d, -1)
+            return carry, (loss, t)
         gw, gb = carry
         gw = gw + xp.matmul(gz, hc, transpose_a=True)
         gb = None if gb is None else gb + xp.sum(gz, 0)
@@ -96,7 +116,9 @@ def _sweep(xp: Any, chunk: int, sparse: bool, h: Array, W: Array, b: Array | Non
     init = None
     if grad:
         init = (xp.zeros_like(W), None if b is None else xp.zeros_like(b))
-    carry, ys = xp.scan_rows(body, init, (h, f) + tuple(rows), chunk, remat)
+    carry, ys = xp.scan_rows(body, init, (h, f, th) + tuple(rows), chunk, remat)
+    if tangents is not None:
+        return ys
     if not grad:
         return ys[0], None, None, None
     return ys[0], ys[1], carry[0], carry[1]

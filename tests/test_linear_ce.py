@@ -181,3 +181,102 @@ def test_numpy_never_allocates_the_logits() -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < 0.25 * logits_bytes, (peak, logits_bytes)
+
+
+# --- autodiff kept -------------------------------------------------------------
+
+
+def _ref_loss_of_logits(y, opts):  # noqa: ANN001, ANN202
+    """``(h, w, b) -> unfused loss`` of torch or JAX arrays (the reference)."""
+    def f(h, w, b):  # noqa: ANN001, ANN202
+        z = h @ w.T + b
+        return losses.sparse_categorical_crossentropy(y, z, from_logits=True, **opts)
+    return f
+
+
+def test_torch_double_backward_and_func() -> None:
+    torch = pytest.importorskip("torch")
+    y = torch.tensor(Y_IGN)
+    opts = dict(ignore_index=-100, class_weight=torch.tensor(CW), label_smoothing=0.1)
+    ts = [torch.tensor(a, requires_grad=True) for a in (H, W, B)]
+    for red in ("mean", "none"):
+        def f(h, w, b, red=red):  # noqa: ANN001, ANN202
+            return losses.linear_cross_entropy(y, h, w, b, reduction=red, chunk_size=3, **opts)
+        assert torch.autograd.gradcheck(f, ts)
+        assert torch.autograd.gradgradcheck(f, ts)
+    ref = _ref_loss_of_logits(y, opts)
+    lce = lambda h, w, b: losses.linear_cross_entropy(y, h, w, b, chunk_size=3, **opts)  # noqa: E731
+    h, w, b = (t.detach() for t in ts)
+    for argnums in (0, (0, 1, 2)):
+        got, want = torch.func.grad(lce, argnums)(h, w, b), torch.func.grad(ref, argnums)(h, w, b)
+        for g1, g2 in zip(torch.utils._pytree.tree_leaves(got), torch.utils._pytree.tree_leaves(want)):
+            torch.testing.assert_close(g1, g2, rtol=1e-10, atol=1e-12)
+    # the Hessian w.r.t. hidden (reverse over reverse), and per-example grads with vmap
+    torch.testing.assert_close(torch.func.hessian(lce)(h, w, b), torch.func.hessian(ref)(h, w, b),
+                               rtol=1e-9, atol=1e-12)
+    hb = torch.tensor(RNG.normal(size=(3, N, D)))
+    torch.testing.assert_close(torch.func.vmap(torch.func.grad(lce), (0, None, None))(hb, w, b),
+                               torch.func.vmap(torch.func.grad(ref), (0, None, None))(hb, w, b),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_jax_grad_jvp_hessian_vmap_jit() -> None:
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+    y = jnp.asarray(Y_IGN)
+    h, w, b = (jnp.asarray(a) for a in (H, W, B))
+    for red in ("mean", "none"):
+        opts = dict(ignore_index=-100, class_weight=jnp.asarray(CW), label_smoothing=0.1, reduction=red)
+        ref = _ref_loss_of_logits(y, opts)
+        lce = lambda h, w, b, opts=opts: losses.linear_cross_entropy(y, h, w, b, chunk_size=3, **opts)  # noqa: E731
+        if red == "none":
+            ref_s, lce_s = (lambda f: lambda *a: jnp.sum(f(*a) * jnp.arange(N)))(ref), \
+                (lambda f: lambda *a: jnp.sum(f(*a) * jnp.arange(N)))(lce)
+        else:
+            ref_s, lce_s = ref, lce
+        close = lambda a, e: np.testing.assert_allclose(np.asarray(a), np.asarray(e), rtol=1e-9, atol=1e-12)  # noqa: E731
+        for g1, g2 in zip(jax.jit(jax.grad(lce_s, (0, 1, 2)))(h, w, b), jax.grad(ref_s, (0, 1, 2))(h, w, b)):
+            close(g1, g2)
+        t = tuple(jnp.asarray(RNG.normal(size=a.shape)) for a in (h, w, b))
+        jvp = jax.jit(lambda f, *p: jax.jvp(f, p, t), static_argnums=0)
+        for o1, o2 in zip(jvp(lce, h, w, b), jvp(ref, h, w, b)):
+            close(o1, o2)
+        hess = jax.jit(lambda f, *p: jax.hessian(f, (0, 1))(*p)[1][0], static_argnums=0)
+        close(hess(lce_s, h, w, b), hess(ref_s, h, w, b))
+        hb = jnp.asarray(RNG.normal(size=(3, N, D)))
+        per = jax.jit(lambda f, *p: jax.vmap(jax.grad(f, 1), (0, None, None))(*p), static_argnums=0)
+        close(per(lce_s, hb, w, b), per(ref_s, hb, w, b))
+
+
+def test_tensorflow_nested_tapes() -> None:
+    tf = pytest.importorskip("tensorflow")
+    y = tf.constant(Y_IGN)
+    opts = dict(ignore_index=-100, class_weight=tf.constant(CW), label_smoothing=0.1)
+    ref = lambda h, w, b: losses.sparse_categorical_crossentropy(  # noqa: E731
+        y, tf.matmul(h, w, transpose_b=True) + b, from_logits=True, **opts)
+    lce = lambda h, w, b: losses.linear_cross_entropy(y, h, w, b, chunk_size=3, **opts)  # noqa: E731
+    out = []
+    for f in (lce, ref):
+        h, w, b = (tf.Variable(a) for a in (H, W, B))
+        with tf.GradientTape(persistent=True) as outer:
+            with tf.GradientTape() as inner:
+                v = f(h, w, b)
+            gh, gw = inner.gradient(v, [h, w])
+            s = tf.reduce_sum(gh * tf.constant(H)) + tf.reduce_sum(gw ** 2)
+        out.append([gh, gw] + outer.gradient(s, [h, w, b]))
+    for a, e in zip(*out):
+        np.testing.assert_allclose(a.numpy(), e.numpy(), rtol=1e-9, atol=1e-12)
+    assert np.abs(out[0][2].numpy()).max() > 1e-3  # the second derivative is not zero
+
+
+def test_jax_compiled_temp_memory_is_not_logits_sized() -> None:
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+    n, d, c = 1024, 32, 4096
+    h = jnp.zeros((n, d), jnp.float32)
+    w = jnp.zeros((c, d), jnp.float32)
+    y = jnp.zeros(n, jnp.int32)
+    logits_bytes = n * c * 4
+    f = jax.jit(jax.value_and_grad(lambda h, w: losses.linear_cross_entropy(y, h, w, chunk_size=64), (0, 1)))
+    temp = f.lower(h, w).compile().memory_analysis().temp_size_in_bytes
+    assert temp < 0.3 * logits_bytes, (temp, logits_bytes)
