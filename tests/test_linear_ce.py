@@ -211,7 +211,14 @@ def test_torch_double_backward_and_func() -> None:
         got, want = torch.func.grad(lce, argnums)(h, w, b), torch.func.grad(ref, argnums)(h, w, b)
         for g1, g2 in zip(torch.utils._pytree.tree_leaves(got), torch.utils._pytree.tree_leaves(want)):
             torch.testing.assert_close(g1, g2, rtol=1e-10, atol=1e-12)
-    # the Hessian w.r.t. hidden (reverse over reverse), and per-example grads with vmap
+    # forward mode, the Hessian w.r.t. hidden (forward over reverse), per-example grads (vmap)
+    t = tuple(torch.tensor(RNG.normal(size=a.shape)) for a in (H, W, B))
+    for red in ("sum", "none"):
+        f1 = lambda h, w, b, red=red: losses.linear_cross_entropy(  # noqa: E731
+            y, h, w, b, chunk_size=3, reduction=red, **opts)
+        f2 = _ref_loss_of_logits(y, dict(opts, reduction=red))
+        for o1, o2 in zip(torch.func.jvp(f1, (h, w, b), t), torch.func.jvp(f2, (h, w, b), t)):
+            torch.testing.assert_close(o1, o2, rtol=1e-10, atol=1e-12)
     torch.testing.assert_close(torch.func.hessian(lce)(h, w, b), torch.func.hessian(ref)(h, w, b),
                                rtol=1e-9, atol=1e-12)
     hb = torch.tensor(RNG.normal(size=(3, N, D)))
