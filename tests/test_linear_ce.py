@@ -4,7 +4,9 @@ every autodiff mode kept, and no logits-sized buffer."""
 
 from __future__ import annotations
 
+import os
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
@@ -287,3 +289,100 @@ def test_jax_compiled_temp_memory_is_not_logits_sized() -> None:
     f = jax.jit(jax.value_and_grad(lambda h, w: losses.linear_cross_entropy(y, h, w, chunk_size=64), (0, 1)))
     temp = f.lower(h, w).compile().memory_analysis().temp_size_in_bytes
     assert temp < 0.3 * logits_bytes, (temp, logits_bytes)
+
+
+# --- torch drop-in: backends.torch.LinearCrossEntropyLoss ---------------------------
+
+
+def _module_db_inputs(dtype):  # noqa: ANN001, ANN202
+    """torch's own ``module_db`` samples for ``nn.LinearCrossEntropyLoss``."""
+    torch = pytest.importorskip("torch")
+    if not hasattr(torch.nn, "LinearCrossEntropyLoss"):
+        pytest.skip("torch < 2.13 has no nn.LinearCrossEntropyLoss")
+    pytest.importorskip("expecttest")
+    from torch.testing._internal.common_modules import module_db
+
+    info = next(m for m in module_db if m.module_cls is torch.nn.LinearCrossEntropyLoss)
+    torch.manual_seed(0)
+    return info, info.module_inputs_func(info, device="cpu", dtype=dtype, requires_grad=True,
+                                         training=True)
+
+
+def _conform(mi) -> None:  # noqa: ANN001
+    """Ours equals the native on one module_db sample: value, gradients w.r.t.
+    the input and every parameter, state_dict keys."""
+    import torch
+    from backends.torch import LinearCrossEntropyLoss
+
+    args, kwargs = mi.constructor_input.args, mi.constructor_input.kwargs
+    native = torch.nn.LinearCrossEntropyLoss(*args, **kwargs)
+    ours = LinearCrossEntropyLoss(*args, **kwargs)
+    assert list(ours.state_dict()) == list(native.state_dict())
+    ours.load_state_dict(native.state_dict())
+    x, t = mi.forward_input.args
+    outs = []
+    for m in (native, ours):
+        xi = x.detach().clone().requires_grad_(True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the native's "options ignored" warning
+            v = m(xi, t)
+        params = [xi, *m.parameters()]
+        gs = torch.autograd.grad(v.sum(), params, allow_unused=True)
+        outs.append((v, gs))
+    (v1, g1), (v2, g2) = outs
+    tol = dict(rtol=1e-9, atol=1e-12) if x.dtype == torch.float64 else dict(rtol=2e-5, atol=1e-6)
+    torch.testing.assert_close(v2, v1, equal_nan=True, **tol)
+    for a, e in zip(g2, g1):
+        torch.testing.assert_close(a, e, equal_nan=True, **tol)
+
+
+def test_module_db_samples_match_native() -> None:
+    """A fixed sample of torch's module_db cases (every 15th, float64 and float32);
+    LOSSBRIDGE_FULL_MODULE_DB=1 runs all of them (slow)."""
+    import torch
+
+    full = os.environ.get("LOSSBRIDGE_FULL_MODULE_DB") == "1"
+    ran = 0
+    for dtype in (torch.float64, torch.float32):
+        _, inputs = _module_db_inputs(dtype)
+        for i, mi in enumerate(inputs):
+            if full or i % 15 == 0:
+                _conform(mi)
+                ran += 1
+    print(f"module_db cases run: {ran}")
+    assert ran > 20
+
+
+def test_module_db_error_inputs_raise() -> None:
+    import torch
+    from backends.torch import LinearCrossEntropyLoss
+
+    info, _ = _module_db_inputs(torch.float32)
+    errs = info.module_error_inputs_func(info, device="cpu", dtype=torch.float32, requires_grad=True,
+                                         training=True)
+    assert len(errs) >= 4
+    for e in errs:
+        mi = e.module_error_input
+        with pytest.raises(ValueError):
+            m = LinearCrossEntropyLoss(*mi.constructor_input.args, **mi.constructor_input.kwargs)
+            m(*mi.forward_input.args)
+
+
+def test_torch_module_compile_and_half() -> None:
+    torch = pytest.importorskip("torch")
+    from backends.torch import LinearCrossEntropyLoss
+
+    torch.manual_seed(0)
+    ours = LinearCrossEntropyLoss(5, 11, bias=True, label_smoothing=0.1).double()
+    native = torch.nn.LinearCrossEntropyLoss(5, 11, bias=True, label_smoothing=0.1).double()
+    native.load_state_dict(ours.state_dict())
+    x, y = torch.randn(9, 5, dtype=torch.float64), torch.randint(0, 11, (9,))
+    compiled = torch.compile(ours, fullgraph=True, backend="eager")
+    xs = [x.clone().requires_grad_(True) for _ in range(2)]
+    v1, v2 = compiled(xs[0], y), native(xs[1], y)
+    v1.backward()
+    v2.backward()
+    torch.testing.assert_close(v1, v2, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(xs[0].grad, xs[1].grad, rtol=1e-10, atol=1e-12)
+    half = LinearCrossEntropyLoss(5, 11, dtype=torch.bfloat16)
+    assert half(x.to(torch.bfloat16), y).dtype == torch.bfloat16
