@@ -247,7 +247,7 @@ def test_jax_grad_jvp_hessian_vmap_jit() -> None:
         for g1, g2 in zip(jax.jit(jax.grad(lce_s, (0, 1, 2)))(h, w, b), jax.grad(ref_s, (0, 1, 2))(h, w, b)):
             close(g1, g2)
         t = tuple(jnp.asarray(RNG.normal(size=a.shape)) for a in (h, w, b))
-        jvp = jax.jit(lambda f, *p: jax.jvp(f, p, t), static_argnums=0)
+        jvp = jax.jit(lambda f, *p, t=t: jax.jvp(f, p, t), static_argnums=0)
         for o1, o2 in zip(jvp(lce, h, w, b), jvp(ref, h, w, b)):
             close(o1, o2)
         hess = jax.jit(lambda f, *p: jax.hessian(f, (0, 1))(*p)[1][0], static_argnums=0)
@@ -312,6 +312,7 @@ def _conform(mi) -> None:  # noqa: ANN001
     """Ours equals the native on one module_db sample: value, gradients w.r.t.
     the input and every parameter, state_dict keys."""
     import torch
+
     from backends.torch import LinearCrossEntropyLoss
 
     args, kwargs = mi.constructor_input.args, mi.constructor_input.kwargs
@@ -355,6 +356,7 @@ def test_module_db_samples_match_native() -> None:
 
 def test_module_db_error_inputs_raise() -> None:
     import torch
+
     from backends.torch import LinearCrossEntropyLoss
 
     info, _ = _module_db_inputs(torch.float32)
