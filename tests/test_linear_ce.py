@@ -388,3 +388,44 @@ def test_torch_module_compile_and_half() -> None:
     torch.testing.assert_close(xs[0].grad, xs[1].grad, rtol=1e-10, atol=1e-12)
     half = LinearCrossEntropyLoss(5, 11, dtype=torch.bfloat16)
     assert half(x.to(torch.bfloat16), y).dtype == torch.bfloat16
+
+
+# --- JAX and Keras adapters -----------------------------------------------------
+
+
+def test_jax_adapter_takes_the_flax_kernel() -> None:
+    jax = pytest.importorskip("jax")
+    optax = pytest.importorskip("optax")
+    from backends.jax import linear_softmax_cross_entropy_with_integer_labels as lsce
+
+    jnp = jax.numpy
+    h, k, b, y = jnp.asarray(H), jnp.asarray(W.T), jnp.asarray(B), jnp.asarray(Y)
+    want = optax.softmax_cross_entropy_with_integer_labels(h @ k + b, y)
+    got = jax.jit(lsce, static_argnames="chunk_size")(h, k, y, b, chunk_size=3)
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-10)
+    g1 = jax.grad(lambda k: jnp.mean(lsce(h, k, y, b, chunk_size=2)))(k)
+    g2 = jax.grad(lambda k: jnp.mean(optax.softmax_cross_entropy_with_integer_labels(h @ k + b, y)))(k)
+    np.testing.assert_allclose(np.asarray(g1), np.asarray(g2), rtol=1e-10, atol=1e-13)
+
+
+def test_keras_layer_fits_and_round_trips(tmp_path) -> None:  # noqa: ANN001
+    keras = pytest.importorskip("keras")
+    from backends.keras import LinearCrossEntropy
+
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(32, D)).astype("float32"), rng.integers(0, C, 32)
+    hin, yin = keras.Input((D,)), keras.Input((), dtype="int32")
+    layer = LinearCrossEntropy(C, chunk_size=5, label_smoothing=0.1, name="lce")
+    model = keras.Model([hin, yin], layer([hin, yin]))
+    per = keras.ops.convert_to_numpy(model([x, y]))
+    kernel, bias = (keras.ops.convert_to_numpy(v) for v in layer.weights)
+    np.testing.assert_allclose(per, losses.sparse_categorical_crossentropy(
+        y, x.astype("float64") @ kernel + bias, from_logits=True, label_smoothing=0.1, reduction="none"),
+        rtol=2e-5, atol=1e-6)
+    model.compile(optimizer=keras.optimizers.SGD(0.5))
+    hist = model.fit([x, y], epochs=3, batch_size=16, verbose=0).history["loss"]
+    assert hist[-1] < hist[0]
+    model.save(tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(again([x, y])),
+                               keras.ops.convert_to_numpy(model([x, y])), rtol=1e-6)
