@@ -285,3 +285,8 @@ def _linear_xent_jvp(pass_fn: Any, primals: tuple, tangents: tuple) -> tuple:
     if b is not None:
         t = t + jnp.vdot(gb, tb)
     return jnp.sum(f * loss), t
+
+
+def add_at(x: Any, idx: Any, v: Any) -> jax.Array:
+    """See ``backends/_numpy.py``."""
+    return x.at[jnp.arange(x.shape[0]), idx].add(v)

@@ -280,3 +280,9 @@ def scan_rows(body: Any, carry: Any, xs: tuple, chunk: int, remat: bool = False)
 #: closed-form gradient (see ``losses/linear.py``), or ``None`` where the
 #: backend has no rule for it (NumPy: the caller uses the closed form).
 linear_xent = None
+
+
+def add_at(x: Any, idx: Any, v: Any) -> np.ndarray:
+    """``x`` with ``v[i]`` added at ``x[i, idx[i]]`` (2-D ``x``; may update ``x`` in place)."""
+    x[np.arange(x.shape[0]), idx] += v
+    return x

@@ -303,3 +303,9 @@ def linear_xent(pass_fn: Any, h: Any, W: Any, b: Any, aux: Any, f: Any, reduce: 
         return out, grad
 
     return value(h, W, *(() if b is None else (b,)))
+
+
+def add_at(x: Any, idx: Any, v: Any) -> tf.Tensor:
+    """See ``backends/_numpy.py``."""
+    rows = tf.range(tf.shape(x, out_type=idx.dtype)[0], dtype=idx.dtype)
+    return tf.tensor_scatter_nd_add(x, tf.stack([rows, idx], 1), v)

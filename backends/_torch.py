@@ -377,3 +377,8 @@ def linear_xent(pass_fn: Any, h: Any, W: Any, b: Any, aux: Any, f: Any, reduce: 
     pre = bool(reduce and torch.is_grad_enabled() and not any(_is_wrapped(t) for t in ins)
                and any(t.requires_grad for t in ins))
     return _LinearXent.apply(h, W, b, f.detach(), pass_fn, aux, reduce, pre)[0]
+
+
+def add_at(x: Any, idx: Any, v: Any) -> torch.Tensor:
+    """See ``backends/_numpy.py`` (in place on ``x``, an intermediate)."""
+    return x.scatter_add_(1, _index(idx).unsqueeze(1), v.unsqueeze(1))

@@ -49,31 +49,40 @@ def _chunk(chunk_size: Any, n: int, c: int, itemsize: int) -> int:
 # --- the sweep -------------------------------------------------------------------
 
 
-def _row_loss(xp: Any, z: Array, lse: Array, rc: list, cw: Any, sparse: bool) -> tuple:
-    """``(loss rows, one-hot labels or None)`` of one chunk's logits ``z``."""
+def _softmax_terms(xp: Any, z: Array) -> tuple:
+    """``(e, ssum, lse)``: ``e = exp(z - m)`` with ``m`` the row max (held
+    constant: ``lse`` does not depend on it), ``ssum = sum(e)``, ``lse = m +
+    log ssum`` -- one exp pass serves the loss and the softmax ``e / ssum``."""
+    m = xp.stop_gradient(xp.max(z, -1, keepdims=True))
+    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+    e = xp.exp(z - m)
+    ssum = xp.sum(e, -1, keepdims=True)
+    return e, ssum, xp.squeeze(m + xp.log(ssum), -1)
+
+
+def _row_loss(xp: Any, z: Array, lse: Array, rc: list, cw: Any, sparse: bool) -> Array:
+    """The loss rows ``s lse - sum_c A_c z_c`` of one chunk's logits ``z``."""
     if not sparse:
         a, s = rc
-        return s * xp.squeeze(lse, -1) - xp.sum(a * z, -1), None
+        return s * lse - xp.sum(a * z, -1)
     label, kw, e, s = rc
-    onehot = xp.one_hot(label, xp.shape(z)[-1], -1, xp.dtype_of(z))
-    loss = s * xp.squeeze(lse, -1) - kw * xp.sum(onehot * z, -1)
+    loss = s * lse - kw * xp.squeeze(xp.take_along_axis(z, xp.expand_dims(label, -1), -1), -1)
     if e is not None:
         loss = loss - e * xp.sum(z if cw is None else cw * z, -1)
-    return loss, onehot
+    return loss
 
 
-def _logits_grad(xp: Any, z: Array, lse: Array, fc: Array, rc: list, cw: Any, onehot: Any) -> Array:
-    """``f (s softmax(z) - A)``: the gradient of ``sum(f * loss)`` w.r.t. the chunk's logits."""
-    fc = xp.expand_dims(fc, -1)
-    gz = (fc * xp.expand_dims(rc[-1], -1)) * xp.exp(z - lse)
-    if onehot is None:
-        return gz - fc * rc[0]
-    _, kw, e, _ = rc
-    gz = gz - (fc * xp.expand_dims(kw, -1)) * onehot
-    if e is not None:
-        fe = fc * xp.expand_dims(e, -1)
+def _logits_grad(xp: Any, e: Array, ssum: Array, fc: Array, rc: list, cw: Any, sparse: bool) -> Array:
+    """``f (s softmax(z) - A)``: the gradient of ``sum(f * loss)`` w.r.t. the
+    chunk's logits (the label's ``-f kw`` added in place of a one-hot)."""
+    gz = e * (xp.expand_dims(fc * rc[-1], -1) / ssum)
+    if not sparse:
+        return gz - xp.expand_dims(fc, -1) * rc[0]
+    label, kw, eps_c, _ = rc
+    if eps_c is not None:
+        fe = xp.expand_dims(fc * eps_c, -1)
         gz = gz - (fe if cw is None else fe * cw)
-    return gz
+    return xp.add_at(gz, label, -(fc * kw))
 
 
 def _sweep(xp: Any, chunk: int, sparse: bool, h: Array, W: Array, b: Array | None, aux: tuple,
@@ -96,11 +105,11 @@ def _sweep(xp: Any, chunk: int, sparse: bool, h: Array, W: Array, b: Array | Non
         z = xp.matmul(hc, W, transpose_b=True)
         if b is not None:
             z = z + b
-        lse = xp.logsumexp(z, -1, keepdims=True)
-        loss, onehot = _row_loss(xp, z, lse, rc, cw, sparse)
+        e, ssum, lse = _softmax_terms(xp, z)
+        loss = _row_loss(xp, z, lse, rc, cw, sparse)
         if not grad and tangents is None:
             return carry, (loss,)
-        gz = _logits_grad(xp, z, lse, fc, rc, cw, onehot)
+        gz = _logits_grad(xp, e, ssum, fc, rc, cw, sparse)
         if tangents is not None:
             dz = [xp.matmul(hc, tw, transpose_b=True) if tw is not None else None,
                   xp.matmul(thc, W, transpose_b=True) if thc is not None else None, tb]
