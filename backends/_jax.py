@@ -290,3 +290,14 @@ def _linear_xent_jvp(pass_fn: Any, primals: tuple, tangents: tuple) -> tuple:
 def add_at(x: Any, idx: Any, v: Any) -> jax.Array:
     """See ``backends/_numpy.py``."""
     return x.at[jnp.arange(x.shape[0]), idx].add(v)
+
+
+def linear(x: Any, w: Any, b: Any = None) -> jax.Array:
+    """``x @ w.T + b``."""
+    z = x @ w.T
+    return z if b is None else z + b
+
+
+def matmul_acc(acc: Any, a: Any, b: Any) -> jax.Array:
+    """``acc + a.T @ b`` (a ``scan`` carry: XLA updates it in place)."""
+    return acc + a.T @ b

@@ -286,3 +286,14 @@ def add_at(x: Any, idx: Any, v: Any) -> np.ndarray:
     """``x`` with ``v[i]`` added at ``x[i, idx[i]]`` (2-D ``x``; may update ``x`` in place)."""
     x[np.arange(x.shape[0]), idx] += v
     return x
+
+
+def linear(x: Any, w: Any, b: Any = None) -> np.ndarray:
+    """``x @ w.T + b`` (``torch.nn.functional.linear``)."""
+    z = x @ w.T
+    return z if b is None else np.add(z, b, out=z)
+
+
+def matmul_acc(acc: Any, a: Any, b: Any) -> np.ndarray:
+    """``acc + a.T @ b`` (may update ``acc`` in place)."""
+    return np.add(acc, a.T @ b, out=acc)

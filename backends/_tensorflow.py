@@ -309,3 +309,14 @@ def add_at(x: Any, idx: Any, v: Any) -> tf.Tensor:
     """See ``backends/_numpy.py``."""
     rows = tf.range(tf.shape(x, out_type=idx.dtype)[0], dtype=idx.dtype)
     return tf.tensor_scatter_nd_add(x, tf.stack([rows, idx], 1), v)
+
+
+def linear(x: Any, w: Any, b: Any = None) -> tf.Tensor:
+    """``x @ w.T + b``."""
+    z = tf.linalg.matmul(x, w, transpose_b=True)
+    return z if b is None else z + b
+
+
+def matmul_acc(acc: Any, a: Any, b: Any) -> tf.Tensor:
+    """``acc + a.T @ b``."""
+    return acc + tf.linalg.matmul(a, b, transpose_a=True)

@@ -382,3 +382,13 @@ def linear_xent(pass_fn: Any, h: Any, W: Any, b: Any, aux: Any, f: Any, reduce: 
 def add_at(x: Any, idx: Any, v: Any) -> torch.Tensor:
     """See ``backends/_numpy.py`` (in place on ``x``, an intermediate)."""
     return x.scatter_add_(1, _index(idx).unsqueeze(1), v.unsqueeze(1))
+
+
+linear = F.linear
+
+
+def matmul_acc(acc: Any, a: Any, b: Any) -> torch.Tensor:
+    """``acc + a.T @ b``: in place (``addmm_``) where no graph is recorded."""
+    if torch.is_grad_enabled() or _is_wrapped(acc) or _is_compiling():
+        return torch.addmm(acc, a.mT, b)
+    return acc.addmm_(a.mT, b)

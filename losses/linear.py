@@ -102,23 +102,21 @@ def _sweep(xp: Any, chunk: int, sparse: bool, h: Array, W: Array, b: Array | Non
 
     def body(carry: Any, xs: tuple) -> tuple:
         hc, fc, thc, *rc = xs
-        z = xp.matmul(hc, W, transpose_b=True)
-        if b is not None:
-            z = z + b
+        z = xp.linear(hc, W, b)
         e, ssum, lse = _softmax_terms(xp, z)
         loss = _row_loss(xp, z, lse, rc, cw, sparse)
         if not grad and tangents is None:
             return carry, (loss,)
         gz = _logits_grad(xp, e, ssum, fc, rc, cw, sparse)
         if tangents is not None:
-            dz = [xp.matmul(hc, tw, transpose_b=True) if tw is not None else None,
-                  xp.matmul(thc, W, transpose_b=True) if thc is not None else None, tb]
+            dz = [xp.linear(hc, tw) if tw is not None else None,
+                  xp.linear(thc, W) if thc is not None else None, tb]
             t = xp.zeros_like(loss)
             for d in dz:
                 t = t if d is None else t + xp.sum(gz * d, -1)
             return carry, (loss, t)
         gw, gb = carry
-        gw = gw + xp.matmul(gz, hc, transpose_a=True)
+        gw = xp.matmul_acc(gw, gz, hc)
         gb = None if gb is None else gb + xp.sum(gz, 0)
         return (gw, gb), (loss, xp.matmul(gz, W))
 
