@@ -277,10 +277,20 @@ def concat(xs: Any, axis: int = 0) -> tf.Tensor:
 
 def scan_rows(body: Any, carry: Any, xs: tuple, chunk: int, remat: bool = False) -> tuple:
     """See ``backends/_numpy.py``: a Python loop over row slices (unrolled
-    into the graph under ``tf.function``; the row count must be static)."""
-    from ._numpy import _python_scan
-
-    return _python_scan(body, carry, xs, chunk, concat)
+    into the graph under ``tf.function``; the row count must be static).
+    Each chunk's ops wait for the previous chunk's outputs (control
+    dependencies), so a graph runs the chunks one after another, not all at
+    once."""
+    n = xs[0].shape[0]
+    outs: list = []
+    for i in range(0, n, chunk) if n else (0,):
+        after = [t for t in tf.nest.flatten(outs[-1:]) + tf.nest.flatten(carry) if t is not None]
+        with tf.control_dependencies(after):
+            carry, ys = body(carry, tuple(None if x is None else x[i:i + chunk] for x in xs))
+        outs.append(ys)
+    if len(outs) == 1:
+        return carry, outs[0]
+    return carry, tuple(concat(list(parts), 0) for parts in zip(*outs))
 
 
 def linear_xent(pass_fn: Any, h: Any, W: Any, b: Any, aux: Any, f: Any, reduce: bool) -> tf.Tensor:
