@@ -38,6 +38,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import numpy as np  # noqa: E402
 
+#: rows per chunk of ours (``--chunk-size``; None: the default budget)
+CHUNK = None
 METHODS = {"torch": ("naive", "ours", "torch-chunked"), "jax": ("naive", "ours", "ours-remat"),
            "tensorflow": ("naive", "ours"), "numpy": ("naive", "ours")}
 
@@ -73,14 +75,14 @@ def _step(backend: str, method: str, n: int, d: int, c: int):  # noqa: ANN202
                                               from_logits=True)
                 return gz @ w, gz.T @ h
             return run
-        return lambda: losses.value_and_grad(losses.linear_cross_entropy, y, h, weight=w)
+        return lambda: losses.value_and_grad(losses.linear_cross_entropy, y, h, weight=w, chunk_size=CHUNK)
     if backend == "torch":
         import torch
         import torch.nn.functional as F
 
         th, tw, ty = torch.tensor(h, requires_grad=True), torch.tensor(w, requires_grad=True), torch.tensor(y)
         f = {"naive": lambda: F.cross_entropy(th @ tw.T, ty),
-             "ours": lambda: losses.linear_cross_entropy(ty, th, tw),
+             "ours": lambda: losses.linear_cross_entropy(ty, th, tw, chunk_size=CHUNK),
              "torch-chunked": lambda: F.linear_cross_entropy(
                  th, tw, ty, options=torch.nn.LinearCrossEntropyOptions())}[method]
         return lambda: torch.autograd.grad(f(), [th, tw])
@@ -97,7 +99,7 @@ def _step(backend: str, method: str, n: int, d: int, c: int):  # noqa: ANN202
                     v = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
                         ty, tf.matmul(th, tw, transpose_b=True)))
                 else:
-                    v = losses.linear_cross_entropy(ty, th, tw)
+                    v = losses.linear_cross_entropy(ty, th, tw, chunk_size=CHUNK)
             return tape.gradient(v, [th, tw])
         return run
     import jax
@@ -110,8 +112,8 @@ def _step(backend: str, method: str, n: int, d: int, c: int):  # noqa: ANN202
             z = h @ w.T
             return jnp.mean(jax.nn.logsumexp(z, -1) - jnp.take_along_axis(z, jy[:, None], -1)[:, 0])
         if method == "ours":
-            return losses.linear_cross_entropy(jy, h, w)
-        return jnp.mean(losses.linear_cross_entropy(jy, h, w, reduction="none"))
+            return losses.linear_cross_entropy(jy, h, w, chunk_size=CHUNK)
+        return jnp.mean(losses.linear_cross_entropy(jy, h, w, reduction="none", chunk_size=CHUNK))
 
     compiled = jax.jit(jax.value_and_grad(loss, (0, 1))).lower(jh, jw).compile()
     run = lambda: jax.block_until_ready(compiled(jh, jw))  # noqa: E731
@@ -146,9 +148,12 @@ def main() -> None:
     ap.add_argument("--backends", default="torch,jax,tensorflow,numpy")
     ap.add_argument("--methods", default=None, help="comma list (default: all for the backend)")
     ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--chunk-size", type=int, default=None, help="rows per chunk (default: ours picks)")
     ap.add_argument("--child", nargs=2, metavar=("BACKEND", "METHOD"), help=argparse.SUPPRESS)
     a = ap.parse_args()
     n, d, c = (int(v) for v in a.size.split("x"))
+    global CHUNK
+    CHUNK = a.chunk_size
     if a.child:
         print(json.dumps(child(*a.child, n, d, c, a.repeats)))
         return
@@ -158,8 +163,9 @@ def main() -> None:
     for backend in a.backends.split(","):
         base = None
         for method in (a.methods.split(",") if a.methods else METHODS[backend]):
+            extra = [] if a.chunk_size is None else ["--chunk-size", str(a.chunk_size)]
             p = subprocess.run([sys.executable, __file__, "--size", a.size, "--repeats", str(a.repeats),
-                                "--child", backend, method], capture_output=True, text=True)
+                                *extra, "--child", backend, method], capture_output=True, text=True)
             if p.returncode:
                 print(f"{backend:<11} {method:<14} failed: {p.stderr.strip().splitlines()[-1:]}")
                 continue
