@@ -240,8 +240,11 @@ def concat(xs: Any, axis: int = 0) -> jax.Array:
 
 
 def scan_rows(body: Any, carry: Any, xs: tuple, chunk: int, remat: bool = False) -> tuple:
-    """See ``backends/_numpy.py``: a ``lax.scan`` over the rows padded with
-    zeros to a multiple of ``chunk`` (the padded rows' outputs are dropped);
+    """See ``backends/_numpy.py``: a ``lax.scan`` over ``k`` chunks of the rows
+    padded with zeros to ``k * chunk`` (the padded rows' outputs are dropped).
+    Chunk ``j`` holds rows ``j, j + k, j + 2k, ...``: the scanned axis is new
+    and a batch sharded over devices stays sharded within each chunk (each
+    device sweeps its own rows; ``scan`` needs its leading axis replicated).
     ``remat`` wraps the body in ``jax.checkpoint``, so reverse mode saves only
     each chunk's inputs and recomputes the rest."""
     n = xs[0].shape[0]
@@ -252,11 +255,14 @@ def scan_rows(body: Any, carry: Any, xs: tuple, chunk: int, remat: bool = False)
         if x is None:
             return None
         x = jnp.pad(x, [(0, pad)] + [(0, 0)] * (x.ndim - 1)) if pad else x
-        return x.reshape((k, chunk) + x.shape[1:])
+        return jnp.swapaxes(x.reshape((chunk, k) + x.shape[1:]), 0, 1)
+
+    def join(y: Any) -> Any:
+        return jnp.swapaxes(y, 0, 1).reshape((k * chunk,) + y.shape[2:])[:n]
 
     fn = jax.checkpoint(body) if remat else body
     carry, ys = jax.lax.scan(fn, carry, tuple(split(x) for x in xs))
-    return carry, tuple(y.reshape((k * chunk,) + y.shape[2:])[:n] for y in ys)
+    return carry, tuple(join(y) for y in ys)
 
 
 def linear_xent(pass_fn: Any, h: Any, W: Any, b: Any, aux: Any, f: Any, reduce: bool) -> Any:
@@ -281,15 +287,16 @@ def _linear_xent_jvp(pass_fn: Any, primals: tuple, tangents: tuple) -> tuple:
     h, W, b, aux, f = primals
     th, tW, tb = tangents[:3]
     loss, gh, gW, gb = pass_fn(h, W, b, aux, f, True)
-    t = jnp.vdot(gh, th) + jnp.vdot(gW, tW)
+    t = jnp.sum(gh * th) + jnp.sum(gW * tW)  # not vdot: a contraction over sharded rows is ambiguous
     if b is not None:
-        t = t + jnp.vdot(gb, tb)
+        t = t + jnp.sum(gb * tb)
     return jnp.sum(f * loss), t
 
 
 def add_at(x: Any, idx: Any, v: Any) -> jax.Array:
     """See ``backends/_numpy.py``."""
-    return x.at[jnp.arange(x.shape[0]), idx].add(v)
+    rows = jax.lax.broadcasted_iota(idx.dtype, idx.shape, 0, out_sharding=jax.typeof(idx).sharding)
+    return x.at[rows, idx].add(v, out_sharding=jax.typeof(x).sharding)
 
 
 def linear(x: Any, w: Any, b: Any = None) -> jax.Array:
@@ -299,5 +306,10 @@ def linear(x: Any, w: Any, b: Any = None) -> jax.Array:
 
 
 def matmul_acc(acc: Any, a: Any, b: Any) -> jax.Array:
-    """``acc + a.T @ b`` (a ``scan`` carry: XLA updates it in place)."""
-    return acc + a.T @ b
+    """``acc + a.T @ b`` (a ``scan`` carry: XLA updates it in place), laid
+    out like ``acc`` (a sum over rows sharded across devices: a reduction)."""
+    mesh = getattr(jax.typeof(a).sharding, "mesh", None)
+    out = None
+    if mesh is not None and mesh.axis_names:  # rows sharded over a mesh: a replicated sum
+        out = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec(None, None))
+    return acc + jnp.matmul(a.T, b, out_sharding=out)

@@ -429,3 +429,49 @@ def test_keras_layer_fits_and_round_trips(tmp_path) -> None:  # noqa: ANN001
     again = keras.models.load_model(tmp_path / "m.keras")
     np.testing.assert_allclose(keras.ops.convert_to_numpy(again([x, y])),
                                keras.ops.convert_to_numpy(model([x, y])), rtol=1e-6)
+
+
+def test_traced_bad_label_is_nan_not_a_number() -> None:
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+    y = jnp.asarray(Y).at[3].set(C + 2)
+    f = jax.jit(lambda h: losses.linear_cross_entropy(y, h, jnp.asarray(W), reduction="none"))
+    v = np.asarray(f(jnp.asarray(H)))
+    assert np.isnan(v[3]) and np.isfinite(np.delete(v, 3)).all()
+    assert np.isnan(float(jax.jit(lambda h: losses.linear_cross_entropy(y, h, jnp.asarray(W)))(jnp.asarray(H))))
+
+
+_SHARDED = r"""
+import os
+os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
+import jax, jax.numpy as jnp, numpy as np, optax
+from jax.sharding import NamedSharding, PartitionSpec as P
+import losses
+from backends.jax import linear_softmax_cross_entropy_with_integer_labels as lsce
+mesh = jax.make_mesh((2,), ("b",))
+rng = np.random.default_rng(0)
+h = jnp.asarray(rng.normal(size=(64, 8)), jnp.float32)
+k = jnp.asarray(rng.normal(size=(8, 100)), jnp.float32)
+y = jnp.asarray(rng.integers(0, 100, 64))
+hs, ys = jax.device_put(h, NamedSharding(mesh, P("b", None))), jax.device_put(y, NamedSharding(mesh, P("b")))
+ref = lambda h, k: jnp.mean(optax.softmax_cross_entropy_with_integer_labels(h @ k, y))
+v = jax.jit(lambda h, k, y: jnp.mean(lsce(h, k, y, chunk_size=24)))(hs, k, ys)
+gh, gk = jax.jit(jax.grad(lambda h, k, y: losses.linear_cross_entropy(y, h, k.T, chunk_size=24), (0, 1)))(hs, k, ys)
+rh, rk = jax.grad(ref, (0, 1))(h, k)
+assert abs(float(v) - float(ref(h, k))) < 1e-5, v
+assert float(abs(gh - rh).max()) < 1e-6 and float(abs(gk - rk).max()) < 1e-6
+assert gh.sharding.spec == P("b", None), gh.sharding
+print("ok")
+"""
+
+
+def test_jax_jit_on_a_sharded_batch() -> None:
+    pytest.importorskip("jax")
+    pytest.importorskip("optax")
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    p = subprocess.run([sys.executable, "-c", _SHARDED], capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "PYTHONPATH": root, "JAX_PLATFORMS": "cpu"})
+    assert p.returncode == 0 and p.stdout.strip().endswith("ok"), p.stderr[-2000:]
