@@ -313,3 +313,13 @@ def matmul_acc(acc: Any, a: Any, b: Any) -> jax.Array:
     if mesh is not None and mesh.axis_names:  # rows sharded over a mesh: a replicated sum
         out = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec(None, None))
     return acc + jnp.matmul(a.T, b, out_sharding=out)
+
+
+def exp_sub(x: Any, m: Any) -> jax.Array:
+    """``exp(x - m)`` (NumPy and torch may overwrite ``x``)."""
+    return jnp.exp(x - m)
+
+
+def scale(x: Any, c: Any) -> jax.Array:
+    """``x * c``."""
+    return x * c

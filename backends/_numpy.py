@@ -297,3 +297,13 @@ def linear(x: Any, w: Any, b: Any = None) -> np.ndarray:
 def matmul_acc(acc: Any, a: Any, b: Any) -> np.ndarray:
     """``acc + a.T @ b`` (may update ``acc`` in place)."""
     return np.add(acc, a.T @ b, out=acc)
+
+
+def exp_sub(x: Any, m: Any) -> np.ndarray:
+    """``exp(x - m)``, overwriting ``x`` (an intermediate the caller is done with)."""
+    return np.exp(np.subtract(x, m, out=x), out=x)
+
+
+def scale(x: Any, c: Any) -> np.ndarray:
+    """``x * c``, overwriting ``x`` (an intermediate the caller is done with)."""
+    return np.multiply(x, c, out=x)

@@ -330,3 +330,13 @@ def linear(x: Any, w: Any, b: Any = None) -> tf.Tensor:
 def matmul_acc(acc: Any, a: Any, b: Any) -> tf.Tensor:
     """``acc + a.T @ b``."""
     return acc + tf.linalg.matmul(a, b, transpose_a=True)
+
+
+def exp_sub(x: Any, m: Any) -> tf.Tensor:
+    """``exp(x - m)`` (NumPy and torch may overwrite ``x``)."""
+    return tf.exp(x - m)
+
+
+def scale(x: Any, c: Any) -> tf.Tensor:
+    """``x * c``."""
+    return x * c

@@ -392,3 +392,18 @@ def matmul_acc(acc: Any, a: Any, b: Any) -> torch.Tensor:
     if torch.is_grad_enabled() or _is_wrapped(acc) or _is_compiling():
         return torch.addmm(acc, a.mT, b)
     return acc.addmm_(a.mT, b)
+
+
+def _recording(x: Any) -> bool:
+    return torch.is_grad_enabled() or _is_wrapped(x) or _is_compiling()
+
+
+def exp_sub(x: Any, m: Any) -> torch.Tensor:
+    """``exp(x - m)``: in place on ``x`` (an intermediate the caller is done
+    with) where no graph is recorded."""
+    return torch.exp(x - m) if _recording(x) else x.sub_(m).exp_()
+
+
+def scale(x: Any, c: Any) -> torch.Tensor:
+    """``x * c``: in place on ``x`` where no graph is recorded."""
+    return x * c if _recording(x) else x.mul_(c)

@@ -49,33 +49,35 @@ def _chunk(chunk_size: Any, n: int, c: int, itemsize: int) -> int:
 # --- the sweep -------------------------------------------------------------------
 
 
+def _linear_part(xp: Any, z: Array, rc: list, cw: Any, sparse: bool) -> Array:
+    """``sum_c A_c z_c`` per row of one chunk's logits ``z`` (the loss is
+    ``s lse(z)`` minus this)."""
+    if not sparse:
+        return xp.sum(rc[0] * z, -1)
+    label, kw, e, _ = rc
+    out = kw * xp.squeeze(xp.take_along_axis(z, xp.expand_dims(label, -1), -1), -1)
+    if e is not None:
+        out = out + e * xp.sum(z if cw is None else cw * z, -1)
+    return out
+
+
 def _softmax_terms(xp: Any, z: Array) -> tuple:
     """``(e, ssum, lse)``: ``e = exp(z - m)`` with ``m`` the row max (held
     constant: ``lse`` does not depend on it), ``ssum = sum(e)``, ``lse = m +
-    log ssum`` -- one exp pass serves the loss and the softmax ``e / ssum``."""
+    log ssum`` -- one exp pass serves the loss and the softmax ``e / ssum``.
+    ``z`` may be overwritten (``xp.exp_sub``): read it before."""
     m = xp.stop_gradient(xp.max(z, -1, keepdims=True))
     m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
-    e = xp.exp(z - m)
+    e = xp.exp_sub(z, m)
     ssum = xp.sum(e, -1, keepdims=True)
     return e, ssum, xp.squeeze(m + xp.log(ssum), -1)
 
 
-def _row_loss(xp: Any, z: Array, lse: Array, rc: list, cw: Any, sparse: bool) -> Array:
-    """The loss rows ``s lse - sum_c A_c z_c`` of one chunk's logits ``z``."""
-    if not sparse:
-        a, s = rc
-        return s * lse - xp.sum(a * z, -1)
-    label, kw, e, s = rc
-    loss = s * lse - kw * xp.squeeze(xp.take_along_axis(z, xp.expand_dims(label, -1), -1), -1)
-    if e is not None:
-        loss = loss - e * xp.sum(z if cw is None else cw * z, -1)
-    return loss
-
-
 def _logits_grad(xp: Any, e: Array, ssum: Array, fc: Array, rc: list, cw: Any, sparse: bool) -> Array:
     """``f (s softmax(z) - A)``: the gradient of ``sum(f * loss)`` w.r.t. the
-    chunk's logits (the label's ``-f kw`` added in place of a one-hot)."""
-    gz = e * (xp.expand_dims(fc * rc[-1], -1) / ssum)
+    chunk's logits (the label's ``-f kw`` added in place of a one-hot; ``e``
+    may be overwritten)."""
+    gz = xp.scale(e, xp.expand_dims(fc * rc[-1], -1) / ssum)
     if not sparse:
         return gz - xp.expand_dims(fc, -1) * rc[0]
     label, kw, eps_c, _ = rc
@@ -103,8 +105,9 @@ def _sweep(xp: Any, chunk: int, sparse: bool, h: Array, W: Array, b: Array | Non
     def body(carry: Any, xs: tuple) -> tuple:
         hc, fc, thc, *rc = xs
         z = xp.linear(hc, W, b)
-        e, ssum, lse = _softmax_terms(xp, z)
-        loss = _row_loss(xp, z, lse, rc, cw, sparse)
+        lin = _linear_part(xp, z, rc, cw, sparse)
+        e, ssum, lse = _softmax_terms(xp, z)  # z is spent
+        loss = rc[-1] * lse - lin
         if not grad and tangents is None:
             return carry, (loss,)
         gz = _logits_grad(xp, e, ssum, fc, rc, cw, sparse)
