@@ -314,9 +314,18 @@ def concat(xs: Any, axis: int = 0) -> torch.Tensor:
 
 
 def scan_rows(body: Any, carry: Any, xs: tuple, chunk: int, remat: bool = False) -> tuple:
-    """See ``backends/_numpy.py``: a Python loop over row slices (views)."""
+    """See ``backends/_numpy.py``: a Python loop over row slices (views);
+    ``remat`` (while a graph is recorded): each chunk under
+    ``torch.utils.checkpoint``, so autograd keeps only its inputs."""
     from ._numpy import _python_scan
 
+    if remat and torch.is_grad_enabled():
+        import torch.utils.checkpoint as ckpt
+
+        plain = body
+
+        def body(carry: Any, xs: Any) -> tuple:
+            return ckpt.checkpoint(plain, carry, xs, use_reentrant=False)
     return _python_scan(body, carry, xs, chunk, concat)
 
 
