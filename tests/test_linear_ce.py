@@ -475,3 +475,35 @@ def test_jax_jit_on_a_sharded_batch() -> None:
     p = subprocess.run([sys.executable, "-c", _SHARDED], capture_output=True, text=True, timeout=300,
                        env={**os.environ, "PYTHONPATH": root, "JAX_PLATFORMS": "cpu"})
     assert p.returncode == 0 and p.stdout.strip().endswith("ok"), p.stderr[-2000:]
+
+
+_KERAS_FIT = r"""
+import numpy as np, keras, losses
+from backends.keras import LinearCrossEntropy
+rng = np.random.default_rng(0)
+x, y = rng.normal(size=(32, 5)).astype("float32"), rng.integers(0, 9, 32)
+hin, yin = keras.Input((5,)), keras.Input((), dtype="int32")
+layer = LinearCrossEntropy(9, chunk_size=7)
+model = keras.Model([hin, yin], layer([hin, yin]))
+kernel, bias = (keras.ops.convert_to_numpy(v) for v in layer.weights)
+want = losses.sparse_categorical_crossentropy(y, x.astype("float64") @ kernel + bias, from_logits=True,
+                                              reduction="none")
+assert np.allclose(keras.ops.convert_to_numpy(model([x, y])), want, rtol=2e-5, atol=1e-6)
+model.compile(optimizer=keras.optimizers.SGD(0.5))
+hist = model.fit([x, y], epochs=2, batch_size=16, verbose=0).history["loss"]
+assert hist[1] < hist[0], hist
+print("ok", keras.backend.backend())
+"""
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_keras_layer_on_other_backends(backend: str) -> None:
+    pytest.importorskip("keras")
+    pytest.importorskip(backend)
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    p = subprocess.run([sys.executable, "-c", _KERAS_FIT], capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "PYTHONPATH": root, "KERAS_BACKEND": backend})
+    assert p.returncode == 0 and p.stdout.strip().endswith(f"ok {backend}"), p.stderr[-2000:]
