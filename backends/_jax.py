@@ -225,3 +225,101 @@ def psum(x: Any, axis_name: Any) -> jax.Array:
     ``shard_map``, ``jax.lax.psum``'s own error is a bare ``AssertionError``)."""
     jax.lax.axis_size(axis_name)
     return jax.lax.psum(x, axis_name)
+
+
+# --- chunked loops (linear_cross_entropy) --------------------------------------
+
+
+def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False) -> jax.Array:
+    """``a @ b`` with either operand transposed (2-D)."""
+    return jnp.matmul(a.T if transpose_a else a, b.T if transpose_b else b)
+
+
+def concat(xs: Any, axis: int = 0) -> jax.Array:
+    return jnp.concatenate(xs, axis=axis)
+
+
+def scan_rows(body: Any, carry: Any, xs: tuple, chunk: int, remat: bool = False) -> tuple:
+    """See ``backends/_numpy.py``: a ``lax.scan`` over ``k`` chunks of the rows
+    padded with zeros to ``k * chunk`` (the padded rows' outputs are dropped).
+    Chunk ``j`` holds rows ``j, j + k, j + 2k, ...``: the scanned axis is new
+    and a batch sharded over devices stays sharded within each chunk (each
+    device sweeps its own rows; ``scan`` needs its leading axis replicated).
+    ``remat`` wraps the body in ``jax.checkpoint``, so reverse mode saves only
+    each chunk's inputs and recomputes the rest."""
+    n = xs[0].shape[0]
+    k = -(-n // chunk) or 1
+    pad = k * chunk - n
+
+    def split(x: Any) -> Any:
+        if x is None:
+            return None
+        x = jnp.pad(x, [(0, pad)] + [(0, 0)] * (x.ndim - 1)) if pad else x
+        return jnp.swapaxes(x.reshape((chunk, k) + x.shape[1:]), 0, 1)
+
+    def join(y: Any) -> Any:
+        return jnp.swapaxes(y, 0, 1).reshape((k * chunk,) + y.shape[2:])[:n]
+
+    fn = jax.checkpoint(body) if remat else body
+    carry, ys = jax.lax.scan(fn, carry, tuple(split(x) for x in xs))
+    return carry, tuple(join(y) for y in ys)
+
+
+def linear_xent(pass_fn: Any, h: Any, W: Any, b: Any, aux: Any, f: Any, reduce: bool) -> Any:
+    """See ``backends/_numpy.py``. A reduced loss is a ``jax.custom_jvp``
+    whose rule computes the value and the gradient in one sweep and gives the
+    tangent ``<dh, th> + <dW, tW> + <db, tb>``: reverse mode transposes it for
+    free, and forward mode, ``hessian`` and ``vmap`` differentiate the sweep
+    (plain JAX). ``None`` for ``reduce=False`` (the caller's ``scan`` with
+    ``jax.checkpoint`` is differentiated as it is)."""
+    if not reduce:
+        return None
+    return _linear_xent(pass_fn, h, W, b, aux, jax.lax.stop_gradient(f))
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(0,))
+def _linear_xent(pass_fn: Any, h: Any, W: Any, b: Any, aux: Any, f: Any) -> jax.Array:
+    return jnp.sum(f * pass_fn(h, W, b, aux, f, False)[0])
+
+
+@_linear_xent.defjvp
+def _linear_xent_jvp(pass_fn: Any, primals: tuple, tangents: tuple) -> tuple:
+    h, W, b, aux, f = primals
+    th, tW, tb = tangents[:3]
+    loss, gh, gW, gb = pass_fn(h, W, b, aux, f, True)
+    t = jnp.sum(gh * th) + jnp.sum(gW * tW)  # not vdot: a contraction over sharded rows is ambiguous
+    if b is not None:
+        t = t + jnp.sum(gb * tb)
+    return jnp.sum(f * loss), t
+
+
+def add_at(x: Any, idx: Any, v: Any) -> jax.Array:
+    """See ``backends/_numpy.py``."""
+    rows = jax.lax.broadcasted_iota(idx.dtype, idx.shape, 0, out_sharding=jax.typeof(idx).sharding)
+    return x.at[rows, idx].add(v, out_sharding=jax.typeof(x).sharding)
+
+
+def linear(x: Any, w: Any, b: Any = None) -> jax.Array:
+    """``x @ w.T + b``."""
+    z = x @ w.T
+    return z if b is None else z + b
+
+
+def matmul_acc(acc: Any, a: Any, b: Any) -> jax.Array:
+    """``acc + a.T @ b`` (a ``scan`` carry: XLA updates it in place), laid
+    out like ``acc`` (a sum over rows sharded across devices: a reduction)."""
+    mesh = getattr(jax.typeof(a).sharding, "mesh", None)
+    out = None
+    if mesh is not None and mesh.axis_names:  # rows sharded over a mesh: a replicated sum
+        out = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec(None, None))
+    return acc + jnp.matmul(a.T, b, out_sharding=out)
+
+
+def exp_sub(x: Any, m: Any) -> jax.Array:
+    """``exp(x - m)`` (NumPy and torch may overwrite ``x``)."""
+    return jnp.exp(x - m)
+
+
+def scale(x: Any, c: Any) -> jax.Array:
+    """``x * c``."""
+    return x * c

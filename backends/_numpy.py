@@ -242,3 +242,68 @@ sparse_xent = None
 #: ``shard_map``/``pmap``), for the reduction's ``axis_name``; ``None`` where
 #: the framework has no named-axis collective (``axis_name`` then raises).
 psum = None
+
+
+# --- chunked loops (linear_cross_entropy) --------------------------------------
+
+
+def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False) -> np.ndarray:
+    """``a @ b`` with either operand transposed (2-D)."""
+    return (a.T if transpose_a else a) @ (b.T if transpose_b else b)
+
+
+def concat(xs: Any, axis: int = 0) -> np.ndarray:
+    return np.concatenate(xs, axis=axis)
+
+
+def _python_scan(body: Any, carry: Any, xs: tuple, chunk: int, concat: Any) -> tuple:
+    """:func:`scan_rows` as a Python loop over row slices (eager backends)."""
+    n = xs[0].shape[0]
+    outs = []
+    for i in range(0, n, chunk) if n else (0,):
+        carry, ys = body(carry, tuple(None if x is None else x[i:i + chunk] for x in xs))
+        outs.append(ys)
+    if len(outs) == 1:
+        return carry, outs[0]
+    return carry, tuple(concat(list(parts), 0) for parts in zip(*outs))
+
+
+def scan_rows(body: Any, carry: Any, xs: tuple, chunk: int, remat: bool = False) -> tuple:
+    """Run ``body(carry, row_chunk) -> (carry, ys)`` over ``chunk`` rows of the
+    arrays ``xs`` (a tuple; ``None`` entries pass through) at a time; returns
+    the last carry and the ``ys`` (a tuple of row arrays) concatenated.
+    ``remat`` (JAX): recompute each chunk in the backward pass."""
+    return _python_scan(body, carry, xs, chunk, concat)
+
+
+#: ``linear_xent(pass_fn, h, W, b, aux, f, reduce)``: a loss with a
+#: closed-form gradient (see ``losses/linear.py``), or ``None`` where the
+#: backend has no rule for it (NumPy: the caller uses the closed form).
+linear_xent = None
+
+
+def add_at(x: Any, idx: Any, v: Any) -> np.ndarray:
+    """``x`` with ``v[i]`` added at ``x[i, idx[i]]`` (2-D ``x``; may update ``x`` in place)."""
+    x[np.arange(x.shape[0]), idx] += v
+    return x
+
+
+def linear(x: Any, w: Any, b: Any = None) -> np.ndarray:
+    """``x @ w.T + b`` (``torch.nn.functional.linear``)."""
+    z = x @ w.T
+    return z if b is None else np.add(z, b, out=z)
+
+
+def matmul_acc(acc: Any, a: Any, b: Any) -> np.ndarray:
+    """``acc + a.T @ b`` (may update ``acc`` in place)."""
+    return np.add(acc, a.T @ b, out=acc)
+
+
+def exp_sub(x: Any, m: Any) -> np.ndarray:
+    """``exp(x - m)``, overwriting ``x`` (an intermediate the caller is done with)."""
+    return np.exp(np.subtract(x, m, out=x), out=x)
+
+
+def scale(x: Any, c: Any) -> np.ndarray:
+    """``x * c``, overwriting ``x`` (an intermediate the caller is done with)."""
+    return np.multiply(x, c, out=x)

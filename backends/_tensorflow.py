@@ -261,3 +261,82 @@ def sparse_xent(logits: Any, labels: Any) -> tf.Tensor:
 
 #: no named-axis collective (see ``backends/_numpy.py``)
 psum = None
+
+
+# --- chunked loops (linear_cross_entropy) --------------------------------------
+
+
+def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False) -> tf.Tensor:
+    """``a @ b`` with either operand transposed (2-D)."""
+    return tf.linalg.matmul(a, b, transpose_a=transpose_a, transpose_b=transpose_b)
+
+
+def concat(xs: Any, axis: int = 0) -> tf.Tensor:
+    return tf.concat(xs, axis)
+
+
+def scan_rows(body: Any, carry: Any, xs: tuple, chunk: int, remat: bool = False) -> tuple:
+    """See ``backends/_numpy.py``: a Python loop over row slices (unrolled
+    into the graph under ``tf.function``; the row count must be static).
+    Each chunk's ops wait for the previous chunk's outputs (control
+    dependencies), so a graph runs the chunks one after another, not all at
+    once."""
+    n = xs[0].shape[0]
+    outs: list = []
+    for i in range(0, n, chunk) if n else (0,):
+        after = [t for t in tf.nest.flatten(outs[-1:]) + tf.nest.flatten(carry) if t is not None]
+        with tf.control_dependencies(after):
+            carry, ys = body(carry, tuple(None if x is None else x[i:i + chunk] for x in xs))
+        outs.append(ys)
+    if len(outs) == 1:
+        return carry, outs[0]
+    return carry, tuple(concat(list(parts), 0) for parts in zip(*outs))
+
+
+def linear_xent(pass_fn: Any, h: Any, W: Any, b: Any, aux: Any, f: Any, reduce: bool) -> tf.Tensor:
+    """See ``backends/_numpy.py``: a ``tf.custom_gradient`` whose gradient
+    function recomputes the chunks in differentiable TF ops of the inputs, so
+    an outer ``GradientTape`` records it (nested tapes: exact higher
+    derivatives)."""
+    f = tf.stop_gradient(f)
+
+    @tf.custom_gradient
+    def value(h: Any, W: Any, *bias: Any) -> tuple:
+        b = bias[0] if bias else None
+        loss = pass_fn(h, W, b, aux, f, False)[0]
+        out = tf.reduce_sum(f * loss) if reduce else f * loss
+
+        def grad(g: Any) -> tuple:
+            _, gh, gW, gb = pass_fn(h, W, b, aux, f * g, True)
+            return (gh, gW) + ((gb,) if bias else ())
+
+        return out, grad
+
+    return value(h, W, *(() if b is None else (b,)))
+
+
+def add_at(x: Any, idx: Any, v: Any) -> tf.Tensor:
+    """See ``backends/_numpy.py``."""
+    rows = tf.range(tf.shape(x, out_type=idx.dtype)[0], dtype=idx.dtype)
+    return tf.tensor_scatter_nd_add(x, tf.stack([rows, idx], 1), v)
+
+
+def linear(x: Any, w: Any, b: Any = None) -> tf.Tensor:
+    """``x @ w.T + b``."""
+    z = tf.linalg.matmul(x, w, transpose_b=True)
+    return z if b is None else z + b
+
+
+def matmul_acc(acc: Any, a: Any, b: Any) -> tf.Tensor:
+    """``acc + a.T @ b``."""
+    return acc + tf.linalg.matmul(a, b, transpose_a=True)
+
+
+def exp_sub(x: Any, m: Any) -> tf.Tensor:
+    """``exp(x - m)`` (NumPy and torch may overwrite ``x``)."""
+    return tf.exp(x - m)
+
+
+def scale(x: Any, c: Any) -> tf.Tensor:
+    """``x * c``."""
+    return x * c

@@ -299,3 +299,120 @@ sparse_xent = None
 
 #: no named-axis collective (see ``backends/_numpy.py``)
 psum = None
+
+
+# --- chunked loops (linear_cross_entropy) --------------------------------------
+
+
+def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False) -> torch.Tensor:
+    """``a @ b`` with either operand transposed (2-D)."""
+    return (a.mT if transpose_a else a) @ (b.mT if transpose_b else b)
+
+
+def concat(xs: Any, axis: int = 0) -> torch.Tensor:
+    return torch.cat(xs, dim=axis)
+
+
+def scan_rows(body: Any, carry: Any, xs: tuple, chunk: int, remat: bool = False) -> tuple:
+    """See ``backends/_numpy.py``: a Python loop over row slices (views);
+    ``remat`` (while a graph is recorded): each chunk under
+    ``torch.utils.checkpoint``, so autograd keeps only its inputs."""
+    from ._numpy import _python_scan
+
+    if remat and torch.is_grad_enabled():
+        import torch.utils.checkpoint as ckpt
+
+        plain = body
+
+        def body(carry: Any, xs: Any) -> tuple:
+            return ckpt.checkpoint(plain, carry, xs, use_reentrant=False)
+    return _python_scan(body, carry, xs, chunk, concat)
+
+
+class _LinearXent(torch.autograd.Function):
+    """``sum(f * loss)`` (``reduce``) or ``f * loss`` of a loss with a
+    closed-form, chunked gradient ``pass_fn(h, W, b, aux, u, grad) -> (loss,
+    dh, dW, db)`` (the gradient of ``sum(u * loss)``).
+
+    With ``pre`` (a reduced loss whose inputs need gradients) the forward pass
+    also computes the gradient, in the same sweep over the chunks, and a plain
+    backward only scales it. A backward with ``create_graph`` (double
+    backward, ``torch.func``) recomputes it in differentiable torch ops, so
+    every higher derivative is exact."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(h: Any, W: Any, b: Any, f: Any, pass_fn: Any, aux: Any, reduce: bool,
+                pre: bool) -> tuple:
+        loss, gh, gW, gb = pass_fn(h, W, b, aux, f, pre)
+        out = torch.sum(f * loss) if reduce else f * loss
+        empty = h.new_empty(0)
+        return (out, empty if gh is None else gh, empty if gW is None else gW,
+                empty if gb is None else gb)
+
+    @staticmethod
+    def setup_context(ctx: Any, inputs: tuple, output: tuple) -> None:
+        h, W, b, f, pass_fn, aux, reduce, pre = inputs
+        ctx.save_for_backward(h, W, b, f)
+        ctx.save_for_forward(h, W, b, f)
+        ctx.mark_non_differentiable(*output[1:])
+        ctx.pass_fn, ctx.aux, ctx.reduce = pass_fn, aux, reduce
+        ctx.pre = tuple(g.detach() for g in output[1:]) if pre else None
+
+    @staticmethod
+    def backward(ctx: Any, g: Any, *_: Any) -> tuple:
+        h, W, b, f = ctx.saved_tensors
+        if ctx.pre is not None and not torch.is_grad_enabled():
+            gh, gW, gb = (g * x for x in ctx.pre)
+        else:
+            _, gh, gW, gb = ctx.pass_fn(h, W, b, ctx.aux, f * g, True)
+        return gh, gW, None if b is None else gb, None, None, None, None, None
+
+    @staticmethod
+    def jvp(ctx: Any, th: Any, tW: Any, tb: Any, *_: Any) -> tuple:
+        h, W, b, f = ctx.saved_tensors
+        _, t = ctx.pass_fn(h, W, b, ctx.aux, f, False, tangents=(th, tW, tb))
+        return torch.sum(t) if ctx.reduce else t, None, None, None
+
+
+def linear_xent(pass_fn: Any, h: Any, W: Any, b: Any, aux: Any, f: Any, reduce: bool) -> Any:
+    """See ``backends/_numpy.py``: a :class:`_LinearXent`. Under
+    ``torch.compile`` ``None`` (the caller differentiates the chunks itself:
+    Dynamo does not trace a Function that takes a Python callable)."""
+    if _is_compiling():
+        return None
+    ins = (h, W) if b is None else (h, W, b)
+    pre = bool(reduce and torch.is_grad_enabled() and not any(_is_wrapped(t) for t in ins)
+               and any(t.requires_grad for t in ins))
+    return _LinearXent.apply(h, W, b, f.detach(), pass_fn, aux, reduce, pre)[0]
+
+
+def add_at(x: Any, idx: Any, v: Any) -> torch.Tensor:
+    """See ``backends/_numpy.py`` (in place on ``x``, an intermediate)."""
+    return x.scatter_add_(1, _index(idx).unsqueeze(1), v.unsqueeze(1))
+
+
+linear = F.linear
+
+
+def matmul_acc(acc: Any, a: Any, b: Any) -> torch.Tensor:
+    """``acc + a.T @ b``: in place (``addmm_``) where no graph is recorded."""
+    if torch.is_grad_enabled() or _is_wrapped(acc) or _is_compiling():
+        return torch.addmm(acc, a.mT, b)
+    return acc.addmm_(a.mT, b)
+
+
+def _recording(x: Any) -> bool:
+    return torch.is_grad_enabled() or _is_wrapped(x) or _is_compiling()
+
+
+def exp_sub(x: Any, m: Any) -> torch.Tensor:
+    """``exp(x - m)``: in place on ``x`` (an intermediate the caller is done
+    with) where no graph is recorded."""
+    return torch.exp(x - m) if _recording(x) else x.sub_(m).exp_()
+
+
+def scale(x: Any, c: Any) -> torch.Tensor:
+    """``x * c``: in place on ``x`` where no graph is recorded."""
+    return x * c if _recording(x) else x.mul_(c)

@@ -754,5 +754,41 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "softmax_cross_entropy_with_integer_labels": (("sparse_categorical_crossentropy",),
                                                   "optax.losses.softmax_cross_entropy_with_integer_labels"),
     "squared_error": (("mean_squared_error",), "optax.losses.squared_error"),
+    "linear_softmax_cross_entropy_with_integer_labels": (("linear_cross_entropy",), None),
 }
 __all__ = ["CATALOG", *CATALOG]  # the table is the adapter's public names
+
+
+# ==== linear cross-entropy (issue 14): self-contained section ====================
+
+
+def linear_softmax_cross_entropy_with_integer_labels(
+    embeddings: Any, kernel: Any, labels: Any, bias: Any = None, *, chunk_size: int | None = None,
+) -> jax.Array:
+    r"""Per-example cross-entropy of the logits ``embeddings @ kernel + bias``,
+    computed without them: ``softmax_cross_entropy_with_integer_labels(
+    embeddings @ kernel + bias, labels)`` for a large vocabulary.
+
+    ``kernel`` is ``[D, C]`` as a flax ``nn.Dense`` stores it (``bias``
+    ``[C]``); ``embeddings`` ``[..., D]``; ``labels`` ``embeddings.shape[:-1]``
+    integers. The rows are swept in chunks of ``chunk_size`` (``None``: 32 MiB
+    of logits per chunk) inside a ``lax.scan``, each chunk recomputed in the
+    backward pass (``jax.checkpoint``), so the compiled program holds no
+    ``[N, C]`` buffer. Safe under ``jit`` (sharded batches too), ``grad``,
+    ``jvp``, ``hessian`` and ``vmap``. optax has no such function; the
+    formula is :func:`losses.linear_cross_entropy`'s.
+
+    >>> import jax.numpy as jnp
+    >>> x, k = jnp.ones((2, 3)), jnp.zeros((3, 4))
+    >>> [round(float(v), 4) for v in linear_softmax_cross_entropy_with_integer_labels(
+    ...     x, k, jnp.array([0, 3]))]  # log 4
+    [1.3863, 1.3863]
+    """
+    k = jnp.asarray(kernel)
+    if k.ndim != 2:
+        _fail(f"`kernel` must be a [D, C] matrix (flax Dense layout); got shape {k.shape}")
+    with _optax_names("labels", "embeddings"):
+        return losses.linear_cross_entropy(labels, embeddings, k.T, bias, reduction="none",
+                                           chunk_size=chunk_size)
+
+

@@ -161,6 +161,7 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "poisson_nll": (("poisson_nll",), None),
     "GaussianNLL": (("gaussian_nll",), None),
     "gaussian_nll": (("gaussian_nll",), None),
+    "LinearCrossEntropy": (("linear_cross_entropy",), None),
 }
 
 __all__ = ["CATALOG", *CATALOG]
@@ -1478,3 +1479,71 @@ class GaussianNLL(_LossFunctionWrapper, fn=gaussian_nll, same_rank=False):
     >>> round(float(v) - 0.5 * float(np.log(2.0)), 6)
     1.0
     """
+
+
+# ==== linear cross-entropy (issue 14): self-contained section ====================
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class LinearCrossEntropy(keras.layers.Layer):
+    r"""A model's output projection and its cross-entropy in one layer, for
+    a large vocabulary: the ``[N, C]`` logits are never materialized.
+
+    ``LinearCrossEntropy(units)([hidden, labels])`` owns a ``Dense``-style
+    ``kernel`` ``[D, units]`` (and ``bias``), computes
+    :func:`losses.linear_cross_entropy` of ``hidden @ kernel + bias`` against
+    the integer ``labels`` in row chunks, adds its mean to the model's losses
+    (``add_loss``) and returns the per-example losses. Train with
+    ``model.compile(optimizer)`` (no ``loss``) and ``model.fit(x=[hidden_in,
+    labels])``. Runs on Keras' TensorFlow, JAX and torch backends;
+    serializable (``get_config``, ``model.save``/``load_model``).
+
+    Args:
+      units: the number of classes ``C``.
+      use_bias: whether the projection has a bias.
+      label_smoothing, ignore_index, chunk_size: as in
+        :func:`losses.linear_cross_entropy`.
+      kernel_initializer, bias_initializer: as in ``keras.layers.Dense``.
+
+    Keras has no native equivalent (its ``Dense`` + ``SparseCategoricalCrossentropy``
+    holds the logits).
+    """
+
+    def __init__(self, units: int, use_bias: bool = True, label_smoothing: float = 0.0,
+                 ignore_index: int | None = None, chunk_size: int | None = None,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.units, self.use_bias = int(units), bool(use_bias)
+        self.label_smoothing, self.ignore_index, self.chunk_size = label_smoothing, ignore_index, chunk_size
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+
+    def build(self, input_shape: Any) -> None:
+        d = input_shape[0][-1]
+        self.kernel = self.add_weight(shape=(d, self.units), initializer=self.kernel_initializer,
+                                      name="kernel")
+        self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer,
+                                    name="bias") if self.use_bias else None
+
+    def call(self, inputs: Any) -> Any:
+        hidden, labels = inputs
+        w = keras.ops.transpose(self.kernel.value)
+        b = None if self.bias is None else self.bias.value
+        per = _lb.linear_cross_entropy(
+            labels, keras.ops.convert_to_tensor(hidden), w, b, ignore_index=self.ignore_index,
+            label_smoothing=self.label_smoothing, reduction="none", chunk_size=self.chunk_size)
+        self.add_loss(keras.ops.mean(per))
+        return per
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        return tuple(input_shape[0][:-1])
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "units": self.units, "use_bias": self.use_bias,
+                "label_smoothing": self.label_smoothing, "ignore_index": self.ignore_index,
+                "chunk_size": self.chunk_size,
+                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+                "bias_initializer": keras.initializers.serialize(self.bias_initializer)}
+
+

@@ -82,6 +82,7 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "JSDivergenceLoss": (("js_divergence",), None),
     "EntropyLoss": (("entropy",), None),
     "LogCoshLoss": (("log_cosh",), None),
+    "LinearCrossEntropyLoss": (("linear_cross_entropy",), "torch.nn.LinearCrossEntropyLoss"),
 }
 __all__ = ["CATALOG", *CATALOG]  # the table is the adapter's public names
 
@@ -924,3 +925,97 @@ class PolyLoss(_ClassLoss):
                  label_smoothing: float = 0.0) -> None:
         super().__init__(None, None, None, reduction, epsilon=epsilon, ignore_index=ignore_index,
                          label_smoothing=label_smoothing)
+
+
+# ==== linear cross-entropy (issue 14): self-contained section ====================
+
+
+def _linear_ce_checks(num_classes: int, weight: Any, label_smoothing: Any) -> None:
+    if weight is not None and tuple(weight.shape) != (num_classes,):
+        raise ValueError(f"lossbridge: expected weight shape to be {(num_classes,)}, got "
+                         f"{tuple(weight.shape)}")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"lossbridge: expected label_smoothing to be in range [0, 1], got "
+                         f"{label_smoothing}")
+
+
+class LinearCrossEntropyLoss(nn.Module):
+    r"""Drop-in for :class:`torch.nn.LinearCrossEntropyLoss` (torch >= 2.13)
+    over :func:`losses.linear_cross_entropy`: the cross-entropy of
+    ``self.linear(input)`` without materializing the ``[N, C]`` logits.
+
+    Same constructor (``in_features, num_classes, *, out_features, bias,
+    device, dtype, reduction, weight, ignore_index, label_smoothing,
+    options``), parameters (``linear.weight`` ``[C * prod(out_features),
+    in_features]``, ``linear.bias``), ``weight`` buffer and ``state_dict``
+    (it loads the native's), and ``forward(input, target)``: ``input``
+    ``[in_features]`` or ``[N, in_features]``; ``target`` class indices
+    ``[]``, ``[N]`` or ``[N, *out_features]``, or class probabilities
+    ``[C]`` or ``[N, C, *out_features]``. Values and gradients equal the
+    native's ``options=None`` reference path, with every option.
+
+    Unlike the native's chunked path (``options=LinearCrossEntropyOptions()``)
+    it is always chunked -- ``options.batch_chunk_size`` is the rows per
+    chunk when given, else :data:`losses.linear.CHUNK_BYTES` of logits per
+    chunk -- and keeps double backward, forward mode, ``torch.func`` and
+    ``torch.compile``, label smoothing, probability targets and
+    ``out_features``. Differences: bad arguments raise ``ValueError``
+    (native: ``RuntimeError``); bad labels raise ``ValueError`` naming the
+    first (native: ``IndexError``).
+
+    >>> import torch
+    >>> loss = LinearCrossEntropyLoss(16, 100, label_smoothing=0.1)
+    >>> x, y = torch.randn(8, 16), torch.randint(0, 100, (8,))
+    >>> native = torch.nn.LinearCrossEntropyLoss(16, 100, label_smoothing=0.1)
+    >>> _ = native.load_state_dict(loss.state_dict())
+    >>> torch.allclose(loss(x, y), native(x, y))
+    True
+    """
+
+    _specs = CATALOG["LinearCrossEntropyLoss"][0]
+
+    __constants__ = ["num_classes", "out_features", "reduction", "ignore_index", "label_smoothing"]
+
+    def __init__(self, in_features: int, num_classes: int, *, out_features: tuple[int, ...] = (),
+                 bias: bool = False, device: Any = None, dtype: Any = None, reduction: str = "mean",
+                 weight: Tensor | None = None, ignore_index: int | None = None,
+                 label_smoothing: float = 0.0, options: Any = None) -> None:
+        _linear_ce_checks(num_classes, weight, label_smoothing)
+        if reduction not in ("mean", "sum", "none"):
+            raise ValueError(f"lossbridge: `reduction` must be one of 'mean', 'sum', 'none'; got {reduction!r}")
+        super().__init__()
+        self.register_buffer("weight", weight)
+        self.reduction = reduction
+        self.num_classes = num_classes
+        self.out_features = tuple(out_features)
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+        self.options = options
+        size = num_classes
+        for d in self.out_features:
+            size *= d
+        self.linear = nn.Linear(in_features, size, bias=bias, device=device, dtype=dtype)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        c, out = self.num_classes, self.out_features
+        w = self.linear.weight.reshape((c, *out, self.linear.in_features))
+        b = None if self.linear.bias is None else self.linear.bias.reshape((c, *out))
+        batch = tuple(input.shape[:-1])
+        ignore = self.ignore_index
+        if target.shape == (*batch, c, *out):  # probabilities, class dim after the batch
+            if not target.is_floating_point():
+                raise ValueError("lossbridge: Expected floating point type for target with class "
+                                 f"probabilities, got {target.dtype}")
+            target = target.movedim(len(batch), -1)
+        elif ignore is None:
+            ignore = -100
+        chunk = getattr(self.options, "batch_chunk_size", None)
+        return losses.linear_cross_entropy(
+            target, input, w, b, ignore_index=ignore, class_weight=self.weight,
+            label_smoothing=self.label_smoothing, reduction=self.reduction, chunk_size=chunk)
+
+    def extra_repr(self) -> str:
+        return (f"num_classes={self.num_classes}, out_features={self.out_features}, "
+                f"reduction={self.reduction!r}")
+
+

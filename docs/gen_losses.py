@@ -105,7 +105,9 @@ def render() -> str:
             for spec in specs:
                 cell = _code(name) + (f" (= {_code(native)})" if native else "")
                 by_spec.setdefault(spec, {}).setdefault(fw, []).append(cell)
-    names = {e.name for e in losses.REGISTRY}
+    from losses._registry import LOSS_NAMES, OTHER
+
+    names = LOSS_NAMES
     unknown = sorted(set(by_spec) - names)
     if unknown:
         raise SystemExit(f"CATALOG names specs that are not in the registry: {unknown}")
@@ -125,7 +127,7 @@ def render() -> str:
         "| loss | NumPy / any backend | torch | Keras | JAX (optax names) | formula | natives |",
         "|---|---|---|---|---|---|---|",
     ]
-    for e in sorted(losses.REGISTRY, key=lambda e: (e.family, e.name)):
+    for e in sorted(losses.REGISTRY + OTHER, key=lambda e: (e.family, e.name)):
         row = [f"**{e.name}** ({e.family})", _code(f"losses.{e.fn.__name__}")]
         for fw, _ in ADAPTERS:
             row.append("<br>".join(by_spec.get(e.name, {}).get(fw, [])) or "—")

@@ -336,6 +336,16 @@ def sum_and_count(loss: Any, y_true: Any, y_pred: Any, **options: Any) -> tuple[
     return total, count
 
 
+#: losses whose arguments are not ``(y_true, y_pred)`` (``linear_cross_entropy``):
+#: their own ``value_and_grad``, keyed by the public function and its name
+_OWN_GRAD: dict[Any, Callable] = {}
+
+
+def register_value_and_grad(public: Callable, fn: Callable) -> None:
+    """Give ``value_and_grad(public, ...)`` to ``fn`` (a loss outside the registry)."""
+    _OWN_GRAD[public] = _OWN_GRAD[public.__name__] = fn
+
+
 def value_and_grad(loss: Any, y_true: Any, y_pred: Any, **options: Any) -> tuple[Array, Array]:
     """The loss and its gradient with respect to ``y_pred``, on every backend.
 
@@ -351,7 +361,13 @@ def value_and_grad(loss: Any, y_true: Any, y_pred: Any, **options: Any) -> tuple
     ...     np.array([[0., 1.]]), np.array([[0., 0.]]), from_logits=True)
     >>> round(float(v), 6), g.tolist()
     (0.693147, [[0.5, -0.5]])
+
+    ``linear_cross_entropy(y_true, hidden, weight=W, bias=b, ...)`` gives
+    ``(value, (d_hidden, d_weight[, d_bias]))``.
     """
+    own = _OWN_GRAD.get(loss) if isinstance(loss, str) or callable(loss) else None
+    if own is not None:
+        return own(y_true, y_pred, **options)
     spec = spec_of(loss)
     arrays = [options.get(k) for k in spec.arrays]
     xp = table_for(y_true, y_pred, options.get("sample_weight"), *arrays,

@@ -13,10 +13,22 @@ from __future__ import annotations
 
 from . import crossentropy, divergence, focal, regression  # noqa: F401  (declare their losses)
 from ._declare import ARRAY, DECLARED, Entry
+from .linear import linear_cross_entropy
 
-__all__ = ["ARRAY", "REGISTRY", "Entry", "entries", "option_label"]
+__all__ = ["ARRAY", "LOSS_NAMES", "OTHER", "REGISTRY", "Entry", "entries", "option_label"]
 
 REGISTRY: tuple[Entry, ...] = tuple(DECLARED)
+
+#: losses outside the two-array protocol ``fn(y_true, y_pred)`` of the parity
+#: suite, with tests of their own (``tests/test_linear_ce.py``); the docs list them
+OTHER: tuple[Entry, ...] = (
+    Entry("linear_cross_entropy", linear_cross_entropy, "crossentropy", None, (),
+          "sparse CE of hidden @ weight.T + bias, in row chunks (no [N, C] logits)",
+          {"torch": "F.linear_cross_entropy"}),
+)
+
+#: every loss an adapter may name as its spec
+LOSS_NAMES: frozenset[str] = frozenset(e.name for e in REGISTRY + OTHER)
 
 
 def entries() -> tuple[Entry, ...]:

@@ -309,7 +309,14 @@ def sparse_labels(xp: Any, y_true: Any, y_pred: Array, ax: int, c: int, ignore_i
     ``tf.function``, ``torch.compile``, ``torch.func``) nothing can raise, so
     the bad elements come back as a mask for NaN-poisoning."""
     labels, fractional = read_labels(xp, y_true, y_pred, ax)
-    mm = xp.eager_minmax(labels, y_pred)
+    return check_labels(xp, labels, fractional, y_true, c, ignore_index, y_pred, mask, ax)
+
+
+def check_labels(xp: Any, labels: Array, fractional: Any, y_true: Any, c: int, ignore_index: Any,
+                 like: Array, mask: Mask | None = None, ax: int = -1) -> Labels:
+    """Range-check integer ``labels`` (read from ``y_true``; ``fractional``
+    flags float labels that were not whole numbers): see :func:`sparse_labels`."""
+    mm = xp.eager_minmax(labels, like)
     if mm is not None:  # eager: read the data, raise on a bad label
         if fractional is not None and xp.any_true(fractional):
             _raise_bad_labels(xp, y_true, labels, fractional, fractional, c, ignore_index)

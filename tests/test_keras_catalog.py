@@ -33,6 +33,7 @@ from keras import ops  # noqa: E402
 
 import backends.keras as bk  # noqa: E402
 import losses  # noqa: E402
+from losses._registry import LOSS_NAMES  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BACKEND = keras.backend.backend()
@@ -110,14 +111,17 @@ def test_matches_reference_on_other_keras_backend(backend):
 
 
 #: the classes of CATALOG (it lists the functional forms too: tests/test_docs.py)
-CLASSES = {n: v for n, v in bk.CATALOG.items() if inspect.isclass(getattr(bk, n))}
+CLASSES = {n: v for n, v in bk.CATALOG.items()
+           if inspect.isclass(getattr(bk, n)) and issubclass(getattr(bk, n), keras.losses.Loss)}
+#: the layers of CATALOG (LinearCrossEntropy: a projection that adds its loss; tests/test_linear_ce.py)
+LAYERS = {n for n in bk.CATALOG if inspect.isclass(getattr(bk, n)) and issubclass(getattr(bk, n), keras.layers.Layer)}
 
 
 def test_catalog_lists_every_public_class():
     public = {n for n in bk.__all__ if inspect.isclass(getattr(bk, n))
               and issubclass(getattr(bk, n), keras.losses.Loss)}
     assert set(CLASSES) == public
-    registry = {e.name for e in losses.REGISTRY}
+    registry = set(LOSS_NAMES)
     for name, (specs, native) in CLASSES.items():
         assert isinstance(specs, tuple) and specs and set(specs) <= registry, name
         if native is not None:
