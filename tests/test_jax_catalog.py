@@ -22,8 +22,8 @@ optax = pytest.importorskip("optax")
 import jax.numpy as jnp  # noqa: E402
 
 import losses  # noqa: E402
-from losses._registry import LOSS_NAMES  # noqa: E402
 from backends import jax as bj  # noqa: E402
+from losses._registry import LOSS_NAMES  # noqa: E402
 
 # as tests/_fw.py and tests/test_jax_adapter.py do (the suite runs with x64 on);
 # every float32 input here is asked for explicitly

@@ -32,7 +32,6 @@ import _keras_conformance as kc  # noqa: E402
 from keras import ops  # noqa: E402
 
 import backends.keras as bk  # noqa: E402
-import losses  # noqa: E402
 from losses._registry import LOSS_NAMES  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
