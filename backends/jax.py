@@ -21,8 +21,9 @@ Deliberate differences from optax (each asserted by ``tests/test_jax_adapter.py`
   returns the finite number ``logsumexp(included logits) - logit[label]``).
 * float16/bfloat16 inputs are computed in float32 and returned in the input
   dtype (optax computes in the half type): closer to the float64 value.
-* ``smooth_labels``: ``alpha`` must be a concrete scalar in ``[0, 1]`` (optax
-  takes any array, traced ones included, and any value); a row that ``where``
+* ``smooth_labels``: ``alpha`` (a number, an array or a traced value, as in
+  optax) must lie in ``[0, 1]``: an error when concrete, NaN when traced
+  (optax computes with any value); a row that ``where``
   excludes entirely is returned unchanged (optax divides by 0 and gives
   ``inf``); and the number of included classes is counted on ``where``
   broadcast to ``labels``' shape (optax counts the un-broadcast mask).
@@ -31,10 +32,11 @@ Deliberate differences from optax (each asserted by ``tests/test_jax_adapter.py`
 
 And in the rest of the catalogue (asserted by ``tests/test_jax_catalog.py``):
 
-* Scalar options (``sigmoid_focal_loss``'s ``alpha``/``gamma``,
-  ``poly_loss_cross_entropy``'s ``epsilon``, ``huber_loss``'s ``delta``) are
-  concrete numbers in range (``TypeError`` for a traced one, ``ValueError``
-  for an array or a value out of range); optax takes arrays and traced values.
+* Numeric options (``sigmoid_focal_loss``'s ``alpha``/``gamma``,
+  ``poly_loss_cross_entropy``'s ``epsilon``, ``huber_loss``'s ``delta``) take
+  numbers, arrays and traced values, as optax does, and must be in range:
+  ``ValueError`` when concrete, NaN for the affected elements when traced
+  (optax computes with any value).
 * ``kl_divergence(_with_log_targets)``: a zero-probability target with a
   ``-inf`` log-prediction contributes 0 (optax: NaN).
 * ``poly_loss_cross_entropy`` with ``where``: the gradient w.r.t. ``labels``
@@ -342,7 +344,7 @@ def smooth_labels(
 
     Args:
       labels: target distributions (floating point).
-      alpha: the smoothing amount, a concrete number in ``[0, 1]``.
+      alpha: the smoothing amount in ``[0, 1]``: a number, or an array (maybe traced).
       axis: the class axis, a tuple of axes, or ``None`` for every axis;
         ``C`` is the number of elements along them.
       where: elements to include, broadcast against ``labels``: ``C`` becomes
@@ -354,8 +356,9 @@ def smooth_labels(
 
     Native equivalent: ``optax.smooth_labels`` (identical for a scalar
     ``alpha`` in ``[0, 1]`` and a ``where`` of ``labels``' shape with an
-    included element in every row). ``alpha`` cannot be a traced value: under
-    ``jit`` pass it as a Python number or a static argument. Calls
+    included element in every row). ``alpha`` may be an array (broadcast
+    against ``labels``) or a traced value; out of ``[0, 1]`` it is an error when
+    concrete and NaN when traced. Calls
     :func:`losses.smooth_labels`.
 
     >>> import jax.numpy as jnp
@@ -363,11 +366,6 @@ def smooth_labels(
     [[0.1, 0.9], [0.9, 0.1]]
     """
     labels = _array(labels, "labels", jnp.floating, "floating-point labels")
-    if isinstance(alpha, jax.core.Tracer):
-        raise TypeError("lossbridge: `alpha` must be a concrete number in [0, 1]; got a traced "
-                        "value (under jit, pass alpha as a Python number or a static argument)")
-    if np.ndim(alpha) != 0:
-        _fail(f"`alpha` must be a scalar in [0, 1]; got an array of shape {np.shape(alpha)}")
     w = None if where is None else jnp.asarray(where)
     if w is not None and _joint_shape(labels=labels.shape, where=w.shape) != labels.shape:
         _fail(f"`where` of shape {tuple(w.shape)} does not broadcast to `labels` of shape "
@@ -386,14 +384,13 @@ def smooth_labels(
 # --- the rest of optax's catalogue --------------------------------------------
 
 
-def _scalar(name: str, value: Any, what: str) -> float:
-    """A concrete real scalar option (optax also takes arrays and traced values)."""
-    if isinstance(value, jax.core.Tracer):
-        raise TypeError(f"lossbridge: `{name}` must be a concrete number ({what}); got a traced "
-                        f"value (under jit, pass {name} as a Python number or a static argument)")
-    if isinstance(value, (str, bytes)) or np.ndim(value) != 0:
-        _fail(f"`{name}` must be a real number ({what}); got "
-              + (f"an array of shape {np.shape(value)}" if np.ndim(value) else repr(value)))
+def _scalar(name: str, value: Any, what: str) -> Any:
+    """A real option: a number, or an array or traced value (as optax takes),
+    which the spec checks when concrete and makes NaN where out of range when traced."""
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        return value
+    if isinstance(value, (str, bytes)) or value is None:
+        _fail(f"`{name}` must be a real number ({what}); got {value!r}")
     try:
         return float(value)
     except (TypeError, ValueError):
@@ -442,18 +439,17 @@ def sigmoid_focal_loss(
       logits: logits of each binary prediction.
       labels: targets in ``[0, 1]`` (binary or soft; cast to ``logits``'
         dtype), broadcast against ``logits``.
-      alpha: weight of the positives, ``None`` (no weighting) or a concrete
+      alpha: weight of the positives, ``None`` (no weighting) or a
         number in ``[0, 1]``.
-      gamma: the focusing exponent, a concrete number ``>= 0``.
+      gamma: the focusing exponent ``>= 0`` (a number or an array, maybe traced).
 
     Returns:
       The element-wise loss, of the broadcast shape.
 
     Native equivalent: ``optax.sigmoid_focal_loss`` (equal for ``alpha``
-    ``None`` or in ``[0, 1]`` and ``gamma >= 0``). optax also takes arrays
-    and traced values for ``alpha`` and ``gamma``, and applies an ``alpha``
-    outside ``[0, 1]`` as given; here they must be concrete scalars in range
-    (``TypeError`` for a traced one, ``ValueError`` otherwise). Calls
+    ``None`` or in ``[0, 1]`` and ``gamma >= 0``). Both take arrays and
+    traced values; optax applies values out of range as given, here they are
+    a ``ValueError`` when concrete and NaN when traced. Calls
     :func:`losses.sigmoid_focal_loss` with ``reduction="none"``.
 
     >>> import jax.numpy as jnp
@@ -461,7 +457,7 @@ def sigmoid_focal_loss(
     [0.1733, 1.6501]
     """
     a = None if alpha is None else _scalar("alpha", alpha, "the weight of the positives in [0, 1], or None")
-    if a is not None and not 0.0 <= a <= 1.0:
+    if isinstance(a, float) and not 0.0 <= a <= 1.0:
         _fail(f"`alpha` must be None or in [0, 1]; got {alpha!r}")
     g = _scalar("gamma", gamma, "the focusing exponent, >= 0")
     return losses.sigmoid_focal_loss(*_binary(logits, labels), alpha=a, gamma=g, reduction="none")
@@ -486,8 +482,8 @@ def poly_loss_cross_entropy(
       logits: unnormalised log-probabilities, e.g. ``[batch, classes]``.
       labels: target distributions (floating point), broadcast against
         ``logits``.
-      epsilon: the coefficient of the first polynomial term, a concrete
-        number (2 for ImageNet classification, -1 for detection, per the
+      epsilon: the coefficient of the first polynomial term, a number or
+        an array (maybe traced) (2 for ImageNet classification, -1 for detection, per the
         paper).
       axis: the class axis; a tuple of axes is one joint distribution over
         them; ``None`` is every axis.
@@ -695,7 +691,7 @@ def huber_loss(predictions: Any, targets: Any | None = None, *, delta: float = 1
       predictions: floating-point predictions.
       targets: targets broadcast against ``predictions``, or ``None`` for
         zeros.
-      delta: the threshold, a concrete finite number ``> 0``.
+      delta: the threshold, a finite number ``> 0`` or an array of them (maybe traced).
 
     Returns:
       The element-wise loss, of the broadcast shape.

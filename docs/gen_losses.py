@@ -36,16 +36,9 @@ UNSUPPORTED: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "Keras": (),
     "JAX": (
-        ("`smooth_labels(alpha=...)` traced, an array, or outside `[0, 1]`", "the smoothing amount "
-         "is validated as a concrete number in `[0, 1]` (`TypeError` for a traced one); optax "
-         "computes whatever the formula gives"),
-        ("`sigmoid_focal_loss(alpha=..., gamma=...)` traced or arrays; `alpha` outside `[0, 1]`, "
-         "`gamma < 0`", "the spec takes concrete scalar options and checks their range; optax "
-         "applies any value as a weight or exponent"),
-        ("`poly_loss_cross_entropy(epsilon=...)` traced or an array", "the spec takes a concrete "
-         "scalar (`TypeError` for a traced one)"),
-        ("`huber_loss(delta=...)` traced, an array, or `<= 0`", "the spec takes a concrete number "
-         "`> 0` (optax returns 0 everywhere for `delta = 0`)"),
+        ("`smooth_labels(alpha=...)`, `sigmoid_focal_loss(alpha=..., gamma=...)`, "
+         "`huber_loss(delta=...)` out of range", "a `ValueError` when concrete, NaN when traced; "
+         "optax computes with any value (arrays and traced values are taken, as optax takes them)"),
         ("`softmax_cross_entropy(where=...)` of another rank with `axis=None`", "optax fails with "
          "an internal `TypeError`; ours says `where` must have `logits`' rank"),
         ("`softmax_cross_entropy_with_integer_labels(axis=None)`", "as optax: `ValueError`"),

@@ -50,6 +50,8 @@ def number(name: str, value: Any, lo: float | None = None, hi: float | None = No
         fail(f"`{name}` must be a real number; got {value!r}")
     if v != v:  # NaN; not math.isnan, which torch.compile cannot trace on a symbolic float
         fail(f"`{name}` must be a real number; got nan")
+    if v in (float("inf"), float("-inf")):
+        fail(f"`{name}` must be a finite number; got {v}")
     ok = True
     if lo is not None:
         ok &= v > lo if lo_open else v >= lo
@@ -139,17 +141,61 @@ def _rule(check: Any, rule: str) -> Any:
 
 def in_range(lo: float | None = None, hi: float | None = None, *, lo_open: bool = False,
              hi_open: bool = False, optional: bool = False) -> Any:
-    """A real number in the interval (``None`` too, when ``optional``)."""
+    """A real number in the interval (``None`` too, when ``optional``).
+
+    Declared among a loss's ``traced`` options, the value may also be an
+    array or a traced value (optax's options under ``jit``): a concrete array
+    is checked element by element here; a traced one cannot raise, so the
+    loss is NaN where it is out of range (:func:`out_of_range`, applied by
+    ``_core.run``)."""
 
     def check(name: str, value: Any) -> Any:
         if optional and value is None:
             return None
+        if is_array(value):
+            return _array_in_range(check, name, value)
         return number(name, value, lo, hi, lo_open=lo_open, hi_open=hi_open)
 
     lb = "(" if lo_open or lo is None else "["
     rb = ")" if hi_open or hi is None else "]"
     span = f"{lb}{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}{rb}"
+    check.bounds, check.span = (lo, hi, lo_open, hi_open), span
     return _rule(check, f"a number in {span}" + (" or None" if optional else ""))
+
+
+def is_array(value: Any) -> bool:
+    """An array of any framework (NumPy included), not a Python or NumPy scalar."""
+    return hasattr(value, "shape") and hasattr(value, "dtype") and not isinstance(value, (int, float))
+
+
+def out_of_range(xp: Any, check: Any, v: Any) -> Any:
+    """The elements of ``v`` outside ``check``'s interval (NaN included)."""
+    lo, hi, lo_open, hi_open = check.bounds
+    ok = v == v
+    if lo is not None:
+        ok = ok & ((v > lo) if lo_open else (v >= lo))
+    if hi is not None:
+        ok = ok & ((v < hi) if hi_open else (v <= hi))
+    return ~ok
+
+
+def _array_in_range(check: Any, name: str, value: Any) -> Any:
+    """A concrete array option is checked now; a traced one is returned as it is."""
+    from backends import table_for
+
+    xp = table_for(value, names=(name,))
+    if xp.kind(xp.asarray(value)) not in "fib":
+        fail(f"`{name}` must be real; got dtype {xp.dtype_name(value)}")
+    if xp.is_concrete(value):
+        import numpy as np
+
+        v = np.asarray(xp.to_numpy(value), dtype=np.float64)
+        bad = np.asarray(out_of_range(np, check, v))
+        if bad.any():
+            first = v[tuple(np.argwhere(bad)[0])] if v.ndim else v
+            fail(f"`{name}` must hold numbers in {check.span}; got {float(first)!r} "
+                 f"({int(bad.sum())} of {v.size} out of range)")
+    return value
 
 
 def one_of(*allowed: Any) -> Any:

@@ -46,6 +46,10 @@ class Spec(NamedTuple):
     checks: tuple = ()
     #: a loss of one array (``y_true`` must be ``None``: entropies)
     unary: bool = False
+    #: numeric options that may be arrays or traced values (optax's under ``jit``):
+    #: moved to ``y_pred``'s framework and dtype unless a Python number; out of
+    #: range under a trace, they make the loss NaN (``_checks.out_of_range``)
+    traced: tuple[str, ...] = ()
 
 
 #: ``denom`` of a spec whose ``loss`` is already the reduced value
@@ -82,14 +86,18 @@ def _prepare(spec: Spec, y_true: Any, y_pred: Any, sample_weight: Any, opts: dic
     for k, check in spec.checks:
         opts[k] = check(k, opts[k])
     arrays = [opts.get(k) for k in spec.arrays]
-    xp = table_for(y_true, y_pred, sample_weight, *arrays,
-                   names=("y_true", "y_pred", "sample_weight", *spec.arrays))
+    xp = table_for(y_true, y_pred, sample_weight, *arrays, *(opts[k] for k in spec.traced),
+                   names=("y_true", "y_pred", "sample_weight", *spec.arrays, *spec.traced))
     y_pred = xp.asarray(y_pred)
     _checks.float_pred(xp, y_pred)
     out_dtype = None
     if xp.is_half(y_pred):  # float16 / bfloat16: compute in float32
         out_dtype = xp.dtype_of(y_pred)
         y_pred = xp.cast(y_pred, xp.float32)
+    for k in spec.traced:
+        v = opts[k]
+        if v is not None and not isinstance(v, (int, float)):
+            opts[k] = xp.cast(xp.asarray(v, like=y_pred), xp.dtype_of(y_pred))
     for k, v in zip(spec.arrays, arrays):
         if v is not None:
             v = xp.asarray(v, like=y_pred)
@@ -104,6 +112,24 @@ def no_target(y_true: Any, name: str) -> None:
     if y_true is not None:
         _checks.fail(f"{name}() takes one distribution: `y_true` must be None (pass the distribution "
                      f"as `y_pred`, or call {name}(distribution)); got a {type(y_true).__name__}")
+
+
+def _poison_traced(xp: Any, spec: Spec, opts: dict, loss: Array) -> Array:
+    """NaN where a traced option is out of range (an eager one raised in its check):
+    element by element where the option broadcasts against the loss, else all of it."""
+    checks = dict(spec.checks)
+    for k in spec.traced:
+        v = opts[k]
+        if v is None or isinstance(v, (int, float)) or xp.is_concrete(v) or k not in checks:
+            continue
+        bad = _checks.out_of_range(xp, checks[k], v)
+        b_shape, l_shape = xp.shape(bad), xp.shape(loss)
+        fits = len(b_shape) <= len(l_shape) and all(
+            b in (1, x) for b, x in zip(reversed(b_shape), reversed(l_shape)))
+        if not fits:
+            bad = xp.sum(xp.cast(bad, xp.dtype_of(loss))) > 0
+        loss = loss * xp.where(bad, xp.zeros_like(loss) + float("nan"), xp.ones_like(loss))
+    return loss
 
 
 def _weights(xp: Any, sample_weight: Any, loss: Array, like: Array) -> Array:
@@ -264,6 +290,8 @@ def run(spec: Spec, y_true: Any, y_pred: Any, reduction: str, sample_weight: Any
         fused = sample_weight is None and not grad and axis_name is None
         opts["_reduction"] = reduction if fused else None
     loss, denom, g, axis = spec.fn(xp, y_true, y_pred, grad, **opts)
+    if spec.traced and denom is not REDUCED:
+        loss = _poison_traced(xp, spec, opts, loss)
     limit = _limit(xp, spec, out_dtype, y_pred)
     if denom is REDUCED:  # a fused kernel: NaN for an undefined mean, as the spec's
         value = loss if limit is None else xp.saturate(loss, limit)

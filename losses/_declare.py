@@ -16,8 +16,10 @@ options every loss has (``reduction``, ``sample_weight``, ``axis_name``).
 ``checks`` maps an option to the check that validates (and normalises) it
 before the spec runs -- :mod:`losses._checks` has the factories; ``arrays``
 names the options that may hold arrays (moved to ``y_pred``'s framework,
-device and dtype). The decorator returns the public function (generated
-code, so its signature is real and a call pays no argument binding), and
+device and dtype); ``traced`` the numeric options that may also be arrays
+or traced values (checked when concrete, NaN where out of range when not).
+The decorator returns the public function (generated code, so its
+signature is real and a call pays no argument binding), and
 adds the loss to the registry (:data:`DECLARED`): the parity tests, the demo
 and the docs walk it. The name joins the family module's ``__all__``, which
 ``losses/__init__.py`` re-exports: a new loss needs no other line.
@@ -70,7 +72,8 @@ DECLARED: list[Entry] = []
 
 def loss(family: str, *, formula: str, make: Callable, cases: tuple[dict, ...],
          natives: dict[str, str] | None = None, checks: dict[str, Callable] | None = None,
-         arrays: tuple[str, ...] = (), saturate: bool = False, fuses_reduction: bool = False,
+         arrays: tuple[str, ...] = (), traced: tuple[str, ...] = (), saturate: bool = False,
+         fuses_reduction: bool = False,
          inputs: tuple[str, ...] = ("y_true", "y_pred"), name: str | None = None) -> Callable:
     """Declare a loss: see the module docstring."""
 
@@ -80,7 +83,8 @@ def loss(family: str, *, formula: str, make: Callable, cases: tuple[dict, ...],
         missing = [p.name for p in params if p.default is p.empty and p.name not in inputs]
         if missing:
             raise TypeError(f"{spec_name}: options {missing} need a default")
-        spec = Spec(spec_name, fn, arrays=tuple(arrays), fuses_reduction=fuses_reduction,
+        spec = Spec(spec_name, fn, arrays=tuple(arrays), traced=tuple(traced),
+                    fuses_reduction=fuses_reduction,
                     saturate=saturate, checks=tuple((checks or {}).items()), unary=len(inputs) == 1)
         module = sys.modules[fn.__module__]
         public = _generate(spec, fn, params, inputs, module.__dict__)

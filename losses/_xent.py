@@ -63,7 +63,7 @@ SMOOTHING = smoothing_form
 #: the options of a loss of logits or clipped probabilities, with label smoothing
 CLIP_CHECKS = {"from_logits": _checks.flag, "epsilon": _checks.CLIP_EPSILON, "smoothing": SMOOTHING}
 #: the focusing parameter of the focal losses
-GAMMA = {"gamma": _checks.in_range(0.0)}
+GAMMA = {"gamma": _checks.in_range(0.0, float("inf"), hi_open=True)}
 
 # --- targets ----------------------------------------------------------------------------
 

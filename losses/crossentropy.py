@@ -82,17 +82,42 @@ def smooth_labels(labels: Any, label_smoothing: float, *, axis: int = -1,
         _checks.fail(f"`labels` must be a floating-point array; got dtype {xp.dtype_name(y)}")
     ax = _checks.axis(axis, xp.ndim(y), of="labels")
     c = xp.shape(y)[ax]
-    sm = resolve_smoothing(label_smoothing, smoothing_form("form", form, stacklevel=3), c)
-    if where is None:
+    form = smoothing_form("form", form, stacklevel=3)
+    mask = None
+    if where is not None:
+        w = xp.asarray(where, like=y)
+        if xp.kind(w) not in "fib":
+            _checks.fail(f"`where` must be a boolean (or 0/1) array; got dtype {xp.dtype_name(w)}")
+        mask = where_mask(xp, xp.cast(w, xp.dtype_of(y)), y, ax, of="labels")
+    if _checks.is_array(label_smoothing):  # an array or a traced value (optax's alpha under jit)
+        return _smooth_by_array(xp, y, label_smoothing, form, c, mask)
+    sm = resolve_smoothing(label_smoothing, form, c)
+    if mask is None:
         return smooth(y, sm, c)
-    w = xp.asarray(where, like=y)
-    if xp.kind(w) not in "fib":
-        _checks.fail(f"`where` must be a boolean (or 0/1) array; got dtype {xp.dtype_name(w)}")
-    mask = where_mask(xp, xp.cast(w, xp.dtype_of(y)), y, ax, of="labels")
     if not sm.eps:
         return y
     k, b = sm.terms(c, mask.cnt)
     return xp.where(mask.rows, y * k + b, y)
+
+
+_UNIT = _checks.in_range(0.0, 1.0)
+
+
+def _smooth_by_array(xp: Any, y: Array, amount: Any, form: str, c: int, mask: Any) -> Array:
+    """Standard smoothing by an array amount (broadcast against ``labels``, as
+    optax's ``alpha``): checked in ``[0, 1]`` when concrete, NaN where it is
+    out of range when traced."""
+    if form != "standard":
+        _checks.fail("an array or traced `label_smoothing` takes the standard form; the additive "
+                     "form takes a number")
+    a = xp.cast(xp.asarray(_UNIT("label_smoothing", amount), like=y), xp.dtype_of(y))
+    cnt = c if mask is None else mask.cnt
+    out = y * (1.0 - a) + a / cnt
+    if mask is not None:
+        out = xp.where(mask.rows, out, y)
+    if not xp.is_concrete(a):
+        out = poison(xp, out, _checks.out_of_range(xp, _UNIT, a))
+    return out
 
 
 def _fusable(xp: Any, reduction: Any, ax: int, nd: int) -> bool:

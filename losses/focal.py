@@ -124,7 +124,9 @@ def _binary_focal(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, balance: b
         # one computes z + (-z + tiny) and loses the tiny loss's digits.
         # logits beyond max/(4 max(gamma, 1)) are saturated (identity gradient): there the
         # chain rule's ce * gamma * u^(gamma-1) would overflow before meeting du = 0
-        z = xp.saturate(y_pred, xp.max_finite(xp.dtype_of(y_pred)) / (4.0 * max(gamma, 1.0)))
+        # (an array gamma, maybe traced: the limit of gamma <= 1)
+        z = xp.saturate(y_pred, xp.max_finite(xp.dtype_of(y_pred))
+                        / (4.0 * (max(gamma, 1.0) if isinstance(gamma, float) else 1.0)))
         sp, sn = xp.sigmoid(z), xp.sigmoid(-z)
         ce = -(y * xp.log_sigmoid(z) + (1.0 - y) * xp.log_sigmoid(-z))
         u = y * sn + (1.0 - y) * sp  # 1 - p_t, no cancellation
@@ -235,6 +237,7 @@ def binary_focal_crossentropy(
       natives={"torchvision": "torchvision.ops.sigmoid_focal_loss",
                "optax": "optax.sigmoid_focal_loss"},
       checks={**GAMMA, "alpha": _checks.in_range(None, 1.0, optional=True)}, saturate=True,
+      traced=("alpha", "gamma"),
       cases=(
           {},
           {"alpha": None, "gamma": 0.5},
@@ -282,7 +285,8 @@ def sigmoid_focal_loss(
     >>> round(float(sigmoid_focal_loss(np.array([1.0]), np.array([0.0]))), 6)
     0.043322
     """
-    balance = alpha is not None and alpha >= 0.0
+    # a negative number: no weighting (torchvision); an array (optax's, maybe traced) always weighs
+    balance = alpha is not None and (not isinstance(alpha, float) or alpha >= 0.0)
     return _binary_focal(xp, y_true, y_pred, grad, balance=balance,
                          alpha=alpha if balance else 0.0, gamma=gamma, from_logits=True)
 
@@ -440,7 +444,7 @@ def sparse_categorical_focal_crossentropy(
 @loss("focal", formula="-sum_c y'_c log p_c + e1 sum_c y'_c (1 - p_c)", make=make_dense,
       natives={"optax": "optax.poly_loss_cross_entropy"},
       checks={**CLIP_CHECKS, "poly_epsilon": _checks.in_range(), "ignore_index": IGNORE_INDEX},
-      arrays=("where",), saturate=True,
+      arrays=("where",), traced=("poly_epsilon",), saturate=True,
       cases=(
           {"from_logits": True},
           {"from_logits": False},
@@ -526,5 +530,7 @@ def poly1_crossentropy(
         yp = xp.sum(y * p, ax, keepdims=True)
         if mf is not None:  # excluded elements: p = y = 0 (logits); q's denominator skips them
             yp = yp * mf
+        if not isinstance(k, float) and xp.ndim(k) > 0:  # per-example epsilon: along the class axis
+            k = xp.expand_dims(k, ax)
         g = g + (k * p * (yp - y) if from_logits else -k * (y - yp) / lp.s)
     return _xent.poison(xp, loss, bad), denom, g, ax

@@ -149,7 +149,8 @@ def half_squared_error(xp: Any, y_true: Any, y_pred: Array, grad: bool) -> tuple
       make=make_real,
       cases=({}, {"delta": 0.5, "reduction": "none"}, {"delta": 2.0, "sample_weight": ARRAY}, {"delta": 0.3, "reduction": "sum"}),
       natives={"torch": "F.huber_loss", "keras": "keras.losses.huber", "optax": "optax.huber_loss"},
-      checks={"delta": _checks.POSITIVE})
+      checks={"delta": _checks.POSITIVE},
+      traced=("delta",))
 def huber(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, delta: float = 1.0) -> tuple:
     r"""Huber loss, element-wise.
 
@@ -160,7 +161,10 @@ def huber(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, delta: float = 1.0
     ``huber(delta=b) == b * smooth_l1(beta=b)``.
 
     Args:
-      delta: the threshold, a finite number > 0 (``ValueError`` otherwise).
+      delta: the threshold, a finite number > 0 (``ValueError`` otherwise), or
+        an array of them broadcast against ``y_pred`` -- also a traced value
+        under ``jit``/``tf.function``, where an out-of-range ``delta`` makes
+        its elements NaN (optax takes any ``delta``).
       y_true, y_pred, reduction, sample_weight: as :func:`mean_squared_error`.
 
     Native equivalents (same formula): ``torch.nn.functional.huber_loss``,
@@ -175,7 +179,7 @@ def huber(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, delta: float = 1.0
     a = xp.abs(d)
     q = xp.minimum(a, delta)  # optax's form: no branch, no overflow at huge |x|
     loss = 0.5 * (q * q) + delta * (a - q)
-    g = xp.clip(d, -delta, delta) if grad else None
+    g = xp.minimum(xp.maximum(d, -delta), delta) if grad else None
     return loss, None, g, None
 
 

@@ -330,18 +330,18 @@ def test_half_precision_computed_in_float32(half):
     assert err_ours <= err_theirs, (err_ours, err_theirs)
 
 
-def test_smooth_labels_alpha_must_be_a_concrete_scalar_in_unit_interval():
+def test_smooth_labels_alpha_traced_or_array_equals_optax_and_out_of_range_is_error_or_nan():
     y = jnp.eye(3)
-    with pytest.raises(TypeError, match="`alpha`.*traced"):
-        jax.jit(bj.smooth_labels)(y, 0.1)
-    # a Python alpha under jit is fine, and equals optax
-    close(jax.jit(lambda y: bj.smooth_labels(y, 0.1))(y), optax.smooth_labels(y, 0.1), "float64")
+    close(jax.jit(bj.smooth_labels)(y, 0.1), optax.smooth_labels(y, 0.1), "float64")  # traced alpha
+    a = jnp.asarray([[0.1], [0.2], [0.3]])  # an array, broadcast against the labels
+    close(bj.smooth_labels(y, a), optax.smooth_labels(y, a), "float64")
+    assert np.all(np.isnan(jax.jit(bj.smooth_labels)(y, 1.5)))
     for bad in (-0.1, 1.5):
         with pytest.raises(ValueError, match="`label_smoothing` must be in \\[0, 1\\]"):
             bj.smooth_labels(y, bad)
         assert np.all(np.isfinite(optax.smooth_labels(y, bad)))  # optax: any number
-    with pytest.raises(ValueError, match="`alpha` must be a scalar"):
-        bj.smooth_labels(y, np.array([0.1, 0.2, 0.3]))
+    with pytest.raises(ValueError, match="`label_smoothing` must hold numbers in"):
+        bj.smooth_labels(y, np.array([0.1, 0.2, 1.3]))
 
 
 def test_smooth_labels_where_row_with_nothing_included_is_unchanged_not_inf():

@@ -358,30 +358,42 @@ def test_catalog_specs_are_the_ones_called(name, monkeypatch):
 # --- documented differences -----------------------------------------------------
 
 
-def test_focal_alpha_gamma_must_be_concrete_scalars_in_range():
+def test_focal_alpha_gamma_traced_or_arrays_equal_optax_and_out_of_range_is_error_or_nan():
+    """optax's options under jit (traced), as arrays, and their gradients; out of
+    range: a ValueError when concrete, NaN when traced (optax computes a number)."""
     x, y = jnp.asarray([0.5, -1.0, 2.0]), jnp.asarray([1.0, 0.0, 1.0])
-    with pytest.raises(TypeError, match="`alpha` must be a concrete number"):
-        jax.jit(lambda a: bj.sigmoid_focal_loss(x, y, alpha=a))(0.25)
-    with pytest.raises(TypeError, match="`gamma` must be a concrete number"):
-        jax.jit(lambda g: bj.sigmoid_focal_loss(x, y, gamma=g))(2.0)
-    close(jax.jit(lambda x: bj.sigmoid_focal_loss(x, y, alpha=0.25))(x),
-          optax.losses.sigmoid_focal_loss(x, y, alpha=0.25), "float64")  # a closed-over alpha is fine
+    f = jax.jit(lambda a, g: bj.sigmoid_focal_loss(x, y, alpha=a, gamma=g))
+    close(f(0.25, 2.0), optax.losses.sigmoid_focal_loss(x, y, alpha=0.25, gamma=2.0), "float64")
+    a = jnp.asarray([0.1, 0.5, 0.9])  # one alpha per element, as optax broadcasts it
+    close(bj.sigmoid_focal_loss(x, y, alpha=a, gamma=jnp.asarray(1.5)),
+          optax.losses.sigmoid_focal_loss(x, y, alpha=a, gamma=1.5), "float64")
+    grads = [jax.grad(lambda g, fn=fn: fn(x, y, alpha=0.25, gamma=g).sum())(2.0)
+             for fn in (bj.sigmoid_focal_loss, optax.losses.sigmoid_focal_loss)]
+    close(grads[0], grads[1], "float64")
+    assert np.all(np.isnan(f(0.25, -1.0))) and np.all(np.isnan(f(1.5, 2.0)))
     for bad in (-0.5, 1.5):  # optax applies it as a weight: a number, not an error
         assert np.all(np.isfinite(optax.losses.sigmoid_focal_loss(x, y, alpha=bad)))
         with pytest.raises(ValueError, match=r"`alpha` must be None or in \[0, 1\]"):
             bj.sigmoid_focal_loss(x, y, alpha=bad)
-    with pytest.raises(ValueError, match="`alpha` must be a real number.*shape"):
-        bj.sigmoid_focal_loss(x, y, alpha=np.array([0.1, 0.2, 0.3]))
+    with pytest.raises(ValueError, match="`alpha` must hold numbers in"):
+        bj.sigmoid_focal_loss(x, y, alpha=np.array([0.1, 2.0, 0.3]))
     with pytest.raises(ValueError, match="`gamma` must be in"):
         bj.sigmoid_focal_loss(x, y, gamma=-1.0)
+    with pytest.raises(ValueError, match="`gamma` must be a finite number"):
+        bj.sigmoid_focal_loss(x, y, gamma=float("inf"))
 
 
-def test_poly_epsilon_and_huber_delta_must_be_concrete():
+def test_poly_epsilon_and_huber_delta_traced_equal_optax():
     x, y = jnp.asarray([[0.5, -1.0, 2.0]]), jnp.asarray([[0.2, 0.3, 0.5]])
-    with pytest.raises(TypeError, match="`epsilon` must be a concrete number"):
-        jax.jit(lambda e: bj.poly_loss_cross_entropy(x, y, epsilon=e))(1.0)
-    with pytest.raises(TypeError, match="`delta` must be a concrete number"):
-        jax.jit(lambda d: bj.huber_loss(x, delta=d))(1.0)
+    close(jax.jit(lambda e: bj.poly_loss_cross_entropy(x, y, epsilon=e))(1.0),
+          optax.losses.poly_loss_cross_entropy(x, y, epsilon=1.0), "float64")
+    g = [jax.grad(lambda e, fn=fn: fn(x, y, epsilon=e).sum())(1.0)
+         for fn in (bj.poly_loss_cross_entropy, optax.losses.poly_loss_cross_entropy)]
+    close(g[0], g[1], "float64")
+    close(jax.jit(lambda d: bj.huber_loss(x, delta=d))(0.7), optax.losses.huber_loss(x, delta=0.7), "float64")
+    g = [jax.grad(lambda d, fn=fn: fn(x, delta=d).sum())(0.7) for fn in (bj.huber_loss, optax.losses.huber_loss)]
+    close(g[0], g[1], "float64")
+    assert np.all(np.isnan(jax.jit(lambda d: bj.huber_loss(x, delta=d))(0.0)))
     for bad in (0.0, -1.0):  # optax: a number (0 everywhere for delta=0)
         assert np.all(np.isfinite(optax.losses.huber_loss(x, delta=bad)))
         with pytest.raises(ValueError, match="`delta` must be in"):
