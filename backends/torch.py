@@ -38,8 +38,6 @@ Deliberate differences from the natives (each asserted by
   dtype are cast to ``input``'s dtype, and class-index targets may be any
   integer dtype (native raises for a dtype mismatch and for targets other
   than int64/uint8; the regression losses promote);
-* ``BCELoss``' gradient is the exact derivative of its clamped loss where
-  ``p (1 - p) < 1e-12`` (see :class:`BCELoss`);
 * ``KLDivLoss(log_target=True)``: a target of ``-inf`` contributes 0 (native NaN);
 * ``GaussianNLLLoss`` also takes an ``int`` or 0-d tensor ``var``;
 * ``FocalLoss``: ``alpha > 1`` raises; gradients stay finite where
@@ -407,14 +405,10 @@ class BCELoss(_ElementWeighted):
     raises ``ValueError`` (native: ``RuntimeError``); under ``torch.compile``
     or ``vmap`` that element's loss is NaN instead.
 
-    Difference from the native -- the gradient where ``p (1 - p) < 1e-12``:
-    the native backward is ``w (p - y) / max(p (1 - p), 1e-12)``, a capped
-    formula; ours is the exact derivative of the clamped loss above:
-    ``w [(1-y)/(1-p) - y/p]`` with each term 0 where its log is clamped. They
-    agree wherever ``p (1 - p) >= 1e-12``. At the ends they differ, e.g.
-    ``p = 0, y = 1``: native ``-1e12``, ours ``0`` (the loss is flat at 100
-    there); ``p = 1, y = 1``: native ``0``, ours ``-1``. Probabilities that
-    saturate train poorly with either: prefer :class:`BCEWithLogitsLoss`.
+    The gradient is the native's, ``w (p - y) / max(p (1 - p), 1e-12)``, at
+    the ends too (``p = 0, y = 1``: ``-1e12``), where the clamped loss itself
+    is flat: the most wrong examples keep being pushed. (In float16 that is
+    ``-inf``, as the native's.)
 
     Also: a ``target`` of another dtype is cast to ``input``'s (native raises).
 

@@ -163,9 +163,24 @@ def in_range(lo: float | None = None, hi: float | None = None, *, lo_open: bool 
     return _rule(check, f"a number in {span}" + (" or None" if optional else ""))
 
 
+_ARRAY_MODULES = ("numpy", "torch", "jax", "jaxlib", "tensorflow")
+
+
 def is_array(value: Any) -> bool:
-    """An array of any framework (NumPy included), not a Python or NumPy scalar."""
-    return hasattr(value, "shape") and hasattr(value, "dtype") and not isinstance(value, (int, float))
+    """An array of any framework (NumPy included), not a number: not a Python,
+    NumPy or symbolic (``torch.SymFloat`` under ``torch.compile``) scalar. Reads
+    the type only, which Dynamo traces."""
+    if isinstance(value, (int, float)) or value is None:
+        return False
+    t = type(value)
+    return (t.__module__.split(".")[0] in _ARRAY_MODULES and not t.__name__.startswith("Sym")
+            and not issubclass(t, _np_generic()))
+
+
+def _np_generic() -> type:
+    import numpy as np
+
+    return np.generic
 
 
 def out_of_range(xp: Any, check: Any, v: Any) -> Any:

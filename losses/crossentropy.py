@@ -492,8 +492,10 @@ def binary_crossentropy(
         ``y_pred`` and ``y_true`` in ``[0, 1]`` only, as in torch: a value
         outside (or NaN) raises ``ValueError`` in eager mode and makes that
         element's loss NaN under ``jit``/``tf.function``/``torch.compile``.
-        The gradient is that of the clamped loss: 0 for a clamped log term
-        (torch's own backward differs there, see ``backends.torch.BCELoss``).
+        The gradient is torch's, ``(p - y) / max(p (1 - p), 1e-12)`` (with
+        ``pos_weight``: ``(p (w y + 1 - y) - w y) / max(...)``): where a log
+        is clamped it still pushes (about ``-1e12`` at ``p = 0, y = 1``),
+        rather than the clamped loss's zero.
       label_smoothing, smoothing, reduction, sample_weight, epsilon: as in
         :func:`categorical_crossentropy`. The loss is element-wise (no class
         axis): ``reduction="none"`` returns ``y_pred``'s shape, where
@@ -539,21 +541,36 @@ def _binary_logits(xp: Any, y: Array, z: Array, pw: Any, grad: bool) -> tuple:
     return loss, ((1.0 - y) - lw * xp.sigmoid(-z) if grad else None)
 
 
+#: torch's floor of ``p (1 - p)`` in ``BCELoss``'s backward: ``EPSILON = 1e-12`` of its
+#: kernel, a C ``float`` (so 1e-12 rounded to float32) in every dtype
+TORCH_BCE_EPS = 9.999999960041972e-13
+
+
 def _binary_log_min(xp: Any, y: Array, py: Array, p: Array, log_min: float, grad: bool) -> tuple:
-    """torch's ``BCELoss``: each log clamped at ``log_min``. The logs are taken
-    of safe values (1 where p is 0 or 1, whose log is clamped anyway) so that
-    autodiff gives the clamped loss's gradient there (0), not 0 * inf = NaN."""
+    """torch's ``BCELoss``: the value with each log clamped at ``log_min``, the
+    gradient torch's ``(p (py + 1 - y) - py) / max(p (1 - p), 1e-12)`` -- finite
+    and pushing at ``p = 0`` and ``p = 1``, where the clamped loss is flat.
+    Written as ``stop_gradient(L - S) + S``: ``S`` is a smooth loss with that
+    gradient (the unclamped cross-entropy where ``p (1 - p) > 1e-12``, its
+    quadratic continuation by the floored gradient, centred on the nearest
+    end, within ``1e-12`` of 0 and 1), so every backend's autodiff, higher
+    orders included, differentiates ``S``."""
     pos, below1 = p > 0.0, p < 1.0
     p_s = xp.where(pos, p, 0.0 * p + 1.0)
     p_1 = xp.where(below1, p, 0.0 * p)
     lo = 0.0 * p + log_min
     lp = xp.maximum(xp.where(pos, xp.log(p_s), lo), log_min)
     l1p = xp.maximum(xp.where(below1, xp.log1p(-p_1), lo), log_min)
-    loss = -(py * lp + (1.0 - y) * l1p)
-    g = None
-    if grad:
-        g = (xp.where(l1p > log_min, (1.0 - y) / (1.0 - p_1), 0.0 * p)
-             - xp.where(lp > log_min, py / p_s, 0.0 * p))
+    value = -(py * lp + (1.0 - y) * l1p)
+    a = py + 1.0 - y  # d/dp = (a p - py) / max(p (1 - p), eps)
+    inner = p * (1.0 - p) > TORCH_BCE_EPS
+    p_in = xp.where(inner, p, 0.0 * p + 0.5)
+    end = xp.where(p < 0.5, 0.0 * p, 0.0 * p + 1.0)
+    t = p - end
+    s = xp.where(inner, -(py * xp.log(p_in) + (1.0 - y) * xp.log1p(-p_in)),
+                 (0.5 * a * t * t + (a * end - py) * t) / TORCH_BCE_EPS)
+    loss = xp.stop_gradient(value - s) + s
+    g = (a * p - py) / xp.maximum(p * (1.0 - p), TORCH_BCE_EPS) if grad else None
     return loss, g
 
 

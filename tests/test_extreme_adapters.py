@@ -94,21 +94,18 @@ def test_torch_native_half_label_smoothing_overflows_ours_does_not():
     np.testing.assert_allclose(float(ours), float(ref), rtol=2e-3)
 
 
-def test_torch_native_half_bce_gradient_is_infinite_ours_is_not():
-    """Documented difference 3: float16 ``BCELoss`` has an infinite gradient at
-    p = 0 and p = 1 (the log is clamped at -100 in value, not in gradient);
-    ours is the exact derivative of the clamped loss it returns (0 where the
-    clamp is active), finite in every dtype."""
+def test_torch_half_bce_gradient_at_the_ends_is_the_natives():
+    """float16 ``BCELoss`` at p = 0 and p = 1: the loss is clamped (finite),
+    the gradient is torch's ``(p - y) / max(p (1 - p), 1e-12)`` (issue 15
+    section 3), about -3e11 here, which no float16 holds: -inf and +inf, as
+    the native's. Elsewhere it is finite and equal."""
     p = torch.tensor([0.0, 1.0, 0.5], dtype=torch.float16, requires_grad=True)
     y = torch.tensor([1.0, 0.0, 1.0], dtype=torch.float16)
     (gn,) = torch.autograd.grad(torch.nn.BCELoss()(p, y), p)
-    assert not torch.isfinite(gn).all()
     loss = bt.BCELoss()(p, y)
     (g,) = torch.autograd.grad(loss, p)
-    assert torch.isfinite(g).all()
-    # the exact derivative of the clamped loss (docs/torch.md): 0 where a log
-    # is clamped (p = 0, y = 1 and p = 1, y = 0), (p - y) / (p (1 - p)) / N elsewhere
-    np.testing.assert_allclose(g.float().numpy(), [0.0, 0.0, -2.0 / 3.0], atol=1e-3)
+    assert g.tolist()[:2] == [-float("inf"), float("inf")] == gn.tolist()[:2]
+    np.testing.assert_allclose(g.float().numpy()[2], -2.0 / 3.0, rtol=1e-3)
     np.testing.assert_allclose(float(loss), (100.0 + 100.0 + np.log(2.0)) / 3.0, rtol=1e-3)
 
 

@@ -157,7 +157,7 @@ def other_backend_runs(request: pytest.FixtureRequest) -> dict[str, subprocess.P
     the in-process suite."""
     runs = {}
     selected = {item.callspec.params["backend"] for item in request.session.items
-                if item.originalname == "test_peer_suite_on_other_keras_backend"}
+                if getattr(item, "originalname", None) == "test_peer_suite_on_other_keras_backend"}
     for backend in OTHER_BACKENDS:
         if backend not in selected or importlib.util.find_spec(backend) is None:
             continue

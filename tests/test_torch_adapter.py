@@ -494,25 +494,21 @@ def test_bad_input_raises_a_clear_error_in_torch_names(name, call, exc, match):
 # --- documented differences from the native ------------------------------------------------
 
 
-def test_difference_bce_gradient_at_the_clamp():
-    """BCELoss docstring: native backward is w (p - y) / max(p (1 - p), 1e-12);
-    ours is the exact derivative of the clamped loss. Equal where
-    p (1 - p) >= 1e-12, different at the ends."""
+def test_bce_gradient_at_the_clamp_equals_native():
+    """BCELoss: the native's backward, w (p - y) / max(p (1 - p), 1e-12), also at
+    the ends, where the clamped loss is flat (issue 15 section 3): a zero there
+    would stop the most-wrong examples from training."""
     p = torch.tensor([0.0, 1.0, 1.0, 1e-13, 1e-6, 0.5, 1 - 1e-6], dtype=torch.float64)
     y = torch.tensor([1.0, 1.0, 0.0, 1.0, 1.0, 0.3, 0.0], dtype=torch.float64)
-    grads = []
-    for m in (bt.BCELoss(reduction="sum"), nn.BCELoss(reduction="sum")):
-        q = p.clone().requires_grad_()
-        grads.append(torch.autograd.grad(m(q, y), q)[0])
-    ours, native = grads
-    assert native[:4].tolist() == pytest.approx([-1e12, 0.0, 1e12, -1e12], rel=1e-5)
-    assert ours[:4].tolist() == pytest.approx([0.0, -1.0, 0.0, -1e13], rel=1e-12)  # -y/p: log not clamped
-    torch.testing.assert_close(ours[4:], native[4:], rtol=1e-9, atol=0)
-    # ours is the derivative of the loss it returns: central differences agree at p = 1, y = 1
-    f = lambda q: bt.BCELoss(reduction="sum")(q, torch.tensor([1.0], dtype=torch.float64))  # noqa: E731
-    h = 1e-7
-    fd = (f(torch.tensor([1.0], dtype=torch.float64)) - f(torch.tensor([1.0 - h], dtype=torch.float64))) / h
-    assert fd.item() == pytest.approx(-1.0, rel=1e-6)
+    w = torch.tensor([1.0, 2.0, 0.5, 1.0, 1.0, 3.0, 1.0], dtype=torch.float64)
+    for reduction in ("sum", "mean", "none"):
+        grads = []
+        for m in (bt.BCELoss(weight=w, reduction=reduction), nn.BCELoss(weight=w, reduction=reduction)):
+            q = p.clone().requires_grad_()
+            grads.append(torch.autograd.grad(m(q, y).sum(), q)[0])
+        ours, native = grads
+        torch.testing.assert_close(ours, native, rtol=1e-12, atol=0)
+    assert ours[0].item() == pytest.approx(-1e12, rel=1e-6)  # p = 0, y = 1: pushed, not 0
 
 
 def test_difference_negative_label_smoothing_raises():

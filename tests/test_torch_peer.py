@@ -49,9 +49,6 @@ FUNCTIONAL = {"l1_loss": "L1Loss", "mse_loss": "MSELoss", "smooth_l1_loss": "Smo
 #: forward arguments of the functionals (the rest are constructor options)
 _FORWARD = ("input", "target", "var")
 
-_BCE_EDGE = ("BCELoss's gradient at p in {0, 1}: torch gives (p - y) / max(p (1 - p), 1e-12), ours the "
-             "derivative of the clamped loss (0 or -1); issue 15 section 3, spec side "
-             "(losses.binary_crossentropy log_min backward)")
 #: upstream cases that fail with ours: case id -> why (strict: a fix XPASSes, which fails)
 XFAIL: dict[str, str] = {}
 
@@ -262,11 +259,11 @@ def test_every_xfail_names_a_case():
     assert set(XFAIL) <= keys, set(XFAIL) - keys
 
 
-@pytest.mark.xfail(strict=True, reason=_BCE_EDGE)
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_bce_gradient_at_the_ends_like_native(reduction, weighted):
-    """Not an upstream case: issue 15 section 3's, in the same harness."""
+    """Not an upstream case: issue 15 section 3's, in the same harness: torch's
+    gradient ``(p - y) / max(p (1 - p), 1e-12)`` where a log is clamped."""
     p = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.3], dtype=torch.float64, requires_grad=True)
     y = torch.tensor([1.0, 0.0, 0.0, 1.0, 0.6], dtype=torch.float64)
     w = torch.tensor([0.5, 2.0, 1.0, 1.5, 1.0], dtype=torch.float64) if weighted else None
