@@ -67,6 +67,9 @@ def number(name: str, value: Any, lo: float | None = None, hi: float | None = No
 
 
 def flag(name: str, value: Any) -> bool:
+    """``True``/``False``, ``0``/``1``, or a NumPy bool (``np.True_``, as Keras and optax take)."""
+    if type(value).__name__ == "bool" and type(value).__module__ == "numpy":  # np.bool_
+        return bool(value)
     if not isinstance(value, (bool, int)) or isinstance(value, int) and value not in (0, 1):
         fail(f"`{name}` must be True or False; got {value!r}")
     return bool(value)
@@ -173,8 +176,8 @@ def is_array(value: Any) -> bool:
     if isinstance(value, (int, float)) or value is None:
         return False
     t = type(value)
-    return (t.__module__.split(".")[0] in _ARRAY_MODULES and not t.__name__.startswith("Sym")
-            and not issubclass(t, _np_generic()))
+    return (t.__module__.split(".")[0] in _ARRAY_MODULES
+            and t.__name__ not in ("SymFloat", "SymInt", "SymBool") and not issubclass(t, _np_generic()))
 
 
 def _np_generic() -> type:
