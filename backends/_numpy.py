@@ -120,7 +120,7 @@ def softplus(x: Any) -> np.ndarray:
 
 def logsumexp(x: Any, axis: int, keepdims: bool = False) -> np.ndarray:
     m = np.max(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, np.zeros_like(m))
+    m = np.where(np.isneginf(m), np.zeros_like(m), m)  # a +inf (or NaN) logit: NaN, as the frameworks
     with np.errstate(divide="ignore"):
         out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else np.squeeze(out, axis=axis)
@@ -131,7 +131,7 @@ def log_softmax(x: Any, axis: int) -> np.ndarray:
     spread beyond the dtype's range gives a very negative, finite log p (not
     ``-inf``), so ``0 * log p`` stays 0 and the loss stays finite."""
     m = np.max(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, np.zeros_like(m))
+    m = np.where(np.isneginf(m), np.zeros_like(m), m)  # a +inf (or NaN) logit: NaN, as the frameworks
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         d = x - m  # shifted first, as torch/TF/JAX do: (x - m) - log(sum exp(x - m)) keeps
         # log S when |m| >> log S, where x - (m + log S) would round it away

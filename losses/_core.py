@@ -182,7 +182,7 @@ def _collective(xp: Any, axis_name: AxisName) -> Callable[[Array], Array]:
 
 
 def reduce(xp: Any, loss: Array, denom: Array | None, sw: Array | None, reduction: str,
-           axis_name: AxisName = None, limit: float | None = None) -> Array:
+           axis_name: AxisName = None, limit: float | None = None, finite: Array | None = None) -> Array:
     """The one reduction.
 
     * ``"none"``: ``loss * sw``;
@@ -208,13 +208,28 @@ def reduce(xp: Any, loss: Array, denom: Array | None, sw: Array | None, reductio
     beyond ``+-limit`` saturates there with an identity gradient -- except a
     ``"mean"`` over a zero denominator (every counted element weighted 0),
     which stays the ``inf``/``NaN`` of its division: an undefined mean is
-    never a finite number.
+    never a finite number. ``finite`` (a boolean scalar: were all the inputs
+    finite?) limits saturation to finite inputs: a non-finite input keeps the
+    ``inf``/``NaN`` its arithmetic gives.
     """
     value, den = _reduce(xp, loss, denom, sw, reduction, axis_name)
     if limit is None:
         return value
-    saturated = xp.saturate(value, limit)
+    saturated = _saturate(xp, value, limit, finite)
     return saturated if den is None else xp.where(den == 0, value, saturated)
+
+
+def _saturate(xp: Any, value: Array, limit: float, finite: Array | None) -> Array:
+    """``value`` saturated at ``+-limit`` where the inputs were finite (``finite``)."""
+    saturated = xp.saturate(value, limit)
+    return saturated if finite is None else xp.where(finite, saturated, value)
+
+
+def _all_finite(xp: Any, x: Array) -> Array:
+    """A boolean scalar: every element of ``x`` is finite. Saturation keeps
+    finite inputs from overflowing; it never turns an infinite or undefined
+    exact value into a finite number (docs/extreme-values.md)."""
+    return xp.sum(xp.cast(xp.isfinite(x), xp.dtype_of(x)) - 1.0) == 0.0
 
 
 def _reduce(xp: Any, loss: Array, denom: Array | None, sw: Array | None, reduction: str,
@@ -293,11 +308,12 @@ def run(spec: Spec, y_true: Any, y_pred: Any, reduction: str, sample_weight: Any
     if spec.traced and denom is not REDUCED:
         loss = _poison_traced(xp, spec, opts, loss)
     limit = _limit(xp, spec, out_dtype, y_pred)
+    finite = None if limit is None else _all_finite(xp, y_pred)
     if denom is REDUCED:  # a fused kernel: NaN for an undefined mean, as the spec's
-        value = loss if limit is None else xp.saturate(loss, limit)
+        value = loss if limit is None else _saturate(xp, loss, limit, finite)
     else:
         sw = None if sample_weight is None else _weights(xp, sample_weight, loss, y_pred)
-        value = reduce(xp, loss, denom, sw, reduction, axis_name, limit)
+        value = reduce(xp, loss, denom, sw, reduction, axis_name, limit, finite)
     if out_dtype is not None:
         value = xp.cast(value, out_dtype)
     if not grad:
@@ -358,7 +374,7 @@ def sum_and_count(loss: Any, y_true: Any, y_pred: Any, **options: Any) -> tuple[
         count = xp.sum(_counted(xp, per, denom, sw))
     limit = _limit(xp, spec, out_dtype, total)
     if limit is not None:
-        total = xp.saturate(total, limit)
+        total = _saturate(xp, total, limit, _all_finite(xp, y_pred))
     if out_dtype is not None:
         total, count = xp.cast(total, out_dtype), xp.cast(count, out_dtype)
     return total, count

@@ -222,8 +222,20 @@ def categorical_crossentropy(
         y = y * class_column(xp, class_weight, c, nd, ax)
     lp = log_probs(xp, y_pred, ax, "logits" if from_logits else "probs", epsilon, mask)
     loss = -xp.sum(y * lp.logp, ax)
+    if from_logits:
+        loss = _infinite_where_mass(xp, loss, xp.sum(xp.cast((y_pred == -INF) & (y != 0), xp.dtype_of(loss)), ax) > 0)
     g = xent_grad(xp, y, ax, lp, None if mask is None else mask.mf) if grad else None
     return loss, row_denom(xp, mask, ax, y_pred), g, ax
+
+
+INF = float("inf")
+
+
+def _infinite_where_mass(xp: Any, loss: Array, hit: Array) -> Array:
+    """``+inf`` where target mass sits on a ``-inf`` logit (``hit``): the exact
+    loss there is infinite, which ``log_softmax``'s floor (it keeps *finite*
+    logits from overflowing) must not turn into a finite number."""
+    return xp.where(hit, xp.zeros_like(loss) + INF, loss)
 
 
 # --- sparse categorical and negative log-likelihood: one body, three modes ----------------
@@ -263,8 +275,16 @@ def _sparse_from_logits(xp: Any, sp: _Sparse, y_pred: Array, grad: bool, reducti
     if (sp.mask is None and not sp.sm.eps and not grad and xp.sparse_xent is not None
             and sp.ax == nd - 1):  # the value alone, by the backend's fused kernel
         return _sparse_terms(xp, sp, y_pred, None, xp.sparse_xent(y_pred, sp.labels.safe), grad)
-    return _sparse_terms(xp, sp, y_pred, log_probs(xp, y_pred, sp.ax, "logits", mask=sp.mask),
-                         None, grad)
+    loss, denom, g, ax = _sparse_terms(xp, sp, y_pred, log_probs(xp, y_pred, sp.ax, "logits", mask=sp.mask),
+                                       None, grad)
+    # the label's class, or (smoothed) any included class, at -inf: +inf
+    hit = xp.squeeze(xp.take_along_axis(y_pred, xp.expand_dims(sp.labels.safe, ax), ax), ax) == -INF
+    if sp.sm.eps:
+        neg = y_pred == -INF
+        hit = hit | (xp.sum(xp.cast(neg if sp.mask is None else neg & sp.mask.m, xp.dtype_of(loss)), ax) > 0)
+    if sp.labels.keep is not None:
+        hit = hit & sp.labels.keep
+    return _infinite_where_mass(xp, loss, hit), denom, g, ax
 
 
 def _sparse_from_probs(xp: Any, sp: _Sparse, y_pred: Array, grad: bool, epsilon: float) -> tuple:

@@ -56,9 +56,6 @@ CLASSES = {
 #: upstream tests that fail with ours substituted: test id -> why. Each is
 #: strict: when the fix lands the test XPASSes, which fails, and the entry goes.
 XFAIL: dict[str, str] = {
-    "SafeSoftmaxCrossEntropyTest::test_batched": (
-        "a label with mass on a -inf logit: optax gives inf, losses.categorical_crossentropy "
-        "saturates the infinite term to a huge finite number (1.36e38); issue 15 section 2, spec side"),
     "SoftmaxCrossEntropyWithIntegerLabelsTest::test_per_logit_mask": (
         "a label on a class that `where` excludes: losses.sparse_categorical_crossentropy raises "
         "ValueError (NaN under jit) where optax returns logsumexp(included) - logit[label]; the "
