@@ -17,8 +17,6 @@ Deliberate differences from optax (each asserted by ``tests/test_jax_adapter.py`
   makes that example's loss NaN under tracing (``jit``, ``vmap``,
   ``checkpoint``). optax never checks: a label ``>= C`` gives NaN and a
   negative label ``-C <= y < 0`` silently indexes from the end.
-* A label on a class that ``where`` excludes is treated the same way (optax
-  returns the finite number ``logsumexp(included logits) - logit[label]``).
 * float16/bfloat16 inputs are computed in float32 and returned in the input
   dtype (optax computes in the half type): closer to the float64 value.
 * ``smooth_labels``: ``alpha`` (a number, an array or a traced value, as in
@@ -289,13 +287,14 @@ def softmax_cross_entropy_with_integer_labels(
     Returns:
       The per-example loss: ``logits``' shape without ``axis``.
 
-    A label outside ``[0, C)``, or on a class that ``where`` excludes, raises
-    ``ValueError`` in eager mode and gives NaN for that example under
-    ``jit``/``vmap``/``checkpoint``; optax silently returns a number for a
-    negative or excluded label (NaN for a label ``>= C``). Otherwise equal to
-    ``optax.softmax_cross_entropy_with_integer_labels``. Calls
-    :func:`losses.sparse_categorical_crossentropy` with ``from_logits=True,
-    reduction="none"``.
+    A label on a class that ``where`` excludes scores its own logit against
+    the included ones, ``logsumexp(included) - logit[label]``, as in optax. A
+    label outside ``[0, C)`` raises ``ValueError`` in eager mode and gives NaN
+    for that example under ``jit``/``vmap``/``checkpoint``; optax silently
+    returns a number for a negative label (NaN for a label ``>= C``).
+    Otherwise equal to ``optax.softmax_cross_entropy_with_integer_labels``.
+    Calls :func:`losses.sparse_categorical_crossentropy` with
+    ``from_logits=True, reduction="none", where_label="logit"``.
 
     >>> import jax.numpy as jnp
     >>> logits = jnp.array([[1.2, -0.8, -0.5], [0.9, -1.2, 1.1]])
@@ -304,7 +303,7 @@ def softmax_cross_entropy_with_integer_labels(
     """
     labels, logits, where, ax = _integer_label_inputs(logits, labels, axis, where)
     return losses.sparse_categorical_crossentropy(labels, logits, from_logits=True, axis=ax,
-                                                  where=where, reduction="none")
+                                                  where=where, where_label="logit", reduction="none")
 
 
 @_optax()

@@ -299,7 +299,7 @@ def read_labels(xp: Any, y_true: Any, y_pred: Array, ax: int, name: str = "y_tru
 
 
 def sparse_labels(xp: Any, y_true: Any, y_pred: Array, ax: int, c: int, ignore_index: Any,
-                  mask: Mask | None = None) -> Labels:
+                  mask: Mask | None = None, excluded_ok: bool = False) -> Labels:
     """``y_true`` read and range-checked as integer labels of ``c`` classes.
 
     With a ``where`` mask a row with no included class is not kept (its
@@ -307,13 +307,14 @@ def sparse_labels(xp: Any, y_true: Any, y_pred: Array, ax: int, c: int, ignore_i
 
     In eager mode a bad label raises ``ValueError``; under tracing (``jit``,
     ``tf.function``, ``torch.compile``, ``torch.func``) nothing can raise, so
-    the bad elements come back as a mask for NaN-poisoning."""
+    the bad elements come back as a mask for NaN-poisoning. ``excluded_ok``:
+    a label on an excluded class is a valid label (optax's rule)."""
     labels, fractional = read_labels(xp, y_true, y_pred, ax)
-    return check_labels(xp, labels, fractional, y_true, c, ignore_index, y_pred, mask, ax)
+    return check_labels(xp, labels, fractional, y_true, c, ignore_index, y_pred, mask, ax, excluded_ok)
 
 
 def check_labels(xp: Any, labels: Array, fractional: Any, y_true: Any, c: int, ignore_index: Any,
-                 like: Array, mask: Mask | None = None, ax: int = -1) -> Labels:
+                 like: Array, mask: Mask | None = None, ax: int = -1, excluded_ok: bool = False) -> Labels:
     """Range-check integer ``labels`` (read from ``y_true``; ``fractional``
     flags float labels that were not whole numbers): see :func:`sparse_labels`."""
     mm = xp.eager_minmax(labels, like)
@@ -329,7 +330,8 @@ def check_labels(xp: Any, labels: Array, fractional: Any, y_true: Any, c: int, i
     keep = None if ignore_index is None else labels != ignore_index
     excluded = None
     if mask is not None:
-        keep, valid, excluded = _masked_labels(xp, labels, valid, keep, mask, ax)
+        keep, in_mask, excluded = _masked_labels(xp, labels, valid, keep, mask, ax)
+        valid, excluded = (valid, None) if excluded_ok else (in_mask, excluded)
     bad = ~valid if keep is None else ~valid & keep
     if fractional is not None:
         bad = bad | fractional

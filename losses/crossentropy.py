@@ -255,13 +255,13 @@ class _Sparse(NamedTuple):
 
 def _sparse_setup(xp: Any, y_true: Any, y_pred: Array, *, axis: int, ignore_index: Any,
                   class_weight: Any, label_smoothing: float, smoothing: str,
-                  where: Any = None) -> _Sparse:
+                  where: Any = None, excluded_ok: bool = False) -> _Sparse:
     ax = _checks.axis(axis, xp.ndim(y_pred))
     c = xp.shape(y_pred)[ax]
     sm = resolve_smoothing(label_smoothing, smoothing, c)
     check_class_weight(xp, class_weight, c)
     mask = None if where is None else where_mask(xp, where, y_pred, ax)
-    labels = sparse_labels(xp, y_true, y_pred, ax, c, ignore_index, mask)
+    labels = sparse_labels(xp, y_true, y_pred, ax, c, ignore_index, mask, excluded_ok)
     return _Sparse(ax, c, sm, class_weight, ignore_index, labels, mask)
 
 
@@ -275,8 +275,11 @@ def _sparse_from_logits(xp: Any, sp: _Sparse, y_pred: Array, grad: bool, reducti
     if (sp.mask is None and not sp.sm.eps and not grad and xp.sparse_xent is not None
             and sp.ax == nd - 1):  # the value alone, by the backend's fused kernel
         return _sparse_terms(xp, sp, y_pred, None, xp.sparse_xent(y_pred, sp.labels.safe), grad)
-    loss, denom, g, ax = _sparse_terms(xp, sp, y_pred, log_probs(xp, y_pred, sp.ax, "logits", mask=sp.mask),
-                                       None, grad)
+    lp = log_probs(xp, y_pred, sp.ax, "logits", mask=sp.mask)
+    if sp.mask is not None:  # a label on an excluded class (where_label="logit"): its own logit
+        at_label = xp.one_hot(sp.labels.safe, sp.c, sp.ax, xp.dtype_of(y_pred)) != 0
+        lp = lp._replace(logp=xp.where(at_label & ~sp.mask.m, y_pred + lp.logp, lp.logp))
+    loss, denom, g, ax = _sparse_terms(xp, sp, y_pred, lp, None, grad)
     # the label's class, or (smoothed) any included class, at -inf: +inf
     hit = xp.squeeze(xp.take_along_axis(y_pred, xp.expand_dims(sp.labels.safe, ax), ax), ax) == -INF
     if sp.sm.eps:
@@ -313,7 +316,7 @@ def _sparse_terms(xp: Any, sp: _Sparse, y_pred: Array, lp: LogProbs | None, pick
     k = b = cw_b = None
     if sm.eps:
         k, b = sm.terms(c, None if mask is None else mask.cnt)
-        terms = lp.logp if mask is None else lp.logp * mask.mf
+        terms = lp.logp if mask is None else xp.where(mask.m, lp.logp, xp.zeros_like(lp.logp))
         if cw is not None:
             cw_b = class_column(xp, cw, c, xp.ndim(y_pred), ax)
             terms = terms * cw_b
@@ -343,7 +346,7 @@ def _squeezed(xp: Any, v: Any, ax: int) -> Any:
 @loss("crossentropy", formula="(1-e) w_y (-log p_y) + e/C sum_c w_c (-log p_c)", make=make_sparse,
       natives={"keras": "keras.losses.sparse_categorical_crossentropy", "torch": "F.cross_entropy",
                "optax": "optax.softmax_cross_entropy_with_integer_labels"},
-      checks={**CLIP_CHECKS, "ignore_index": IGNORE_INDEX},
+      checks={**CLIP_CHECKS, "ignore_index": IGNORE_INDEX, "where_label": _checks.one_of("error", "logit")},
       arrays=("class_weight", "where"), saturate=True, fuses_reduction=True,
       cases=(
           {"from_logits": True},
@@ -365,7 +368,7 @@ def sparse_categorical_crossentropy(
     xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logits: bool = False,
     label_smoothing: float = 0.0, axis: int = -1, ignore_index: int | None = None,
     class_weight: Any = None, smoothing: str = "standard", epsilon: float = 1e-7,
-    where: Any = None, **fused: Any,
+    where: Any = None, where_label: str = "error", **fused: Any,
 ) -> tuple:
     r"""Cross-entropy with integer class labels.
 
@@ -393,7 +396,11 @@ def sparse_categorical_crossentropy(
         included classes of each row. A row with no included class has loss 0,
         gradient 0, is not counted by ``reduction="mean"`` and its label is
         not checked. A label on an excluded class is a bad label (raises in
-        eager mode, NaN under tracing); optax returns a finite number there.
+        eager mode, NaN under tracing), unless ``where_label="logit"``.
+      where_label: ``"error"``, or ``"logit"``: a label on a class that
+        ``where`` excludes scores its own logit against the included ones,
+        ``logsumexp(included logits) - logit[label]``, as optax does
+        (``from_logits=True``).
       label_smoothing, smoothing, reduction, sample_weight, epsilon: as in
         :func:`categorical_crossentropy`.
 
@@ -408,7 +415,7 @@ def sparse_categorical_crossentropy(
     """
     sp = _sparse_setup(xp, y_true, y_pred, axis=axis, ignore_index=ignore_index,
                        class_weight=class_weight, label_smoothing=label_smoothing,
-                       smoothing=smoothing, where=where)
+                       smoothing=smoothing, where=where, excluded_ok=where_label == "logit")
     if from_logits:
         return _sparse_from_logits(xp, sp, y_pred, grad, fused.get("_reduction"))
     return _sparse_from_probs(xp, sp, y_pred, grad, epsilon)

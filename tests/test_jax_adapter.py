@@ -289,17 +289,24 @@ def test_out_of_range_label_is_nan_under_tracing_where_optax_returns_a_number(tr
     assert np.isnan(theirs[2])
 
 
-def test_label_on_excluded_class_raises_or_is_nan_where_optax_returns_a_number():
+def test_label_on_excluded_class_equals_optax_value_and_gradient():
+    """optax's number for a label on a class that ``where`` excludes: logsumexp
+    over the included classes minus the label's own logit (a closed form written
+    here), eagerly and under jit, with optax's gradient; the neutral function
+    raises unless asked (``where_label="logit"``)."""
     x, labels = _x(), jnp.asarray([1, 0, 2])
     where = jnp.asarray([[True, False, True], [True, True, True], [True, True, True]])
+    for f in (bj.softmax_cross_entropy_with_integer_labels, jax.jit(bj.softmax_cross_entropy_with_integer_labels)):
+        ours = f(x, labels, where=where)
+        theirs = optax.softmax_cross_entropy_with_integer_labels(x, labels, where=where)
+        close(ours, theirs, "float32")
+    want = float(jax.nn.logsumexp(x[0, jnp.asarray([0, 2])]) - x[0, 1])
+    assert float(ours[0]) == pytest.approx(want, rel=1e-6)
+    g = [jax.grad(lambda z, fn=fn: fn(z, labels, where=where).sum())(x)
+         for fn in (bj.softmax_cross_entropy_with_integer_labels, optax.softmax_cross_entropy_with_integer_labels)]
+    close(g[0], g[1], "float32")
     with pytest.raises(ValueError, match="`where` excludes"):
-        bj.softmax_cross_entropy_with_integer_labels(x, labels, where=where)
-    ours = jax.jit(bj.softmax_cross_entropy_with_integer_labels)(x, labels, where=where)
-    theirs = optax.softmax_cross_entropy_with_integer_labels(x, labels, where=where)
-    assert np.isnan(ours[0]) and np.isfinite(theirs[0])
-    # optax's number: logsumexp over the included classes minus the excluded label's logit
-    assert float(theirs[0]) == pytest.approx(float(jax.nn.logsumexp(x[0, jnp.asarray([0, 2])]) - x[0, 1]), rel=1e-6)
-    close(ours[1:], theirs[1:], "float32")
+        losses.sparse_categorical_crossentropy(labels, x, from_logits=True, where=where)
 
 
 def test_excluded_row_label_is_not_checked():

@@ -56,10 +56,6 @@ CLASSES = {
 #: upstream tests that fail with ours substituted: test id -> why. Each is
 #: strict: when the fix lands the test XPASSes, which fails, and the entry goes.
 XFAIL: dict[str, str] = {
-    "SoftmaxCrossEntropyWithIntegerLabelsTest::test_per_logit_mask": (
-        "a label on a class that `where` excludes: losses.sparse_categorical_crossentropy raises "
-        "ValueError (NaN under jit) where optax returns logsumexp(included) - logit[label]; the "
-        "value needs a spec option (issue 15 section 4), not expressible by the adapter"),
 }
 
 

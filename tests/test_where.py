@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _fw import FRAMEWORKS
 
 import losses
 
@@ -126,3 +127,31 @@ def test_categorical_smoothing_with_where_equals_smoothed_sub_array(smoothing):
         t = y[i, idx]
         t = (1 - eps) * t + eps / c if smoothing == "standard" else (t + eps) / (1 + c * eps)
         assert got[i] == pytest.approx(-np.sum(t * _log_softmax(z[i, idx])), rel=1e-12)
+
+
+@pytest.mark.parametrize("fw", FRAMEWORKS, ids=lambda f: f.id)
+def test_where_label_logit_scores_an_excluded_label_by_its_own_logit(fw):
+    """``where_label="logit"``: a label on an excluded class gives
+    ``logsumexp(included) - z[label]`` (optax's rule; closed form here), with
+    gradient ``softmax(included) - onehot(label)``, checked against float64
+    central differences of the closed form."""
+    z = np.array([[10.0, 1.0, -2.0], [1.0, 4.0, 0.2], [0.3, -1.0, 2.0]])
+    labels = np.array([1, 0, 2])
+    w = np.array([[1, 0, 1], [1, 1, 1], [0, 1, 1]], dtype=bool)
+
+    def closed(z):
+        lse = np.log(np.sum(np.where(w, np.exp(z), 0.0), axis=1))
+        return np.sum(lse - z[np.arange(3), labels])
+
+    h = 1e-6
+    fd = np.zeros_like(z)
+    for i in np.ndindex(z.shape):
+        a, b = z.copy(), z.copy()
+        a[i] += h
+        b[i] -= h
+        fd[i] = (closed(a) - closed(b)) / (2 * h)
+    v, g = losses.value_and_grad(losses.sparse_categorical_crossentropy, fw.to(labels, None),
+                                 fw.to(z, "float64"), from_logits=True, where=fw.to(w, None),
+                                 where_label="logit", reduction="sum")
+    np.testing.assert_allclose(fw.back(v), closed(z), rtol=1e-12)
+    np.testing.assert_allclose(fw.back(g), fd, rtol=1e-6, atol=1e-8)
