@@ -318,6 +318,30 @@ def _empty(name: str) -> tuple:
     return base(name, n=0)
 
 
+#: an out-of-range value of each option that may be an array or a traced value
+_TRACED_BAD = {"huber": {"delta": -1.0}, "sigmoid_focal_loss": {"gamma": -1.0},
+               "poly1_crossentropy": {"poly_epsilon": np.nan}}
+TRACED = tuple(_TRACED_BAD)
+
+
+def _traced_option(name: str) -> tuple:
+    y, p, o = base(name)
+    return y, p, {**o, **{k: np.asarray(v) for k, v in _TRACED_BAD[name].items()}}
+
+
+def _logits_at(value: float) -> Callable[[str], tuple]:
+    """Logits (``from_logits=True``) whose row 0 has ``value`` on its label's
+    class (``-inf``) or on another class (``+inf``); ``reduction="none"``."""
+    def build(name: str) -> tuple:
+        y, p, o = base(name)
+        z = np.log(p)
+        label = int(y[0]) if y.ndim == 1 else int(np.argmax(y[0]))
+        z[0, label if value < 0 else (label + 1) % C] = value
+        return y, z, {**o, "from_logits": True, "reduction": "none"}
+
+    return build
+
+
 # --- checks of behaviours ------------------------------------------------------------
 
 
@@ -329,6 +353,21 @@ def _is_nan(v: Any, ctx: dict) -> None:
 def _not_finite(v: Any, ctx: dict) -> None:
     a = _np(ctx["fw"], v)
     assert a.shape == () and not np.isfinite(a), f"expected inf or NaN, got {a!r}"
+
+
+def _all_nan(v: Any, ctx: dict) -> None:
+    a = _np(ctx["fw"], v)
+    assert np.isnan(a).all(), f"expected NaN, got {a!r}"
+
+
+def _first_is(exact: float) -> Callable[[Any, dict], None]:
+    """Row 0 is ``exact`` (``inf``, or NaN), the other rows finite."""
+    def check(v: Any, ctx: dict) -> None:
+        a = _np(ctx["fw"], v)
+        assert (np.isnan(a[0]) if np.isnan(exact) else a[0] == exact), a
+        assert np.isfinite(a[1:]).all(), a
+
+    return check
 
 
 def _clip_rule(v: Any, ctx: dict) -> None:
@@ -530,6 +569,22 @@ CASES: tuple[Case, ...] = (
     Case("+inf in y_pred (regression)", among(*REAL), _inf_pred, Behaves("inf or NaN", _not_finite),
          note="never finite. (Class losses: a logit of -inf is a valid masked class and gives a finite "
               "loss; a probability of inf follows the clip rule above)"),
+    # options as arrays and traced values (optax's), non-finite inputs (issue 15)
+    Case("option out of range, a concrete array", among(*TRACED), _traced_option,
+         Raises(ValueError, ("`(delta|gamma|poly_epsilon)` must hold numbers in",))),
+    Case("option out of range, traced under jax.jit", among(*TRACED), _traced_option,
+         {"jax": Behaves("NaN", _all_nan)}, mode="jax.jit+options",
+         note="the option is a traced argument: nothing can raise, the loss is NaN, never a number"),
+    Case("option out of range, traced under tf.function", among(*TRACED), _traced_option,
+         {"tensorflow": Behaves("NaN", _all_nan)}, mode="tf.function+options", note="as under jax.jit"),
+    Case("non-finite option (gamma = inf)", takes("gamma"), _with(gamma=np.inf),
+         Raises(ValueError, ("`gamma` must be a finite number",))),
+    Case("logit -inf under the label (from_logits)",
+         among("sparse_categorical_crossentropy", "categorical_crossentropy"), _logits_at(-np.inf),
+         Behaves("+inf", _first_is(np.inf)), note="the exact loss is infinite: never saturated to a number"),
+    Case("logit +inf on another class (from_logits)",
+         among("sparse_categorical_crossentropy", "categorical_crossentropy"), _logits_at(np.inf),
+         Behaves("NaN", _first_is(np.nan)), note="inf - inf in the log-sum-exp: undefined, as every framework"),
     # empty batch
     Case("empty batch (N = 0)", every, _empty,
          Behaves("mean: NaN, sum: 0, none: empty", _empty_rule),
@@ -559,13 +614,15 @@ def _run(case: Case, name: str, fw: Fw, args: tuple) -> Any:
     y, p, o = args
     y, p = _to(fw, y), _to(fw, p)
     o = {k: _to(fw, v) for k, v in o.items()}
-    if case.mode == "jax.jit":
+    traced = {k: v for k, v in o.items() if case.mode.endswith("+options") and k in _TRACED_BAD.get(name, {})}
+    fixed = {k: v for k, v in o.items() if k not in traced}
+    if case.mode.startswith("jax.jit"):
         import jax
 
-        return jax.jit(lambda q: _fn(name)(y, q, **o))(p)
+        return jax.jit(lambda q, t: _fn(name)(y, q, **fixed, **t))(p, traced)
     import tensorflow as tf
 
-    return tf.function(lambda q: _fn(name)(y, q, **o))(p)
+    return tf.function(lambda q, t: _fn(name)(y, q, **fixed, **t))(p, traced)
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
