@@ -342,16 +342,21 @@ def test_module_db_samples_match_native() -> None:
     LOSSBRIDGE_FULL_MODULE_DB=1 runs all of them (slow)."""
     import torch
 
+    assert _module_db_sampled((torch.float64, torch.float32), _conform) > 20
+
+
+def _module_db_sampled(dtypes: tuple, check) -> int:  # noqa: ANN001
+    """Run ``check`` on every 15th module_db case of each dtype (every case
+    with LOSSBRIDGE_FULL_MODULE_DB=1); the number run."""
     full = os.environ.get("LOSSBRIDGE_FULL_MODULE_DB") == "1"
     ran = 0
-    for dtype in (torch.float64, torch.float32):
+    for dtype in dtypes:
         _, inputs = _module_db_inputs(dtype)
         for i, mi in enumerate(inputs):
             if full or i % 15 == 0:
-                _conform(mi)
+                check(mi)
                 ran += 1
-    print(f"module_db cases run: {ran}")
-    assert ran > 20
+    return ran
 
 
 def _grads(m, x, t):  # noqa: ANN001, ANN202
@@ -399,15 +404,7 @@ def test_module_db_half_precision_samples_at_least_as_exact_as_native() -> None:
     LOSSBRIDGE_FULL_MODULE_DB=1: measured 0 where the native was closer)."""
     import torch
 
-    full = os.environ.get("LOSSBRIDGE_FULL_MODULE_DB") == "1"
-    ran = 0
-    for dtype in (torch.float16, torch.bfloat16):
-        _, inputs = _module_db_inputs(dtype)
-        for i, mi in enumerate(inputs):
-            if full or i % 15 == 0:
-                _half_at_least_as_exact(mi)
-                ran += 1
-    assert ran > 20
+    assert _module_db_sampled((torch.float16, torch.bfloat16), _half_at_least_as_exact) > 20
 
 
 def test_module_db_error_inputs_raise() -> None:
