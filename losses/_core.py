@@ -225,11 +225,15 @@ def _saturate(xp: Any, value: Array, limit: float, finite: Array | None) -> Arra
     return saturated if finite is None else xp.where(finite, saturated, value)
 
 
-def _all_finite(xp: Any, x: Array) -> Array:
-    """A boolean scalar: every element of ``x`` is finite. Saturation keeps
-    finite inputs from overflowing; it never turns an infinite or undefined
-    exact value into a finite number (docs/extreme-values.md)."""
-    return xp.sum(xp.cast(xp.isfinite(x), xp.dtype_of(x)) - 1.0) == 0.0
+def _all_finite(xp: Any, x: Array, axis_name: AxisName = None) -> Array:
+    """A boolean scalar: every element of ``x`` is finite (across the devices of
+    ``axis_name``: the flag is the same on each, as the reduced value is).
+    Saturation keeps finite inputs from overflowing; it never turns an
+    infinite or undefined exact value into a finite number (docs/extreme-values.md)."""
+    missing = xp.sum(xp.cast(xp.isfinite(x), xp.dtype_of(x)) - 1.0)
+    if axis_name is not None:
+        missing = _collective(xp, axis_name)(missing)
+    return missing == 0.0
 
 
 def _reduce(xp: Any, loss: Array, denom: Array | None, sw: Array | None, reduction: str,
@@ -308,7 +312,7 @@ def run(spec: Spec, y_true: Any, y_pred: Any, reduction: str, sample_weight: Any
     if spec.traced and denom is not REDUCED:
         loss = _poison_traced(xp, spec, opts, loss)
     limit = _limit(xp, spec, out_dtype, y_pred)
-    finite = None if limit is None else _all_finite(xp, y_pred)
+    finite = None if limit is None else _all_finite(xp, y_pred, axis_name)
     if denom is REDUCED:  # a fused kernel: NaN for an undefined mean, as the spec's
         value = loss if limit is None else _saturate(xp, loss, limit, finite)
     else:
