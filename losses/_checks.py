@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 REDUCTIONS = ("none", "sum", "mean", "sum_over_batch_size")
 
 
@@ -24,8 +26,6 @@ def data(xp: Any, bad: Any, x: Any, name: str, counted: str, rule: str) -> Any:
     if not xp.is_concrete(bad):
         return bad
     if xp.any_true(bad):
-        import numpy as np
-
         b = np.asarray(xp.to_numpy(bad))
         where = tuple(int(i) for i in np.argwhere(b)[0])
         first = np.asarray(xp.to_numpy(x))[where].item()
@@ -177,13 +177,7 @@ def is_array(value: Any) -> bool:
         return False
     t = type(value)
     return (t.__module__.split(".")[0] in _ARRAY_MODULES
-            and t.__name__ not in ("SymFloat", "SymInt", "SymBool") and not issubclass(t, _np_generic()))
-
-
-def _np_generic() -> type:
-    import numpy as np
-
-    return np.generic
+            and t.__name__ not in ("SymFloat", "SymInt", "SymBool") and not issubclass(t, np.generic))
 
 
 def out_of_range(xp: Any, check: Any, v: Any) -> Any:
@@ -205,8 +199,6 @@ def _array_in_range(check: Any, name: str, value: Any) -> Any:
     if xp.kind(xp.asarray(value)) not in "fib":
         fail(f"`{name}` must be real; got dtype {xp.dtype_name(value)}")
     if xp.is_concrete(value):
-        import numpy as np
-
         v = np.asarray(xp.to_numpy(value), dtype=np.float64)
         bad = np.asarray(out_of_range(np, check, v))
         if bad.any():

@@ -76,10 +76,6 @@ def spec_of(loss: Any) -> Spec:
         ) from None
 
 
-def public_of(loss: Any) -> Callable:
-    return _PUBLIC[spec_of(loss).name]
-
-
 def _prepare(spec: Spec, y_true: Any, y_pred: Any, sample_weight: Any, opts: dict) -> tuple:
     if spec.unary:
         no_target(y_true, spec.name)

@@ -45,6 +45,7 @@ from ._xent import (
 )
 
 Array = Any
+INF = float("inf")
 _RED = ({"reduction": "none"}, {"reduction": "sum"}, {"reduction": "sum_over_batch_size"})
 #: the reductions a fused kernel (``xp.cross_entropy``) computes
 _FUSED_REDUCTIONS = ("mean", "sum", "none")
@@ -226,9 +227,6 @@ def categorical_crossentropy(
         loss = _infinite_where_mass(xp, loss, xp.sum(xp.cast((y_pred == -INF) & (y != 0), xp.dtype_of(loss)), ax) > 0)
     g = xent_grad(xp, y, ax, lp, None if mask is None else mask.mf) if grad else None
     return loss, row_denom(xp, mask, ax, y_pred), g, ax
-
-
-INF = float("inf")
 
 
 def _infinite_where_mass(xp: Any, loss: Array, hit: Array) -> Array:
