@@ -216,7 +216,17 @@ def value_and_grad(f: Any, y_pred: Any) -> tuple:
 #: ``sparse_xent(logits, labels)``: per-example -log softmax(logits)[label],
 #: class axis last, labels valid.
 cross_entropy = None
-sparse_xent = None
+
+
+def sparse_xent(logits: Any, labels: Any) -> jax.Array:
+    """``logsumexp(z) - z_y`` computed as optax's integer-label cross-entropy:
+    the shifted logits are never stored, so ``jit(value_and_grad)`` keeps no
+    logits-sized temporary (the gradient ``softmax - onehot`` fuses into its
+    output). A ``-inf`` logit at the label gives ``+inf``; a ``+inf`` logit NaN."""
+    m = jax.lax.stop_gradient(jnp.max(logits, axis=-1, keepdims=True))
+    picked = jnp.take_along_axis(logits, labels[..., None], axis=-1)[..., 0]
+    lse = jnp.log(jnp.sum(jnp.exp(logits - m), axis=-1))
+    return lse - (picked - m[..., 0])
 
 
 def psum(x: Any, axis_name: Any) -> jax.Array:
