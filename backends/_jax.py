@@ -229,6 +229,34 @@ def sparse_xent(logits: Any, labels: Any) -> jax.Array:
     return lse - (picked - m[..., 0])
 
 
+def dense_xent(logits: Any, y: Any, ax: int) -> jax.Array:
+    """``-sum(y * log_softmax(z), ax)`` as ``sum(y) log sum exp(s) - sum(y s)``
+    with ``s = z - max z``: no ``log_softmax`` stored for the backward pass
+    (optax's ``softmax_cross_entropy`` keeps one logits-sized temporary; this
+    keeps no more). ``y = 0`` at a ``-inf`` logit contributes 0; ``y != 0``
+    there gives ``+inf``. The gradient in ``y`` is ``-log_softmax(z)``."""
+    m = jax.lax.stop_gradient(jnp.max(logits, axis=ax, keepdims=True))
+    s = logits - m
+    lse = jnp.log(jnp.sum(jnp.exp(s), axis=ax))
+    s = jnp.where((s == -jnp.inf) & (y == 0), jnp.zeros_like(s), s)  # 0 * -inf: 0, not NaN
+    return jnp.sum(y, axis=ax) * lse - jnp.sum(y * s, axis=ax)
+
+
+def all_finite(x: Any) -> jax.Array:
+    """See ``backends/_numpy.py``. ``sum(x * 0) == 0``: NaN unless every
+    element is finite, never an overflow; one multiply-add pass that XLA keeps
+    fused inside ``cond`` (an isfinite-and-cast pass there made it store the
+    exponentials of a cross-entropy: a logits-sized temporary)."""
+    return jnp.sum(jax.lax.stop_gradient(x) * 0.0) == 0.0
+
+
+def cond(pred: Any, if_true: Any, if_false: Any) -> Any:
+    """``jax.lax.cond`` over closures (see ``backends/_numpy.py``): under
+    ``jit`` only the branch taken runs; under ``vmap`` of a batched ``pred``
+    both run and are selected, as ``jnp.where``."""
+    return jax.lax.cond(pred, if_true, if_false)
+
+
 def psum(x: Any, axis_name: Any) -> jax.Array:
     """The sum over a named mapped axis of ``shard_map``/``pmap`` (the
     reduction's ``axis_name``). An unbound name raises ``NameError`` (inside

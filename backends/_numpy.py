@@ -206,6 +206,19 @@ def saturate(x: Any, limit: float) -> np.ndarray:
     return np.clip(x, -limit, limit)
 
 
+def all_finite(x: Any) -> Any:
+    """A boolean scalar: every element of ``x`` is finite (no gradient path)."""
+    return np.isfinite(x).all()
+
+
+def cond(pred: Any, if_true: Any, if_false: Any) -> Any:
+    """``if_true()`` where the boolean scalar ``pred`` holds, else ``if_false()``:
+    only the branch taken is computed (a guard that rarely applies costs one
+    scalar test). ``None`` in a table that cannot branch without a host sync
+    (torch): there both are computed and selected."""
+    return if_true() if pred else if_false()
+
+
 # --- eager data checks -------------------------------------------------------
 
 
@@ -234,9 +247,11 @@ value_and_grad = None
 #: label_smoothing, reduction)``: torch's ``F.cross_entropy`` -- class axis 1,
 #: integer or probability targets, the whole reduced loss in one call.
 #: ``sparse_xent(logits, labels)``: per-example -log softmax(logits)[label],
-#: class axis last, labels valid.
+#: class axis last, labels valid. ``dense_xent(logits, y, axis)``:
+#: ``-sum(y * log_softmax(logits), axis)`` (no ``where`` mask).
 cross_entropy = None
 sparse_xent = None
+dense_xent = None
 
 #: ``psum(x, axis_name)``: the sum of ``x`` over a named mapped axis (JAX's
 #: ``shard_map``/``pmap``), for the reduction's ``axis_name``; ``None`` where

@@ -251,6 +251,23 @@ def value_and_grad(f: Any, y_pred: Any) -> tuple:
 cross_entropy = None
 
 
+def all_finite(x: Any) -> tf.Tensor:
+    """See ``backends/_numpy.py``."""
+    return tf.reduce_all(tf.math.is_finite(tf.stop_gradient(x)))
+
+
+def cond(pred: Any, if_true: Any, if_false: Any) -> Any:
+    """``tf.cond`` in a graph (``tf.function``: only the branch taken runs);
+    eagerly both sides and a select, as torch: no host read of ``pred``
+    (see ``backends/_numpy.py``)."""
+    if tf.executing_eagerly():
+        return tf.where(pred, if_true(), if_false())
+    return tf.cond(pred, if_true, if_false)
+
+
+dense_xent = None
+
+
 def sparse_xent(logits: Any, labels: Any) -> tf.Tensor:
     return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
 

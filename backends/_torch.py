@@ -296,6 +296,14 @@ def cross_entropy(logits: Any, target: Any, weight: Any, ignore_index: Any, labe
 
 
 sparse_xent = None
+def all_finite(x: Any) -> torch.Tensor:
+    """See ``backends/_numpy.py`` (a tensor: no host read)."""
+    return torch.isfinite(x.detach()).all()
+
+
+#: no branch without a host sync in eager torch: both sides are computed (see backends/_numpy.py)
+cond = None
+dense_xent = None
 
 #: no named-axis collective (see ``backends/_numpy.py``)
 psum = None

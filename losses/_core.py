@@ -205,20 +205,37 @@ def reduce(xp: Any, loss: Array, denom: Array | None, sw: Array | None, reductio
     ``"mean"`` over a zero denominator (every counted element weighted 0),
     which stays the ``inf``/``NaN`` of its division: an undefined mean is
     never a finite number. ``finite`` (a boolean scalar: were all the inputs
-    finite?) limits saturation to finite inputs: a non-finite input keeps the
-    ``inf``/``NaN`` its arithmetic gives.
+    finite? -- or a function returning it, called only where some value is
+    beyond ``limit``) limits saturation to finite inputs: a non-finite input
+    keeps the ``inf``/``NaN`` its arithmetic gives.
     """
     value, den = _reduce(xp, loss, denom, sw, reduction, axis_name)
     if limit is None:
         return value
-    saturated = _saturate(xp, value, limit, finite)
+    saturated = _saturate(xp, value, limit, finite, lazy=axis_name is None)
     return saturated if den is None else xp.where(den == 0, value, saturated)
 
 
-def _saturate(xp: Any, value: Array, limit: float, finite: Array | None) -> Array:
-    """``value`` saturated at ``+-limit`` where the inputs were finite (``finite``)."""
+def _saturate(xp: Any, value: Array, limit: float, finite: Any, lazy: bool = True) -> Array:
+    """``value`` saturated at ``+-limit`` where the inputs were finite
+    (``finite``: a boolean scalar, or a function returning it).
+
+    Saturation changes nothing unless some value is beyond ``limit`` (or NaN),
+    so where the backend can branch (``xp.cond``: ``jit``, ``tf.function``,
+    NumPy) the finite-input test -- a pass over the inputs -- runs only then
+    (``lazy``; not under ``axis_name``, whose test is a collective that every
+    device must run)."""
     saturated = xp.saturate(value, limit)
-    return saturated if finite is None else xp.where(finite, saturated, value)
+    if finite is None:
+        return saturated
+
+    def gated() -> Array:
+        return xp.where(finite() if callable(finite) else finite, saturated, value)
+
+    if not lazy or xp.cond is None or not callable(finite):
+        return gated()
+    beyond = xp.sum(xp.cast(~(xp.abs(value) <= limit), xp.dtype_of(value)))  # NaN counts
+    return xp.cond(beyond == 0.0, lambda: value, gated)
 
 
 def _all_finite(xp: Any, x: Array, axis_name: AxisName = None) -> Array:
@@ -226,10 +243,11 @@ def _all_finite(xp: Any, x: Array, axis_name: AxisName = None) -> Array:
     ``axis_name``: the flag is the same on each, as the reduced value is).
     Saturation keeps finite inputs from overflowing; it never turns an
     infinite or undefined exact value into a finite number (docs/extreme-values.md)."""
-    missing = xp.sum(xp.cast(xp.isfinite(x), xp.dtype_of(x)) - 1.0)
+    finite = xp.all_finite(x)
     if axis_name is not None:
-        missing = _collective(xp, axis_name)(missing)
-    return missing == 0.0
+        missing = _collective(xp, axis_name)(1.0 - xp.cast(finite, xp.dtype_of(x)))
+        return missing == 0.0
+    return finite
 
 
 def _reduce(xp: Any, loss: Array, denom: Array | None, sw: Array | None, reduction: str,
@@ -308,9 +326,11 @@ def run(spec: Spec, y_true: Any, y_pred: Any, reduction: str, sample_weight: Any
     if spec.traced and denom is not REDUCED:
         loss = _poison_traced(xp, spec, opts, loss)
     limit = _limit(xp, spec, out_dtype, y_pred)
-    finite = None if limit is None else _all_finite(xp, y_pred, axis_name)
+    def finite() -> Array:
+        return _all_finite(xp, y_pred, axis_name)
+
     if denom is REDUCED:  # a fused kernel: NaN for an undefined mean, as the spec's
-        value = loss if limit is None else _saturate(xp, loss, limit, finite)
+        value = loss if limit is None else _saturate(xp, loss, limit, finite, lazy=axis_name is None)
     else:
         sw = None if sample_weight is None else _weights(xp, sample_weight, loss, y_pred)
         value = reduce(xp, loss, denom, sw, reduction, axis_name, limit, finite)
@@ -374,7 +394,7 @@ def sum_and_count(loss: Any, y_true: Any, y_pred: Any, **options: Any) -> tuple[
         count = xp.sum(_counted(xp, per, denom, sw))
     limit = _limit(xp, spec, out_dtype, total)
     if limit is not None:
-        total = _saturate(xp, total, limit, _all_finite(xp, y_pred))
+        total = _saturate(xp, total, limit, lambda: _all_finite(xp, y_pred))
     if out_dtype is not None:
         total, count = xp.cast(total, out_dtype), xp.cast(count, out_dtype)
     return total, count

@@ -221,10 +221,20 @@ def categorical_crossentropy(
     y = smooth(y, sm, c, mask)
     if class_weight is not None:
         y = y * class_column(xp, class_weight, c, nd, ax)
-    lp = log_probs(xp, y_pred, ax, "logits" if from_logits else "probs", epsilon, mask)
-    loss = -xp.sum(y * lp.logp, ax)
-    if from_logits:
-        loss = _infinite_where_mass(xp, loss, xp.sum(xp.cast((y_pred == -INF) & (y != 0), xp.dtype_of(loss)), ax) > 0)
+    def hit() -> Array:  # target mass on a -inf logit
+        return xp.sum(xp.cast((y_pred == -INF) & (y != 0), xp.dtype_of(loss)), ax) > 0
+
+    if from_logits and mask is None and not grad and xp.dense_xent is not None:
+        # the backend's fused form: no log-softmax stored, and no floor, so a hit
+        # is never finite: the hit test runs only where some loss is not finite
+        loss, lp = xp.dense_xent(y_pred, y, ax), None
+        finite = xp.sum(xp.cast(~xp.isfinite(loss), xp.dtype_of(loss))) == 0.0
+        loss = xp.cond(finite, lambda: loss, lambda: _infinite_where_mass(xp, loss, hit()))
+    else:
+        lp = log_probs(xp, y_pred, ax, "logits" if from_logits else "probs", epsilon, mask)
+        loss = -xp.sum(y * lp.logp, ax)
+        if from_logits:
+            loss = _infinite_where_mass(xp, loss, hit())
     g = xent_grad(xp, y, ax, lp, None if mask is None else mask.mf) if grad else None
     return loss, row_denom(xp, mask, ax, y_pred), g, ax
 

@@ -55,3 +55,24 @@ def test_jax_sparse_xent_has_no_logits_sized_temporary(inputs, name):
     assert native < SLACK  # optax keeps no logits-sized buffer: the reference itself
     assert ours <= native + SLACK, (
         f"{name}: {ours / LOGITS:.2f} logits-sized buffers of temporaries; optax {native / LOGITS:.2f}")
+
+
+DENSE = {
+    "losses.categorical_crossentropy":
+        lambda y: lambda z: losses.categorical_crossentropy(y, z, from_logits=True),
+    "losses.categorical_crossentropy(smoothing)":
+        lambda y: lambda z: losses.categorical_crossentropy(y, z, from_logits=True, label_smoothing=0.1),
+    "backends.jax.softmax_cross_entropy":
+        lambda y: lambda z: bj.softmax_cross_entropy(z, y).mean(),
+}
+
+
+@pytest.mark.parametrize("name", DENSE)
+def test_jax_dense_xent_temporaries_no_more_than_optax(inputs, name):
+    x, labels = inputs
+    y = jax.nn.one_hot(labels, C, dtype=jnp.float32)
+    smoothing = 0.1 if "smoothing" in name else 0.0  # optax's program: smooth_labels, then the loss
+    native = _temp_bytes(lambda z, t: optax.softmax_cross_entropy(z, optax.smooth_labels(t, smoothing)).mean(), x, y)
+    ours = _temp_bytes(lambda z, t: DENSE[name](t)(z), x, y)
+    assert ours <= native + SLACK, (
+        f"{name}: {ours / LOGITS:.2f} logits-sized buffers of temporaries; optax {native / LOGITS:.2f}")
