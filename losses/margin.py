@@ -453,8 +453,7 @@ def _multilabel_targets(xp: Any, y_true: Any, y_pred: Array) -> tuple:
     c = xp.shape(y_pred)[-1]
     bad = _checks.data(xp, (t < -1) | (t >= c), t, "y_true", "out of range",
                        f"expected class indices in [0, {c - 1}] or -1 (the end of a row's targets)")
-    pos = xp.asarray(np.arange(c, dtype=np.float64), like=y_pred)
-    pos = xp.cast(pos, xp.dtype_of(y_pred))
+    pos = xp.arange(c, y_pred)
     big = xp.zeros_like(y_pred) + float(c)
     end = -xp.max(-xp.where(t < 0, pos + xp.zeros_like(y_pred), big), -1, keepdims=True)  # first -1
     named = xp.one_hot(xp.where((t >= 0) & (t < c), t, 0 * t), c, -1, xp.dtype_of(y_pred))  # [.., j, c]
