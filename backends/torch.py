@@ -1105,7 +1105,7 @@ class MultiMarginLoss(_WeightedLoss):
         if p != 1 and p != 2:
             raise ValueError("only p == 1 and p == 2 supported")
         if weight is not None and weight.dim() != 1:
-            raise ValueError(f"weight must be one-dimensional, but got {weight.dim()} dimensions")
+            raise ValueError(f"MultiMarginLoss: expected weight to be None or 1D tensor, got {weight.dim()}D instead")
         super().__init__(weight, size_average, reduce, reduction, p=p, margin=margin)
 
     def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
