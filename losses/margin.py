@@ -66,6 +66,11 @@ def make_class_scores(rng: np.random.Generator, options: dict) -> tuple:
     return y, x, _sample_weight(rng, opts, (n,))
 
 
+def make_one_hot_scores(rng: np.random.Generator, options: dict) -> tuple:
+    """One-hot targets ``[N, C]`` and scores."""
+    return make_class_scores(rng, {**options, "one_hot": True})
+
+
 def make_multilabel(rng: np.random.Generator, options: dict) -> tuple:
     """torch's multi-label margin targets: per row, a few distinct class indices
     then ``-1`` padding (and anything after the first ``-1``), and scores."""
@@ -94,8 +99,9 @@ def make_multilabel_soft(rng: np.random.Generator, options: dict) -> tuple:
 
 
 def _relu(xp: Any, z: Array) -> Array:
-    """``max(z, 0)`` with gradient ``[z > 0]`` on every backend (torch's margin kernels)."""
-    return xp.where(z > 0.0, z, xp.zeros_like(z))
+    """``max(z, 0)`` with gradient ``[z > 0]`` on every backend (torch's margin
+    kernels); NaN stays NaN (a NaN input is never a finite loss)."""
+    return xp.where((z > 0.0) | (z != z), z, xp.zeros_like(z))
 
 
 def _signs(xp: Any, y_true: Any, y_pred: Array, convert: bool) -> Array:
@@ -312,9 +318,8 @@ def margin_ranking(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, input2: A
 
 @loss("margin",
       formula="max(0, 1 + max_c (1 - y_c) y_pred_c - sum_c y_c y_pred_c)",
-      make=make_class_scores,
-      cases=({"one_hot": True}, {"one_hot": True, "reduction": "none"},
-             {"one_hot": True, "sample_weight": ARRAY}),
+      make=make_one_hot_scores,
+      cases=({}, {"reduction": "none"}, {"sample_weight": ARRAY}),
       natives={"keras": "keras.losses.categorical_hinge"})
 def categorical_hinge(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, axis: int = -1) -> tuple:
     r"""Categorical hinge loss (Keras'), one value per example (``axis`` reduced).
@@ -536,6 +541,8 @@ def multilabel_soft_margin(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, c
     el = y * xp.softplus(-y_pred) + (1.0 - y) * xp.softplus(y_pred)
     w = 1.0 / c
     if class_weight is not None:
+        if len(xp.shape(class_weight)) == 1:
+            _checks.vector("class_weight", xp.shape(class_weight), c, "one weight per class")
         _checks.broadcastable("class_weight", xp.shape(class_weight), "y_pred", xp.shape(y_pred))
         w = class_weight / c
     g = (xp.sigmoid(y_pred) - y) * w if grad else None
