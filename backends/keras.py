@@ -181,6 +181,8 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "multilabel_margin": (("multilabel_margin",), None),
     "MultiLabelSoftMargin": (("multilabel_soft_margin",), None),
     "multilabel_soft_margin": (("multilabel_soft_margin",), None),
+    "MarginRanking": (("margin_ranking",), None),
+    "margin_ranking": (("margin_ranking",), None),
 }
 
 __all__ = ["CATALOG", *CATALOG]
@@ -1749,6 +1751,33 @@ def multilabel_soft_margin(y_true: Any, y_pred: Any, weight: Any = None) -> Tens
     return _lb.multilabel_soft_margin(y_true, y_pred, class_weight=w, reduction="none")
 
 
+@_functional(margin=_MARGIN)
+def margin_ranking(y_true: Any, y_pred: Any, margin: float = 0.0) -> Tensor:
+    r"""Margin ranking loss averaged over the last axis (torch's ``MarginRankingLoss``;
+    no Keras native).
+
+    ``y_pred`` holds the two scores side by side on its last axis, ``[..., 2 D]`` for
+    ``y_true`` of ``[..., D]``: ``x1 = y_pred[..., :D]``, ``x2 = y_pred[..., D:]``;
+    ``y_true`` is 1 where ``x1`` should rank higher, -1 where lower.
+
+    .. math:: \ell = \operatorname{mean}_{-1} \max(0,\ m - y\,(x_1 - x_2))
+
+    The element-wise loss is :func:`losses.margin_ranking` (gradients reach both scores).
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(margin_ranking(np.array([[1.]]), np.array([[0.5, 1.0]]), 0.1)), 6).tolist()
+    [0.6]
+    """
+    y_true, y_pred = _real_tensors(y_true, y_pred)
+    d = y_true.shape[-1] if len(y_true.shape) else None
+    if len(y_pred.shape) != len(y_true.shape) or d is None or y_pred.shape[-1] != 2 * d:
+        _fail(f"`y_pred` must hold the two scores side by side on its last axis, shape [..., 2 D] for "
+              f"`y_true` of shape [..., D]; got y_true.shape={tuple(y_true.shape)} and "
+              f"y_pred.shape={tuple(y_pred.shape)}")
+    loss = _lb.margin_ranking(y_true, y_pred[..., :d], y_pred[..., d:], margin=margin, reduction="none")
+    return _mean(loss, -1)
+
+
 class Hinge(_LossFunctionWrapper, fn=hinge):
     r"""Drop-in ``keras.losses.Hinge``: ``mean_{-1} max(0, 1 - y_true * y_pred)``,
     labels ``-1``/``+1`` (0/1 labels are mapped to them, as Keras does).
@@ -1832,5 +1861,15 @@ class MultiLabelSoftMargin(_LossFunctionWrapper, fn=multilabel_soft_margin, same
 
     Args:
       weight: ``None`` or one number per class.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+    """
+
+
+class MarginRanking(_LossFunctionWrapper, fn=margin_ranking, same_rank=False):
+    r"""torch's ``MarginRankingLoss`` in Keras' form: :func:`margin_ranking` (the two
+    scores side by side on ``y_pred``'s last axis, averaged over it).
+
+    Args:
+      margin: any finite number.
       reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
     """

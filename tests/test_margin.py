@@ -317,6 +317,12 @@ def test_keras_style_classes_and_functions_equal_torch():
     _keras_vs_torch(bk.multilabel_soft_margin,
                     lambda a, b: F.multilabel_soft_margin_loss(a, b, w, reduction="none"), (pm > 0).to(F64), x,
                     weight=w.tolist())
+    x2 = _randn((6, 5), 65)
+    _keras_vs_torch(bk.margin_ranking, lambda a, b: F.margin_ranking_loss(a[:, :5], a[:, 5:], b, 0.2,
+                                                                          reduction="none").mean(-1),
+                    pm, torch.cat([x, x2], -1), margin=0.2)
+    with pytest.raises(ValueError, match=r"side by side.*\[\.\.\., 2 D\]"):
+        bk.margin_ranking(pm.numpy(), x.numpy())
     # the classes: Keras' reduction of the same per-example losses
     cls = bk.MultiMargin(p=2, weight=w.tolist(), reduction="sum", dtype="float64")
     keras = pytest.importorskip("keras")
@@ -429,3 +435,32 @@ def test_neutral_bad_options_are_named():
         losses.margin_ranking(np.ones(3), np.ones(3), np.ones(4))
     with pytest.raises(ValueError, match="`y_true`"):
         losses.multilabel_margin(np.array([[0.5, 1, -1]]), np.zeros((1, 3)))
+
+
+KERAS_STYLE = [("MulticlassHinge", dict(margin=0.5)), ("SoftMargin", {}), ("HingeEmbedding", dict(margin=2.0)),
+               ("MultiMargin", dict(p=2, margin=0.3, weight=[1.0, -0.5, 2.0, 1.0])), ("MultiLabelMargin", {}),
+               ("MultiLabelSoftMargin", dict(weight=[0.5, 1.0, 2.0, 1.5])), ("MarginRanking", dict(margin=0.1))]
+
+
+@pytest.mark.parametrize("name,kw", KERAS_STYLE, ids=[n for n, _ in KERAS_STYLE])
+def test_keras_style_classes_config_round_trip_and_reduction(name, kw):
+    keras = pytest.importorskip("keras")
+    import backends.keras as bk
+
+    rng = np.random.default_rng(91)
+    x = rng.normal(size=(3, 4))
+    y = {"MulticlassHinge": rng.integers(0, 4, 3), "MultiMargin": rng.integers(0, 4, 3),
+         "MultiLabelMargin": np.array([[0, 2, -1, 1], [3, -1, -1, -1], [1, 0, 2, -1]]),
+         "MultiLabelSoftMargin": (rng.uniform(size=(3, 4)) < 0.5) * 1.0,
+         "MarginRanking": rng.choice([-1.0, 1.0], (3, 2))}.get(name, rng.choice([-1.0, 1.0], (3, 4)))
+    cls = getattr(bk, name)
+    loss = cls(**kw, reduction="sum", name="m", dtype="float64")
+    again = cls.from_config(loss.get_config())
+    assert again.get_config() == loss.get_config()
+    per = keras.ops.convert_to_numpy(cls(**kw, reduction="none", dtype="float64")(y, x))
+    fn = getattr(bk, {"MultiLabelMargin": "multilabel_margin", "MultiLabelSoftMargin": "multilabel_soft_margin",
+                      "MulticlassHinge": "multiclass_hinge", "SoftMargin": "soft_margin",
+                      "HingeEmbedding": "hinge_embedding", "MultiMargin": "multi_margin",
+                      "MarginRanking": "margin_ranking"}[name])
+    np.testing.assert_allclose(per, keras.ops.convert_to_numpy(fn(y, x, **kw)), rtol=1e-12)
+    np.testing.assert_allclose(float(again(y, x)), per.sum(), rtol=1e-12)
