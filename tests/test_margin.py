@@ -95,7 +95,7 @@ def _cases():
         "SoftMargin": (bt.SoftMarginLoss, nn.SoftMarginLoss, [{}], [(x2, pm), (x1, pm[0]), (x2[0, 0], pm[0, 0])]),
         "MultiMargin": (bt.MultiMarginLoss, nn.MultiMarginLoss,
                         [{}, {"p": 2}, {"margin": 0.3, "weight": w}, {"p": 2, "margin": 2.0, "weight": w}],
-                        [(x2, labels), (x1, label0)]),
+                        [(x2, labels), (x1, label0), (x1, label0[None])]),
         "MultiLabelMargin": (bt.MultiLabelMarginLoss, nn.MultiLabelMarginLoss, [{}],
                              [(x2, _multilabel_targets(6, 5, 7)), (x1, _multilabel_targets(1, 5, 8)[0]),
                               (x2[0, 0], torch.tensor(0))]),
