@@ -361,3 +361,11 @@ def exp_sub(x: Any, m: Any) -> jax.Array:
 def scale(x: Any, c: Any) -> jax.Array:
     """``x * c``."""
     return x * c
+
+
+# --- margin -------------------------------------------------------------------------
+
+
+def arange(n: int, like: Any) -> jax.Array:
+    """``[0, 1, ..., n - 1]`` in ``like``'s dtype."""
+    return jnp.arange(n, dtype=like.dtype)

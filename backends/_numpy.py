@@ -322,3 +322,11 @@ def exp_sub(x: Any, m: Any) -> np.ndarray:
 def scale(x: Any, c: Any) -> np.ndarray:
     """``x * c``, overwriting ``x`` (an intermediate the caller is done with)."""
     return np.multiply(x, c, out=x)
+
+
+# --- margin -------------------------------------------------------------------------
+
+
+def arange(n: int, like: Any) -> np.ndarray:
+    """``[0, 1, ..., n - 1]`` in ``like``'s dtype (and device)."""
+    return np.arange(n, dtype=like.dtype)

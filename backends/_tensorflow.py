@@ -357,3 +357,11 @@ def exp_sub(x: Any, m: Any) -> tf.Tensor:
 def scale(x: Any, c: Any) -> tf.Tensor:
     """``x * c``."""
     return x * c
+
+
+# --- margin -------------------------------------------------------------------------
+
+
+def arange(n: int, like: Any) -> tf.Tensor:
+    """``[0, 1, ..., n - 1]`` in ``like``'s dtype (on its device: TensorFlow's placement)."""
+    return tf.range(n, dtype=like.dtype)

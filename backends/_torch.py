@@ -424,3 +424,11 @@ def exp_sub(x: Any, m: Any) -> torch.Tensor:
 def scale(x: Any, c: Any) -> torch.Tensor:
     """``x * c``: in place on ``x`` where no graph is recorded."""
     return x * c if _recording(x) else x.mul_(c)
+
+
+# --- margin -------------------------------------------------------------------------
+
+
+def arange(n: int, like: Any) -> torch.Tensor:
+    """``[0, 1, ..., n - 1]`` in ``like``'s dtype and device."""
+    return torch.arange(n, dtype=like.dtype, device=like.device)

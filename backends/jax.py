@@ -750,6 +750,19 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
                                                   "optax.losses.softmax_cross_entropy_with_integer_labels"),
     "squared_error": (("mean_squared_error",), "optax.losses.squared_error"),
     "linear_softmax_cross_entropy_with_integer_labels": (("linear_cross_entropy",), None),
+    # --- margin ---
+    "hinge_loss": (("hinge",), "optax.losses.hinge_loss"),
+    "perceptron_loss": (("hinge",), "optax.losses.perceptron_loss"),
+    "multiclass_hinge_loss": (("multiclass_hinge",), "optax.losses.multiclass_hinge_loss"),
+    "multiclass_perceptron_loss": (("multiclass_hinge",), "optax.losses.multiclass_perceptron_loss"),
+    "squared_hinge_loss": (("squared_hinge",), None),
+    "categorical_hinge_loss": (("categorical_hinge",), None),
+    "soft_margin_loss": (("soft_margin",), None),
+    "hinge_embedding_loss": (("hinge_embedding",), None),
+    "multi_margin_loss": (("multi_margin",), None),
+    "multilabel_margin_loss": (("multilabel_margin",), None),
+    "multilabel_soft_margin_loss": (("multilabel_soft_margin",), None),
+    "margin_ranking_loss": (("margin_ranking",), None),
 }
 __all__ = ["CATALOG", *CATALOG]  # the table is the adapter's public names
 
@@ -787,3 +800,198 @@ def linear_softmax_cross_entropy_with_integer_labels(
                                            chunk_size=chunk_size)
 
 
+
+
+# --- margin ---------------------------------------------------------------------------
+
+
+def _signed(predictor_outputs: Any, targets: Any, same_shape: bool) -> tuple:
+    """optax's binary margin inputs as the spec's ``(y_true, y_pred)``."""
+    return _regression(predictor_outputs, targets, same_shape)
+
+
+def _scores(scores: Any, labels: Any) -> tuple:
+    """optax's multi-class margin inputs: integer ``labels`` and ``scores`` (class axis
+    last), ``scores`` promoted as optax's float one-hot labels promote them (float64
+    under ``jax_enable_x64``)."""
+    labels, scores, _, ax = _integer_label_inputs(scores, labels, -1, None)
+    one_hot = jax.dtypes.canonicalize_dtype(jnp.float64)
+    return labels, scores.astype(jnp.promote_types(scores.dtype, one_hot)), ax
+
+
+@_optax("targets", "predictor_outputs")
+def hinge_loss(predictor_outputs: Any, targets: Any) -> jax.Array:
+    r"""Element-wise hinge loss :math:`\max(0,\ 1 - x y)`, targets in ``{-1, 1}``.
+
+    Native equivalent: ``optax.hinge_loss`` (identical; ``predictor_outputs``
+    and ``targets`` broadcast). Calls :func:`losses.hinge` with ``reduction="none"``.
+
+    >>> import jax.numpy as jnp
+    >>> hinge_loss(jnp.array([0.25, 2.0]), jnp.array([1.0, -1.0])).tolist()
+    [0.75, 3.0]
+    """
+    return losses.hinge(*_signed(predictor_outputs, targets, False), reduction="none")
+
+
+@_optax("targets", "predictor_outputs")
+def perceptron_loss(predictor_outputs: Any, targets: Any) -> jax.Array:
+    r"""Element-wise perceptron loss :math:`\max(0,\ -x y)`, targets in ``{-1, 1}``.
+
+    Native equivalent: ``optax.perceptron_loss`` (identical; the shapes must
+    be equal, ``ValueError`` otherwise). Calls :func:`losses.hinge` with
+    ``margin=0, reduction="none"``.
+
+    >>> import jax.numpy as jnp
+    >>> perceptron_loss(jnp.array([0.25, 2.0]), jnp.array([1.0, -1.0])).tolist()
+    [0.0, 2.0]
+    """
+    return losses.hinge(*_signed(predictor_outputs, targets, True), margin=0.0, reduction="none")
+
+
+@_optax("labels", "scores")
+def multiclass_hinge_loss(scores: Any, labels: Any) -> jax.Array:
+    r"""Per-example multi-class hinge loss
+    :math:`\max_c (s_c + [c \ne y]) - s_y` (class axis last).
+
+    Native equivalent: ``optax.multiclass_hinge_loss``. Difference: a label
+    outside ``[0, C)`` raises ``ValueError`` (NaN under tracing); optax scores
+    it against an all-zero one-hot row. Calls :func:`losses.multiclass_hinge`.
+
+    >>> import jax.numpy as jnp
+    >>> multiclass_hinge_loss(jnp.array([[0.5, 0.25]]), jnp.array([0])).tolist()
+    [0.75]
+    """
+    labels, scores, ax = _scores(scores, labels)
+    return losses.multiclass_hinge(labels, scores, axis=ax, reduction="none")
+
+
+@_optax("labels", "scores")
+def multiclass_perceptron_loss(scores: Any, labels: Any) -> jax.Array:
+    r"""Per-example multi-class perceptron loss :math:`\max_c s_c - s_y` (class axis last).
+
+    Native equivalent: ``optax.multiclass_perceptron_loss``; labels as
+    :func:`multiclass_hinge_loss`. Calls :func:`losses.multiclass_hinge` with ``margin=0``.
+
+    >>> import jax.numpy as jnp
+    >>> multiclass_perceptron_loss(jnp.array([[0.5, 0.25]]), jnp.array([1])).tolist()
+    [0.25]
+    """
+    labels, scores, ax = _scores(scores, labels)
+    return losses.multiclass_hinge(labels, scores, margin=0.0, axis=ax, reduction="none")
+
+
+@_optax("targets", "predictor_outputs")
+def squared_hinge_loss(predictor_outputs: Any, targets: Any) -> jax.Array:
+    r"""Element-wise squared hinge loss :math:`\max(0,\ 1 - x y)^2`, targets in
+    ``{-1, 1}`` (no optax native; Keras' ``squared_hinge`` before its mean).
+    Calls :func:`losses.squared_hinge`.
+
+    >>> import jax.numpy as jnp
+    >>> squared_hinge_loss(jnp.array([0.25, 2.0]), jnp.array([1.0, -1.0])).tolist()
+    [0.5625, 9.0]
+    """
+    return losses.squared_hinge(*_signed(predictor_outputs, targets, False), reduction="none")
+
+
+@_optax("labels", "scores")
+def categorical_hinge_loss(scores: Any, labels: Any) -> jax.Array:
+    r"""Per-example categorical hinge loss
+    :math:`\max(0,\ 1 + \max_c (1 - y_c) s_c - \sum_c y_c s_c)`, one-hot ``labels``
+    of ``scores``' shape, class axis last (no optax native; Keras' ``categorical_hinge``).
+    Calls :func:`losses.categorical_hinge`.
+
+    >>> import jax.numpy as jnp
+    >>> categorical_hinge_loss(jnp.array([[0.5, 0.25]]), jnp.array([[0.0, 1.0]])).tolist()
+    [1.25]
+    """
+    return losses.categorical_hinge(*_signed(scores, labels, True), reduction="none")
+
+
+@_optax("targets", "predictor_outputs")
+def soft_margin_loss(predictor_outputs: Any, targets: Any) -> jax.Array:
+    r"""Element-wise soft margin loss :math:`\log(1 + e^{-x y})`, targets in
+    ``{-1, 1}`` (no optax native; torch's ``SoftMarginLoss``). Calls
+    :func:`losses.soft_margin`.
+
+    >>> import jax.numpy as jnp
+    >>> [round(v, 6) for v in soft_margin_loss(jnp.array([0.0]), jnp.array([1.0])).tolist()]
+    [0.693147]
+    """
+    return losses.soft_margin(*_signed(predictor_outputs, targets, False), reduction="none")
+
+
+@_optax("targets", "predictor_outputs")
+def hinge_embedding_loss(predictor_outputs: Any, targets: Any, *, margin: float = 1.0) -> jax.Array:
+    r"""Element-wise hinge embedding loss
+    :math:`[y \ne 1]\max(0,\ m - x) + [y \ne -1]\,x` of distances ``x``
+    (no optax native; torch's ``HingeEmbeddingLoss``). Calls :func:`losses.hinge_embedding`.
+
+    >>> import jax.numpy as jnp
+    >>> [round(v, 6) for v in hinge_embedding_loss(jnp.array([0.3, 0.4]), jnp.array([1.0, -1.0])).tolist()]
+    [0.3, 0.6]
+    """
+    return losses.hinge_embedding(*_signed(predictor_outputs, targets, True), margin=margin,
+                                  reduction="none")
+
+
+@_optax("labels", "scores")
+def multi_margin_loss(scores: Any, labels: Any, *, p: int = 1, margin: float = 1.0,
+                      weights: Any = None) -> jax.Array:
+    r"""Per-example multi-class margin loss
+    :math:`\frac1C \sum_{c \ne y} w_y \max(0,\ m - s_y + s_c)^p` (class axis last;
+    no optax native; torch's ``MultiMarginLoss``). ``weights``: ``[C]`` or ``None``.
+    Calls :func:`losses.multi_margin`.
+
+    >>> import jax.numpy as jnp
+    >>> multi_margin_loss(jnp.array([[0.5, 0.25]]), jnp.array([0])).tolist()
+    [0.375]
+    """
+    labels, scores, _, ax = _integer_label_inputs(scores, labels, -1, None)
+    return losses.multi_margin(labels, scores, p=p, margin=margin, class_weight=weights, axis=ax,
+                               reduction="none")
+
+
+@_optax("labels", "scores")
+def multilabel_margin_loss(scores: Any, labels: Any) -> jax.Array:
+    r"""Per-example multi-label margin loss
+    :math:`\frac1C \sum_{j \in Y} \sum_{c \notin Y} \max(0,\ 1 - (s_j - s_c))`;
+    ``labels`` of ``scores``' shape hold each row's class indices, then ``-1``
+    (no optax native; torch's ``MultiLabelMarginLoss``). Calls :func:`losses.multilabel_margin`.
+
+    >>> import jax.numpy as jnp
+    >>> [round(v, 6) for v in multilabel_margin_loss(jnp.array([[0.1, 0.9, 0.2]]), jnp.array([[1, -1, 0]])).tolist()]
+    [0.166667]
+    """
+    scores = _logits(scores)
+    labels = _array(labels, "labels", jnp.integer, "integer class indices")
+    return losses.multilabel_margin(labels, scores, reduction="none")
+
+
+@_optax("labels", "logits")
+def multilabel_soft_margin_loss(logits: Any, labels: Any, *, weights: Any = None) -> jax.Array:
+    r"""Per-example multi-label soft margin loss: the sigmoid binary cross-entropy
+    averaged (weighted by ``weights``) over the last axis (no optax native;
+    torch's ``MultiLabelSoftMarginLoss``). Calls :func:`losses.multilabel_soft_margin`.
+
+    >>> import jax.numpy as jnp
+    >>> [round(v, 6) for v in multilabel_soft_margin_loss(jnp.array([[0.0, 0.0]]), jnp.array([[1.0, 0.0]])).tolist()]
+    [0.693147]
+    """
+    return losses.multilabel_soft_margin(*_signed(logits, labels, True), class_weight=weights,
+                                         reduction="none")
+
+
+@_optax("targets", "predictions1")
+def margin_ranking_loss(predictions1: Any, predictions2: Any, targets: Any, *,
+                        margin: float = 0.0) -> jax.Array:
+    r"""Element-wise margin ranking loss :math:`\max(0,\ m - y (x_1 - x_2))`,
+    targets in ``{-1, 1}`` (no optax native; torch's ``MarginRankingLoss``).
+    Calls :func:`losses.margin_ranking`.
+
+    >>> import jax.numpy as jnp
+    >>> [round(v, 6) for v in margin_ranking_loss(jnp.array([0.5]), jnp.array([1.0]), jnp.array([1.0]), margin=0.1).tolist()]
+    [0.6]
+    """
+    targets, x1 = _signed(predictions1, targets, True)
+    x2 = _array(predictions2, "predictions2", jnp.floating, "floating-point predictions").astype(x1.dtype)
+    return losses.margin_ranking(targets, x1, x2, margin=margin, reduction="none")

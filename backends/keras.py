@@ -162,6 +162,27 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "GaussianNLL": (("gaussian_nll",), None),
     "gaussian_nll": (("gaussian_nll",), None),
     "LinearCrossEntropy": (("linear_cross_entropy",), None),
+    # --- margin ---
+    "Hinge": (("hinge",), "keras.losses.Hinge"),
+    "hinge": (("hinge",), "keras.losses.hinge"),
+    "SquaredHinge": (("squared_hinge",), "keras.losses.SquaredHinge"),
+    "squared_hinge": (("squared_hinge",), "keras.losses.squared_hinge"),
+    "CategoricalHinge": (("categorical_hinge",), "keras.losses.CategoricalHinge"),
+    "categorical_hinge": (("categorical_hinge",), "keras.losses.categorical_hinge"),
+    "MulticlassHinge": (("multiclass_hinge",), None),
+    "multiclass_hinge": (("multiclass_hinge",), None),
+    "SoftMargin": (("soft_margin",), None),
+    "soft_margin": (("soft_margin",), None),
+    "HingeEmbedding": (("hinge_embedding",), None),
+    "hinge_embedding": (("hinge_embedding",), None),
+    "MultiMargin": (("multi_margin",), None),
+    "multi_margin": (("multi_margin",), None),
+    "MultiLabelMargin": (("multilabel_margin",), None),
+    "multilabel_margin": (("multilabel_margin",), None),
+    "MultiLabelSoftMargin": (("multilabel_soft_margin",), None),
+    "multilabel_soft_margin": (("multilabel_soft_margin",), None),
+    "MarginRanking": (("margin_ranking",), None),
+    "margin_ranking": (("margin_ranking",), None),
 }
 
 __all__ = ["CATALOG", *CATALOG]
@@ -1547,3 +1568,308 @@ class LinearCrossEntropy(keras.layers.Layer):
                 "bias_initializer": keras.initializers.serialize(self.bias_initializer)}
 
 
+
+
+# --- margin ---------------------------------------------------------------------------------
+
+
+def _power(name: str, value: Any) -> int:
+    if isinstance(value, (bool, np.bool_)) or value not in (1, 2):
+        _fail(f"`{name}` must be 1 or 2; got {value!r}")
+    return int(value)
+
+
+def _weights(name: str, value: Any) -> list[float] | None:
+    """Per-class weights: ``None`` or a 1-D sequence of finite numbers (a JSON config)."""
+    if value is None:
+        return None
+    a = np.asarray(value, dtype=object)
+    if a.ndim != 1 or a.size == 0:
+        _fail(f"`{name}` must be None or a 1-D sequence of numbers (one per class); got {value!r}")
+    return [_real()(name, v) for v in a.tolist()]
+
+
+_MARGIN = _real()
+
+
+@_functional()
+def hinge(y_true: Any, y_pred: Any) -> Tensor:
+    r"""Hinge loss averaged over the last axis, as ``keras.losses.hinge``.
+
+    .. math:: \ell = \operatorname{mean}_{-1} \max(0,\ 1 - y\hat y)
+
+    Labels ``-1`` or ``+1``; when every label is 0 or 1 they are mapped to -1
+    and +1 first (Keras' rule). The element-wise loss is :func:`losses.hinge`
+    (``convert_binary_labels=True``); shapes as in :func:`mean_squared_error`.
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(hinge(np.array([[1., 0.]]), np.array([[0.5, -2.0]]))), 6).tolist()
+    [0.25]
+    """
+    return _last_axis_mean(_lb.hinge, y_true, y_pred, convert_binary_labels=True)
+
+
+@_functional()
+def squared_hinge(y_true: Any, y_pred: Any) -> Tensor:
+    r"""Squared hinge loss averaged over the last axis, as ``keras.losses.squared_hinge``.
+
+    .. math:: \ell = \operatorname{mean}_{-1} \max(0,\ 1 - y\hat y)^2
+
+    Labels as in :func:`hinge`. The element-wise loss is :func:`losses.squared_hinge`.
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(squared_hinge(np.array([[1., 0.]]), np.array([[0.5, -2.0]]))), 6).tolist()
+    [0.125]
+    """
+    return _last_axis_mean(_lb.squared_hinge, y_true, y_pred, convert_binary_labels=True)
+
+
+@_functional()
+def categorical_hinge(y_true: Any, y_pred: Any) -> Tensor:
+    r"""Per-example categorical hinge loss, as ``keras.losses.categorical_hinge``.
+
+    .. math:: \ell = \max\big(0,\ 1 + \max_c (1 - y_c)\hat y_c - \textstyle\sum_c y_c \hat y_c\big)
+
+    over the last axis; ``y_true`` one-hot (or ``{-1, +1}``) of ``y_pred``'s
+    shape. The loss is :func:`losses.categorical_hinge`.
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(categorical_hinge(np.array([[0., 1.]]), np.array([[0.5, 0.25]]))), 6).tolist()
+    [1.25]
+    """
+    y_true, y_pred = _real_tensors(y_true, y_pred)
+    return _lb.categorical_hinge(y_true, y_pred, reduction="none")
+
+
+@_functional(margin=_MARGIN)
+def multiclass_hinge(y_true: Any, y_pred: Any, margin: float = 1.0, axis: int = -1) -> Tensor:
+    r"""Per-example multi-class (Crammer-Singer) hinge loss with integer labels (no Keras native).
+
+    .. math:: \ell_i = \max_c \big(\hat y_{i,c} + m\,[c \ne y_i]\big) - \hat y_{i,y_i}
+
+    ``margin=0`` is the multi-class perceptron loss. Labels as
+    :func:`sparse_categorical_crossentropy`'s (a bad one raises ``ValueError``
+    in eager mode, NaN in a compiled step). The loss is
+    :func:`losses.multiclass_hinge`; equals ``optax.multiclass_hinge_loss``.
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(multiclass_hinge(np.array([0]), np.array([[0.5, 0.25]]))), 6).tolist()
+    [0.75]
+    """
+    y_true, y_pred = _labels(y_true, y_pred, axis)
+    return _lb.multiclass_hinge(y_true, y_pred, margin=margin, axis=axis, reduction="none")
+
+
+@_functional()
+def soft_margin(y_true: Any, y_pred: Any) -> Tensor:
+    r"""Soft margin loss averaged over the last axis (torch's ``SoftMarginLoss``; no Keras native).
+
+    .. math:: \ell = \operatorname{mean}_{-1} \log(1 + e^{-y\hat y})
+
+    Labels ``-1`` or ``+1``. The element-wise loss is :func:`losses.soft_margin`.
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(soft_margin(np.array([[1.]]), np.array([[0.]]))), 6).tolist()
+    [0.693147]
+    """
+    return _last_axis_mean(_lb.soft_margin, y_true, y_pred)
+
+
+@_functional(margin=_MARGIN)
+def hinge_embedding(y_true: Any, y_pred: Any, margin: float = 1.0) -> Tensor:
+    r"""Hinge embedding loss averaged over the last axis (torch's
+    ``HingeEmbeddingLoss``; no Keras native): ``y_pred`` holds distances.
+
+    .. math:: \ell = \operatorname{mean}_{-1} \big([y \ne 1]\max(0,\ m - \hat y) + [y \ne -1]\,\hat y\big)
+
+    The element-wise loss is :func:`losses.hinge_embedding`.
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(hinge_embedding(np.array([[1., -1.]]), np.array([[0.3, 0.4]]))), 6).tolist()
+    [0.45]
+    """
+    return _last_axis_mean(_lb.hinge_embedding, y_true, y_pred, margin=margin)
+
+
+@_functional(p=_power, margin=_MARGIN, weight=_weights)
+def multi_margin(y_true: Any, y_pred: Any, p: int = 1, margin: float = 1.0, weight: Any = None,
+                 axis: int = -1) -> Tensor:
+    r"""Per-example multi-class margin loss with integer labels (torch's
+    ``MultiMarginLoss``; no Keras native).
+
+    .. math:: \ell_i = \frac1C \sum_{c \ne y_i} w_{y_i} \max(0,\ m - \hat y_{i,y_i} + \hat y_{i,c})^p
+
+    ``p`` 1 or 2; ``weight`` ``None`` or one number per class. Labels as
+    :func:`multiclass_hinge`. The loss is :func:`losses.multi_margin`.
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(multi_margin(np.array([0]), np.array([[0.5, 0.25]]))), 6).tolist()
+    [0.375]
+    """
+    y_true, y_pred = _labels(y_true, y_pred, axis)
+    w = None if weight is None else np.asarray(weight)
+    return _lb.multi_margin(y_true, y_pred, p=p, margin=margin, class_weight=w, axis=axis,
+                            reduction="none")
+
+
+@_functional()
+def multilabel_margin(y_true: Any, y_pred: Any) -> Tensor:
+    r"""Per-example multi-label margin loss (torch's ``MultiLabelMarginLoss``; no Keras native).
+
+    .. math:: \ell = \frac1C \sum_{j \in Y} \sum_{c \notin Y} \max(0,\ 1 - (\hat y_j - \hat y_c))
+
+    ``y_true`` of ``y_pred``'s shape holds each row's class indices, then
+    ``-1`` (what follows is ignored); whole numbers of any dtype (Keras' ``Loss``
+    hands them over as floats). The loss is :func:`losses.multilabel_margin`.
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(multilabel_margin(np.array([[1, -1, 0]]), np.array([[0.1, 0.9, 0.2]]))), 6).tolist()
+    [0.166667]
+    """
+    y_true, y_pred = _tensors(y_true, y_pred, cast=False)
+    if not keras.backend.is_int_dtype(y_true.dtype):
+        y_true = ops.cast(y_true, "int64")
+    return _lb.multilabel_margin(y_true, y_pred, reduction="none")
+
+
+@_functional(weight=_weights)
+def multilabel_soft_margin(y_true: Any, y_pred: Any, weight: Any = None) -> Tensor:
+    r"""Per-example multi-label soft margin loss (torch's ``MultiLabelSoftMarginLoss``;
+    no Keras native): the binary cross-entropy of logits averaged over the last axis.
+
+    .. math:: \ell = \frac1C \sum_c w_c \big(y_c\,\mathrm{softplus}(-\hat y_c) + (1 - y_c)\,\mathrm{softplus}(\hat y_c)\big)
+
+    ``weight``: ``None`` or one number per class. The loss is
+    :func:`losses.multilabel_soft_margin`.
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(multilabel_soft_margin(np.array([[1., 0.]]), np.array([[0., 0.]]))), 6).tolist()
+    [0.693147]
+    """
+    y_true, y_pred = _real_tensors(y_true, y_pred)
+    w = None if weight is None else np.asarray(weight)
+    return _lb.multilabel_soft_margin(y_true, y_pred, class_weight=w, reduction="none")
+
+
+@_functional(margin=_MARGIN)
+def margin_ranking(y_true: Any, y_pred: Any, margin: float = 0.0) -> Tensor:
+    r"""Margin ranking loss averaged over the last axis (torch's ``MarginRankingLoss``;
+    no Keras native).
+
+    ``y_pred`` holds the two scores side by side on its last axis, ``[..., 2 D]`` for
+    ``y_true`` of ``[..., D]``: ``x1 = y_pred[..., :D]``, ``x2 = y_pred[..., D:]``;
+    ``y_true`` is 1 where ``x1`` should rank higher, -1 where lower.
+
+    .. math:: \ell = \operatorname{mean}_{-1} \max(0,\ m - y\,(x_1 - x_2))
+
+    The element-wise loss is :func:`losses.margin_ranking` (gradients reach both scores).
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(margin_ranking(np.array([[1.]]), np.array([[0.5, 1.0]]), 0.1)), 6).tolist()
+    [0.6]
+    """
+    y_true, y_pred = _real_tensors(y_true, y_pred)
+    d = y_true.shape[-1] if len(y_true.shape) else None
+    if len(y_pred.shape) != len(y_true.shape) or d is None or y_pred.shape[-1] != 2 * d:
+        _fail(f"`y_pred` must hold the two scores side by side on its last axis, shape [..., 2 D] for "
+              f"`y_true` of shape [..., D]; got y_true.shape={tuple(y_true.shape)} and "
+              f"y_pred.shape={tuple(y_pred.shape)}")
+    loss = _lb.margin_ranking(y_true, y_pred[..., :d], y_pred[..., d:], margin=margin, reduction="none")
+    return _mean(loss, -1)
+
+
+class Hinge(_LossFunctionWrapper, fn=hinge):
+    r"""Drop-in ``keras.losses.Hinge``: ``mean_{-1} max(0, 1 - y_true * y_pred)``,
+    labels ``-1``/``+1`` (0/1 labels are mapped to them, as Keras does).
+
+    Args:
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.Hinge`` -- equal; differences as :class:`MeanSquaredError`.
+    """
+
+
+class SquaredHinge(_LossFunctionWrapper, fn=squared_hinge):
+    r"""Drop-in ``keras.losses.SquaredHinge``: ``mean_{-1} max(0, 1 - y_true * y_pred)^2``,
+    labels as :class:`Hinge`.
+
+    Args:
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.SquaredHinge`` -- equal; differences as :class:`MeanSquaredError`.
+    """
+
+
+class CategoricalHinge(_LossFunctionWrapper, fn=categorical_hinge):
+    r"""Drop-in ``keras.losses.CategoricalHinge``:
+    ``max(0, 1 + max((1 - y_true) * y_pred) - sum(y_true * y_pred))`` over the last axis.
+
+    Args:
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.CategoricalHinge`` -- equal.
+    """
+
+
+class MulticlassHinge(_LossFunctionWrapper, fn=multiclass_hinge, same_rank=False):
+    r"""Multi-class (Crammer-Singer) hinge loss with integer labels, Keras-style
+    (no Keras native): :func:`multiclass_hinge` (``margin=0``: the perceptron loss).
+
+    Args:
+      margin, axis: as :func:`multiclass_hinge`.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+    """
+
+
+class SoftMargin(_LossFunctionWrapper, fn=soft_margin):
+    r"""torch's ``SoftMarginLoss`` in Keras' form (averaged over the last axis): :func:`soft_margin`.
+
+    Args:
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+    """
+
+
+class HingeEmbedding(_LossFunctionWrapper, fn=hinge_embedding):
+    r"""torch's ``HingeEmbeddingLoss`` in Keras' form (averaged over the last axis):
+    :func:`hinge_embedding`.
+
+    Args:
+      margin: any finite number.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+    """
+
+
+class MultiMargin(_LossFunctionWrapper, fn=multi_margin, same_rank=False):
+    r"""torch's ``MultiMarginLoss`` in Keras' form, integer labels: :func:`multi_margin`.
+
+    Args:
+      p, margin, weight, axis: as :func:`multi_margin`.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+    """
+
+
+class MultiLabelMargin(_LossFunctionWrapper, fn=multilabel_margin, same_rank=False):
+    r"""torch's ``MultiLabelMarginLoss`` in Keras' form: :func:`multilabel_margin`.
+
+    Args:
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+    """
+
+
+class MultiLabelSoftMargin(_LossFunctionWrapper, fn=multilabel_soft_margin, same_rank=False):
+    r"""torch's ``MultiLabelSoftMarginLoss`` in Keras' form: :func:`multilabel_soft_margin`.
+
+    Args:
+      weight: ``None`` or one number per class.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+    """
+
+
+class MarginRanking(_LossFunctionWrapper, fn=margin_ranking, same_rank=False):
+    r"""torch's ``MarginRankingLoss`` in Keras' form: :func:`margin_ranking` (the two
+    scores side by side on ``y_pred``'s last axis, averaged over it).
+
+    Args:
+      margin: any finite number.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+    """

@@ -81,6 +81,17 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "EntropyLoss": (("entropy",), None),
     "LogCoshLoss": (("log_cosh",), None),
     "LinearCrossEntropyLoss": (("linear_cross_entropy",), "torch.nn.LinearCrossEntropyLoss"),
+    # --- margin ---
+    "HingeEmbeddingLoss": (("hinge_embedding",), "torch.nn.HingeEmbeddingLoss"),
+    "SoftMarginLoss": (("soft_margin",), "torch.nn.SoftMarginLoss"),
+    "MultiMarginLoss": (("multi_margin",), "torch.nn.MultiMarginLoss"),
+    "MultiLabelMarginLoss": (("multilabel_margin",), "torch.nn.MultiLabelMarginLoss"),
+    "MultiLabelSoftMarginLoss": (("multilabel_soft_margin",), "torch.nn.MultiLabelSoftMarginLoss"),
+    "MarginRankingLoss": (("margin_ranking",), "torch.nn.MarginRankingLoss"),
+    "HingeLoss": (("hinge",), None),
+    "SquaredHingeLoss": (("squared_hinge",), None),
+    "CategoricalHingeLoss": (("categorical_hinge",), None),
+    "MulticlassHingeLoss": (("multiclass_hinge",), None),
 }
 __all__ = ["CATALOG", *CATALOG]  # the table is the adapter's public names
 
@@ -1013,3 +1024,265 @@ class LinearCrossEntropyLoss(nn.Module):
                 f"reduction={self.reduction!r}")
 
 
+
+
+# --- margin -------------------------------------------------------------------------------
+
+
+def _class_scores(input: Tensor, target: Tensor) -> None:  # noqa: A002
+    """``MultiMarginLoss``' shapes: ``input`` ``[C]`` or ``[N, C]``, ``target``
+    ``[]`` or ``[N]`` of class indices."""
+    if input.dim() not in (1, 2) or _shape(target) != _shape(input)[:-1] and not (
+            input.dim() == 1 and _shape(target) == (1,)):
+        _fail(f"`input` must be [C] or [N, C] and `target` its shape without the class dim; got "
+              f"input.shape={_shape(input)} and target.shape={_shape(target)}")
+
+
+class HingeEmbeddingLoss(_Loss):
+    r"""Drop-in for :class:`torch.nn.HingeEmbeddingLoss` over :func:`losses.hinge_embedding`.
+
+    .. math:: \ell = [y \ne 1]\,\max(0,\ \text{margin} - x) + [y \ne -1]\,x
+
+    ``input`` holds distances, ``target`` ``1`` (similar) or ``-1``
+    (dissimilar), of ``input``'s shape (native broadcasts; ours raises
+    ``ValueError``) and cast to its dtype. ``'mean'`` averages every element.
+
+    >>> import torch
+    >>> x, y = torch.rand(4, 3), torch.randint(0, 2, (4, 3)) * 2.0 - 1
+    >>> torch.allclose(HingeEmbeddingLoss(margin=0.5)(x, y), torch.nn.HingeEmbeddingLoss(margin=0.5)(x, y))
+    True
+    """
+
+    _args = {"margin": "margin"}
+
+    def __init__(self, margin: float = 1.0, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction, margin=margin)
+
+
+class SoftMarginLoss(_Loss):
+    r"""Drop-in for :class:`torch.nn.SoftMarginLoss` over :func:`losses.soft_margin`.
+
+    .. math:: \ell = \log(1 + e^{-y x})
+
+    computed as ``softplus(-y x)``: finite where the native's
+    ``log1p(exp(-y x))`` overflows to ``inf`` (``-y x > 88`` in float32), equal
+    elsewhere. ``target`` (``1`` or ``-1``) must have ``input``'s shape and is
+    cast to its dtype.
+
+    >>> import torch
+    >>> x, y = torch.randn(4, 3), torch.randint(0, 2, (4, 3)) * 2.0 - 1
+    >>> torch.allclose(SoftMarginLoss()(x, y), torch.nn.SoftMarginLoss()(x, y))
+    True
+    """
+
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+
+
+class MultiMarginLoss(_WeightedLoss):
+    r"""Drop-in for :class:`torch.nn.MultiMarginLoss` over :func:`losses.multi_margin`.
+
+    .. math:: \ell_n = \frac1C \sum_{c \ne y_n} w_{y_n} \max(0,\ \text{margin} - x_{n,y_n} + x_{n,c})^p
+
+    ``input`` ``[C]`` or ``[N, C]``; ``target`` class indices ``[]`` or
+    ``[N]``; ``weight`` a ``[C]`` buffer (any sign); ``'mean'`` divides by
+    ``N`` whatever the weights, as the native. ``p`` must be 1 or 2
+    (``ValueError``, as the native). A label out of range raises
+    ``ValueError`` (native ``RuntimeError``).
+
+    >>> import torch
+    >>> x, y = torch.randn(4, 3), torch.tensor([0, 2, 1, 2])
+    >>> torch.allclose(MultiMarginLoss(p=2)(x, y), torch.nn.MultiMarginLoss(p=2)(x, y))
+    True
+    """
+
+    _args = {"p": "p", "margin": "margin", "weight": "class_weight"}
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
+                 size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean") -> None:
+        if p != 1 and p != 2:
+            raise ValueError("only p == 1 and p == 2 supported")
+        if weight is not None and weight.dim() != 1:
+            raise ValueError(f"MultiMarginLoss: expected weight to be None or 1D tensor, got {weight.dim()}D instead")
+        super().__init__(weight, size_average, reduce, reduction, p=p, margin=margin)
+
+    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        _class_scores(input, target)
+        if input.dim() == 1 and target.dim() == 1:  # [C] with a [1] target: torch's [1]-shaped loss
+            return self._call(0, target, input[None], **self._options(input))
+        return self._call(0, target, input, **self._options(input))
+
+
+class MultiLabelMarginLoss(_Loss):
+    r"""Drop-in for :class:`torch.nn.MultiLabelMarginLoss` over :func:`losses.multilabel_margin`.
+
+    .. math:: \ell_n = \frac1C \sum_{j \in Y_n} \sum_{c \notin Y_n} \max(0,\ 1 - (x_{n,j} - x_{n,c}))
+
+    ``input`` ``[C]`` or ``[N, C]`` (or a 0-d scalar, one class);
+    ``target`` integer class indices of ``input``'s shape, each row's
+    targets first, then ``-1`` (what follows the first ``-1`` is ignored).
+    A value outside ``[-1, C)`` raises ``ValueError`` (native ``RuntimeError``).
+
+    >>> import torch
+    >>> x, y = torch.randn(2, 4), torch.tensor([[3, 0, -1, 1], [1, -1, 2, 2]])
+    >>> torch.allclose(MultiLabelMarginLoss()(x, y), torch.nn.MultiLabelMarginLoss()(x, y))
+    True
+    """
+
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+
+    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        if input.dim() == 0:  # one class: as [1]
+            _same_shape(input, target)
+            return self._call(0, target.reshape(1), input.reshape(1), **self._options(input))
+        if input.dim() > 2:
+            _fail(f"`input` must be [C] or [N, C]; got input.shape={_shape(input)}")
+        _same_shape(input, target)
+        return self._call(0, target, input, **self._options(input))
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    r"""Drop-in for :class:`torch.nn.MultiLabelSoftMarginLoss` over
+    :func:`losses.multilabel_soft_margin`.
+
+    .. math:: \ell_n = \frac1C \sum_c w_c \big(y_{n,c}\,\mathrm{softplus}(-x_{n,c})
+              + (1 - y_{n,c})\,\mathrm{softplus}(x_{n,c})\big)
+
+    ``input`` ``[..., C]`` logits, ``target`` of its shape (cast to its
+    dtype); ``weight`` a buffer broadcast against ``input`` (``[C]``: one per class).
+
+    >>> import torch
+    >>> x, y = torch.randn(4, 3), torch.randint(0, 2, (4, 3)).float()
+    >>> torch.allclose(MultiLabelSoftMarginLoss()(x, y), torch.nn.MultiLabelSoftMarginLoss()(x, y))
+    True
+    """
+
+    _reductions = _PLAIN
+    _args = {"weight": "class_weight"}
+
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+
+
+class MarginRankingLoss(_Loss):
+    r"""Drop-in for :class:`torch.nn.MarginRankingLoss` over :func:`losses.margin_ranking`.
+
+    .. math:: \ell = \max(0,\ -y\,(x_1 - x_2) + \text{margin})
+
+    ``forward(input1, input2, target)``: ``target`` ``1`` (``input1`` should
+    rank higher) or ``-1``; the three of one shape (native broadcasts; ours
+    raises ``ValueError``), ``target`` cast to ``input1``'s dtype.
+
+    >>> import torch
+    >>> a, b, y = torch.randn(5), torch.randn(5), torch.tensor([1., -1, 1, 1, -1])
+    >>> torch.allclose(MarginRankingLoss(0.2)(a, b, y), torch.nn.MarginRankingLoss(0.2)(a, b, y))
+    True
+    """
+
+    _args = {"margin": "margin"}
+    _messages = {"`input1`": "`input1`"}
+
+    def __init__(self, margin: float = 0.0, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction, margin=margin)
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        _tensors(input1=input1, input2=input2, target=target)
+        return self._translated(self._ranking, input1, input2, target)
+
+    def _ranking(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        if input1.dim() != input2.dim() or input1.dim() != target.dim():
+            _fail(f"`input1`, `input2` and `target` must have the same number of dimensions; got "
+                  f"{input1.dim()}, {input2.dim()} and {target.dim()}")
+        return self._call(0, target, input1, input2.to(input1.dtype), **self._options(input1))
+
+
+class HingeLoss(_Loss):
+    r"""Hinge loss (no torch native), torch-style, over :func:`losses.hinge`.
+
+    .. math:: \ell = \max(0,\ \text{margin} - y x)
+
+    ``target`` ``1`` or ``-1`` of ``input``'s shape; ``margin=0`` is the
+    perceptron loss. ``'mean'`` averages every element. Equals
+    ``optax.hinge_loss`` (``margin=1``) / ``optax.perceptron_loss``
+    (``margin=0``); ``keras.losses.Hinge`` for ``{-1, 1}`` labels.
+
+    >>> import torch
+    >>> HingeLoss(reduction="none")(torch.tensor([0.25, 2.0]), torch.tensor([1.0, -1.0])).tolist()
+    [0.75, 3.0]
+    """
+
+    _reductions = _PLAIN
+    _args = {"margin": "margin"}
+
+    def __init__(self, margin: float = 1.0, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction, margin=margin)
+
+
+class SquaredHingeLoss(HingeLoss):
+    r"""Squared hinge loss (no torch native), torch-style, over :func:`losses.squared_hinge`.
+
+    .. math:: \ell = \max(0,\ \text{margin} - y x)^2
+
+    As :class:`HingeLoss`; equals ``keras.losses.SquaredHinge`` for ``{-1, 1}`` labels.
+
+    >>> import torch
+    >>> SquaredHingeLoss(reduction="none")(torch.tensor([0.25, 2.0]), torch.tensor([1.0, -1.0])).tolist()
+    [0.5625, 9.0]
+    """
+
+
+class CategoricalHingeLoss(_Loss):
+    r"""Categorical hinge loss (no torch native), torch-style, over
+    :func:`losses.categorical_hinge` along the class dim 1 (0 for ``[C]``).
+
+    .. math:: \ell_n = \max\big(0,\ 1 + \max_c (1 - y_{n,c}) x_{n,c} - \textstyle\sum_c y_{n,c} x_{n,c}\big)
+
+    ``target`` one-hot of ``input``'s shape; ``'mean'`` averages the examples.
+    Equals ``keras.losses.CategoricalHinge`` (class axis last there).
+
+    >>> import torch
+    >>> CategoricalHingeLoss()(torch.tensor([[0.5, 0.25]]), torch.tensor([[0.0, 1.0]])).item()
+    1.25
+    """
+
+    _reductions = _PLAIN
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+
+    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        _same_shape(input, target)
+        return self._call(0, target, input, axis=_class_dim(input), **self._options(input))
+
+
+class MulticlassHingeLoss(_Loss):
+    r"""Multi-class (Crammer-Singer) hinge loss (no torch native), torch-style,
+    over :func:`losses.multiclass_hinge` along the class dim 1 (0 for ``[C]``).
+
+    .. math:: \ell_n = \max_c \big(x_{n,c} + \text{margin}\,[c \ne y_n]\big) - x_{n,y_n}
+
+    ``target`` class indices (``input``'s shape without the class dim);
+    ``margin=0`` is the multi-class perceptron loss. Equals
+    ``optax.multiclass_hinge_loss`` / ``optax.multiclass_perceptron_loss``.
+
+    >>> import torch
+    >>> MulticlassHingeLoss()(torch.tensor([[0.5, 0.25]]), torch.tensor([0])).item()
+    0.75
+    """
+
+    _reductions = _PLAIN
+    _args = {"margin": "margin"}
+
+    def __init__(self, margin: float = 1.0, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction, margin=margin)
+
+    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        cdim = _class_dim(input)
+        _index_target(input, target, cdim, probabilities=False)
+        return self._call(0, target, input, axis=cdim, **self._options(input))

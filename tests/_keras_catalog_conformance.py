@@ -99,6 +99,10 @@ OPTIONS: dict[type, list[dict]] = {
     bk.Poisson: [{}, {}, {}],
     bk.PoissonNLL: [{}, dict(full=True), dict(log_input=False), dict(log_input=False, full=True, epsilon=1e-3)],
     bk.GaussianNLL: [{}, dict(full=True), dict(epsilon=0.05)],
+    # --- margin ---
+    bk.Hinge: [{}, {}, {}],
+    bk.SquaredHinge: [{}, {}, {}],
+    bk.CategoricalHinge: [{}, {}, {}],
 }
 CLASSES = tuple(OPTIONS)
 CLASS_AXIS = (bk.CategoricalFocalCrossentropy, bk.SparseCategoricalFocalCrossentropy,
@@ -196,6 +200,14 @@ def inputs(case: Case) -> dict:
         y_true = rng.normal(size=shape)
         var = rng.uniform(0.1, 2.0, size=shape)  # above every epsilon: the clamp is tested apart
         y_pred = np.concatenate([y_true + rng.normal(size=shape), var], axis=-1)
+    elif cls in (bk.Hinge, bk.SquaredHinge):  # 0/1 labels (converted) or -1/+1, by seed
+        y_true = (rng.uniform(size=shape) < 0.5).astype(float)
+        if case.seed % 2:
+            y_true = 2.0 * y_true - 1.0
+        y_pred = rng.normal(size=shape) * 1.5
+    elif cls is bk.CategoricalHinge:
+        y_true = np.eye(C)[rng.integers(0, C, size=loss_shape)]
+        y_pred = rng.normal(size=shape) * 1.5
     else:  # MSE, MAE, Huber, SmoothL1, LogCosh: errors on both sides of 0.5, 1, 2
         y_true = rng.normal(size=shape)
         y_pred = y_true + rng.normal(size=shape) * 1.5

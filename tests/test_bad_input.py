@@ -48,7 +48,11 @@ _KINDS = {"dense": ("make_dense", "make_focal_dense", "make_distributions"),
           "sparse": ("make_sparse", "make_log_probs", "make_focal_sparse"),
           "binary": ("make_binary",),
           "real": ("make_real", "make_rates", "make_poisson_nll", "make_gaussian"),
-          "unary": ("make_single", "make_joint")}
+          "unary": ("make_single", "make_joint"),
+          # --- margin ---
+          "margin": ("make_signs", "make_embedding", "make_multilabel", "make_multilabel_soft")}
+_KINDS["dense"] += ("make_one_hot_scores",)
+_KINDS["sparse"] += ("make_class_scores",)
 
 
 def _of_kind(kind: str) -> tuple[str, ...]:
@@ -56,9 +60,10 @@ def _of_kind(kind: str) -> tuple[str, ...]:
 
 
 DENSE, SPARSE, BINARY, REAL, UNARY = map(_of_kind, ("dense", "sparse", "binary", "real", "unary"))
-assert sorted(DENSE + SPARSE + BINARY + REAL + UNARY) == sorted(NAMES), \
+MARGIN = _of_kind("margin")
+assert sorted(DENSE + SPARSE + BINARY + REAL + UNARY + MARGIN) == sorted(NAMES), \
     "a registry loss has an input maker this table does not know: add it to _KINDS"
-TWO_INPUT = DENSE + SPARSE + BINARY + REAL
+TWO_INPUT = DENSE + SPARSE + BINARY + REAL + MARGIN
 #: losses whose ``y_pred`` holds probabilities by default (Keras' clip rule)
 CLIPPED = ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
            "binary_focal_crossentropy", "categorical_focal_crossentropy",
@@ -118,6 +123,14 @@ def base(name: str, n: int = N, c: int = C, k: int = K, axis: int = -1) -> tuple
         y = rng.normal(size=(n, k))
         o = {"var": rng.uniform(0.5, 2.0, (n, k))} if name == "gaussian_nll" else {}
         return y, y + rng.normal(size=(n, k)), o
+    if name in MARGIN:  # labels +-1 and scores; class indices then -1; multi-hot targets
+        x = rng.normal(size=(n, k))
+        if name == "multilabel_margin":  # c classes, one target each
+            return np.where(np.arange(c) == 0, rng.integers(0, c, (n, c)), -1), rng.normal(size=(n, c)), {}
+        if name == "multilabel_soft_margin":
+            return (rng.uniform(size=(n, c)) < 0.5) * 1.0, rng.normal(size=(n, c)), {}
+        o = {"input2": rng.normal(size=(n, k))} if name == "margin_ranking" else {}
+        return rng.choice([-1.0, 1.0], (n, k)), x, o
     if name == "entropy":
         return None, rng.uniform(0.1, 2.0, shape), opts
     return None, rng.uniform(0.1, 2.0, (n, 3, c)), {}  # a batch of joint tables
@@ -318,6 +331,17 @@ def _empty(name: str) -> tuple:
     return base(name, n=0)
 
 
+def _multilabel_bad(value: int, reduction: str = "mean") -> Callable[[str], tuple]:
+    """Multi-label targets whose row 0 names class ``value`` (out of range)."""
+    def build(name: str) -> tuple:
+        y, p, o = base(name)
+        y = y.copy()
+        y[0, 0] = value
+        return y, p, {**o, "reduction": reduction}
+
+    return build
+
+
 #: an out-of-range value of each option that may be an array or a traced value
 _TRACED_BAD = {"huber": {"delta": -1.0}, "sigmoid_focal_loss": {"gamma": -1.0},
                "poly1_crossentropy": {"poly_epsilon": np.nan}}
@@ -452,12 +476,12 @@ def _numpy_beside_torch(v: Any, ctx: dict) -> None:
 
 # --- the catalogue -------------------------------------------------------------------
 
-SHAPE = ("y_true", "{t}", "y_pred|mean", "{p}")
+SHAPE = ("y_true", "{t}", "y_pred|mean|input1", "{p}")
 CASES: tuple[Case, ...] = (
     # shapes
     Case("batch size of y_true != y_pred's", among(*TWO_INPUT), _batch_mismatch,
          Raises(ValueError, SHAPE)),
-    Case("class count / width of y_true != y_pred's", among(*DENSE, *BINARY, *REAL),
+    Case("class count / width of y_true != y_pred's", among(*DENSE, *BINARY, *REAL, *MARGIN),
          _last_dim_mismatch, Raises(ValueError, SHAPE)),
     Case("K-dim layout (axis=1), y_true channels-last", among(*DENSE, *SPARSE),
          _kdim_channels_last, Raises(ValueError, SHAPE)),
@@ -475,7 +499,8 @@ CASES: tuple[Case, ...] = (
          Raises(ValueError, ("`y_true`", r"label 4\b", r"\[0, 3\]"))),
     Case("sparse label = -1, no ignore_index", among(*SPARSE), _labels(0, -1, 1),
          Raises(ValueError, ("`y_true`", "label -1", r"\[0, 3\]"))),
-    Case("sparse label = -1, ignore_index=-100", among(*SPARSE), _labels(0, -1, 1, ignore_index=-100),
+    Case("sparse label = -1, ignore_index=-100", lambda n: n in SPARSE and takes("ignore_index")(n),
+         _labels(0, -1, 1, ignore_index=-100),
          Raises(ValueError, ("`y_true`", "label -1", r"\[0, 3\]", "ignore_index=-100"))),
     Case("sparse label = C under jax.jit", among(*SPARSE), _labels(0, C, 1, reduction="none"),
          {"jax": Behaves("element NaN", _poisoned)}, mode="jax.jit",
@@ -562,8 +587,11 @@ CASES: tuple[Case, ...] = (
     # NaN / inf
     Case("NaN in y_pred", every, _nan_at("y_pred"), Behaves("NaN", _is_nan),
          note="nll_loss reads only the target's log-probability (as torch's nll_loss): the NaN is put there"),
-    Case("NaN in y_true", among(*DENSE, *BINARY, *REAL), _nan_at("y_true"), Behaves("NaN", _is_nan),
-         note="sparse labels: see 'NaN float label'"),
+    Case("NaN in y_true", among(*DENSE, *BINARY, *REAL,
+                                *(n for n in MARGIN if n not in ("multilabel_margin", "hinge_embedding"))),
+         _nan_at("y_true"), Behaves("NaN", _is_nan),
+         note="sparse labels: see 'NaN float label'; hinge_embedding counts a label that is neither "
+              "1 nor -1 (NaN too) in both terms, as torch: its loss stays that of the distance"),
     Case("NaN in sample_weight", every, _nan_at("sample_weight"), Behaves("NaN", _is_nan),
          note="the weighted element's loss is NaN, so is the mean"),
     Case("+inf in y_pred (regression)", among(*REAL), _inf_pred, Behaves("inf or NaN", _not_finite),
@@ -585,6 +613,15 @@ CASES: tuple[Case, ...] = (
     Case("logit +inf on another class (from_logits)",
          among("sparse_categorical_crossentropy", "categorical_crossentropy"), _logits_at(np.inf),
          Behaves("NaN", _first_is(np.nan)), note="inf - inf in the log-sum-exp: undefined, as every framework"),
+    # --- margin ---
+    Case("multi-label target outside [-1, C)", among("multilabel_margin"), _multilabel_bad(-2),
+         Raises(ValueError, ("`y_true`", "-2", r"\[0, 3\] or -1"))),
+    Case("multi-label target = C under jax.jit", among("multilabel_margin"), _multilabel_bad(C, "none"),
+         {"jax": Behaves("example NaN", _first_is(np.nan))}, mode="jax.jit",
+         note="nothing can raise under tracing: that example's loss is NaN, the others exact"),
+    Case("margin not finite", takes("margin"), _with(margin=np.nan),
+         Raises(ValueError, ("`margin`", "nan"))),
+    Case("p not 1 or 2", takes("p"), _with(p=3), Raises(ValueError, ("`p` must be 1 or 2", "3"))),
     # empty batch
     Case("empty batch (N = 0)", every, _empty,
          Behaves("mean: NaN, sum: 0, none: empty", _empty_rule),

@@ -208,6 +208,25 @@ def log_cosh_cases():
     }
 
 
+def binary_margin_cases():
+    sign = lambda r, s, d: jnp.asarray(r.choice([-1.0, 1.0], size=s), dtype=d)  # noqa: E731
+    return {
+        "signs": (lambda r, d: [_n(r, (5, 3), d), sign(r, (5, 3), d)], lambda f, x, y: f(x, y), XY),
+        "int_targets": (lambda r, d: [_n(r, (7,), d), jnp.asarray(r.choice([-1, 1], size=7))],
+                        lambda f, x, y: f(x, y), X),
+        "scalar": (lambda r, d: [_n(r, (), d), sign(r, (), d)], lambda f, x, y: f(x, y), XY),
+    }
+
+
+def multiclass_margin_cases():
+    return {
+        "batch": (lambda r, d: [_n(r, (6, 4), d), jnp.asarray(r.integers(0, 4, 6))], lambda f, x, y: f(x, y), X),
+        "one": (lambda r, d: [_n(r, (5,), d), jnp.asarray(r.integers(0, 5))], lambda f, x, y: f(x, y), X),
+        "batch_3d": (lambda r, d: [_n(r, (2, 3, 4), d), jnp.asarray(r.integers(0, 4, (2, 3)))],
+                     lambda f, x, y: f(x, y), X),
+    }
+
+
 FUNCS = {
     "sigmoid_focal_loss": (bj.sigmoid_focal_loss, optax.losses.sigmoid_focal_loss, focal_cases()),
     "poly_loss_cross_entropy": (bj.poly_loss_cross_entropy, optax.losses.poly_loss_cross_entropy,
@@ -221,13 +240,23 @@ FUNCS = {
     "l2_loss": (bj.l2_loss, optax.losses.l2_loss, square_cases()),
     "huber_loss": (bj.huber_loss, optax.losses.huber_loss, huber_cases()),
     "log_cosh": (bj.log_cosh, optax.losses.log_cosh, log_cosh_cases()),
+    # --- margin ---
+    "hinge_loss": (bj.hinge_loss, optax.losses.hinge_loss, binary_margin_cases()),
+    "perceptron_loss": (bj.perceptron_loss, optax.losses.perceptron_loss, binary_margin_cases()),
+    "multiclass_hinge_loss": (bj.multiclass_hinge_loss, optax.losses.multiclass_hinge_loss,
+                              multiclass_margin_cases()),
+    "multiclass_perceptron_loss": (bj.multiclass_perceptron_loss, optax.losses.multiclass_perceptron_loss,
+                                   multiclass_margin_cases()),
 }
 CASES = [(f, c) for f, (_, _, cases) in FUNCS.items() for c in cases]
 #: one rich case per function for the other transformations
 REPRESENTATIVE = {"sigmoid_focal_loss": "broadcast", "poly_loss_cross_entropy": "where_axis0",
                   "safe_softmax_cross_entropy": "neg_inf_logits", "kl_divergence": "where",
                   "kl_divergence_with_log_targets": "axis_tuple", "squared_error": "targets",
-                  "l2_loss": "no_targets", "huber_loss": "broadcast", "log_cosh": "broadcast"}
+                  "l2_loss": "no_targets", "huber_loss": "broadcast", "log_cosh": "broadcast",
+                  # --- margin ---
+                  "hinge_loss": "signs", "perceptron_loss": "signs", "multiclass_hinge_loss": "batch_3d",
+                  "multiclass_perceptron_loss": "batch"}
 
 
 def _inputs(func, case, dtype, mode):
@@ -326,10 +355,22 @@ def test_catalog_lists_every_public_function_with_its_specs_and_native():
     for name, (specs, native) in bj.CATALOG.items():
         assert callable(getattr(bj, name))
         assert set(specs) <= registry, (name, specs)
-        if native is None:  # ours only: optax has no fused linear cross-entropy
-            assert name == "linear_softmax_cross_entropy_with_integer_labels"
+        if native is None:  # ours only (optax has no such loss): optax-style names
+            assert not hasattr(optax.losses, name), name
             continue
         assert _resolve(native) is getattr(optax.losses, name), name
+
+
+#: a call of each optax-style margin function optax lacks
+_X, _S = jnp.asarray([[0.5, -1.0, 2.0]]), jnp.asarray([[1.0, -1.0, 1.0]])
+MARGIN_CALLS = {
+    "squared_hinge_loss": lambda f: f(_X, _S), "soft_margin_loss": lambda f: f(_X, _S),
+    "categorical_hinge_loss": lambda f: f(_X, jnp.eye(3)[:1]), "hinge_embedding_loss": lambda f: f(_X, _S),
+    "multi_margin_loss": lambda f: f(_X, jnp.asarray([1])),
+    "multilabel_margin_loss": lambda f: f(_X, jnp.asarray([[2, -1, 0]])),
+    "multilabel_soft_margin_loss": lambda f: f(_X, jnp.eye(3)[:1]),
+    "margin_ranking_loss": lambda f: f(_X, _X * 0.5, _S),
+}
 
 
 @pytest.mark.parametrize("name", sorted(bj.CATALOG))
@@ -339,6 +380,10 @@ def test_catalog_specs_are_the_ones_called(name, monkeypatch):
     for spec in set(LOSS_NAMES) | {"smooth_labels"}:
         real = getattr(losses, spec)
         monkeypatch.setattr(losses, spec, lambda *a, _s=spec, _f=real, **k: (called.append(_s), _f(*a, **k))[1])
+    if name in MARGIN_CALLS:  # ours only (tests/test_margin.py holds them against torch)
+        MARGIN_CALLS[name](getattr(bj, name))
+        assert tuple(dict.fromkeys(called)) == bj.CATALOG[name][0]
+        return
     func, case = (name, REPRESENTATIVE[name]) if name in FUNCS else (name, None)
     if case is None:  # the four of tests/test_jax_adapter.py
         x, y = jnp.asarray([[0.5, -1.0, 2.0]]), jnp.eye(3)[:1]

@@ -179,6 +179,10 @@ FUNCTION_CASES = {
     "mean_absolute_percentage_error": ("real", {}),
     "mean_squared_logarithmic_error": ("real", {}),
     "poisson": ("counts", {}),
+    # --- margin ---
+    "hinge": ("binary", {}),
+    "squared_hinge": ("signs", {}),
+    "categorical_hinge": ("one_hot", {}),
 }
 
 
@@ -193,6 +197,8 @@ def function_inputs(kind: str) -> tuple[np.ndarray, np.ndarray]:
         "labels_logits": lambda: (rng.integers(0, 5, (4, 3)), rng.normal(size=shape) * 2),
         "real": lambda: (rng.normal(size=shape), rng.normal(size=shape) * 2),
         "counts": lambda: (rng.integers(0, 5, shape).astype(float), rng.uniform(0.1, 4, shape)),
+        "signs": lambda: (rng.choice([-1.0, 1.0], size=shape), rng.normal(size=shape) * 2),
+        "one_hot": lambda: (np.eye(5)[rng.integers(0, 5, (4, 3))], rng.normal(size=shape) * 2),
     }[kind]()
 
 
@@ -547,6 +553,10 @@ CONFIG_CASES = [
     (bk.Poisson, dict(reduction="none")),
     (bk.PoissonNLL, dict(log_input=False, full=True, epsilon=1e-4)),
     (bk.GaussianNLL, dict(full=True, epsilon=1e-3)),
+    # --- margin ---
+    (bk.Hinge, dict(name="h", reduction="sum")),
+    (bk.SquaredHinge, dict(dtype="float64")),
+    (bk.CategoricalHinge, dict(reduction="mean")),
 ]
 
 

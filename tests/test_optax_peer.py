@@ -51,6 +51,11 @@ CLASSES = {
     "huber_loss": ("_regression_test", "HuberLossTest"),
     "log_cosh": ("_regression_test", "LogCoshTest"),
     "smooth_labels": ("_smoothing_test", "SmoothLabelsTest"),
+    # --- margin ---
+    "hinge_loss": ("_classification_test", "HingeTest"),
+    "multiclass_hinge_loss": ("_classification_test", "HingeTest"),
+    "perceptron_loss": ("_classification_test", "PerceptronTest"),
+    "multiclass_perceptron_loss": ("_classification_test", "PerceptronTest"),
 }
 
 #: upstream tests that fail with ours substituted: test id -> why. Each is

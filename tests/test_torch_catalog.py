@@ -873,7 +873,12 @@ def _catalog_args(name, n=4):
     x, t = _randn((n, 3), 131).log_softmax(1), _randn((n, 3), 132).softmax(1)  # log-probabilities, probabilities
     return {"EntropyLoss": (x,), "GaussianNLLLoss": (x, t, 0.5), "BCELoss": (t, t),
             "NLLLoss": (x, torch.arange(n) % 3),
-            "LinearCrossEntropyLoss": (x.exp(), torch.arange(n) % 5)}.get(name, (x, t))
+            "LinearCrossEntropyLoss": (x.exp(), torch.arange(n) % 5),
+            # --- margin ---
+            "MultiMarginLoss": (x, torch.arange(n) % 3), "MulticlassHingeLoss": (x, torch.arange(n) % 3),
+            "MultiLabelMarginLoss": (x, (torch.arange(3 * n).reshape(n, 3) % 4) - 1),
+            "MarginRankingLoss": (x[:, 0], t[:, 0], torch.where(torch.arange(n) % 2 == 0, 1.0, -1.0).to(x)),
+            }.get(name, (x, t))
 
 
 def _catalog_module(name):
