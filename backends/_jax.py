@@ -323,3 +323,8 @@ def exp_sub(x: Any, m: Any) -> jax.Array:
 def scale(x: Any, c: Any) -> jax.Array:
     """``x * c``."""
     return x * c
+
+
+# --- similarity family ---------------------------------------------------------
+
+power = jnp.power

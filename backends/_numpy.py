@@ -307,3 +307,8 @@ def exp_sub(x: Any, m: Any) -> np.ndarray:
 def scale(x: Any, c: Any) -> np.ndarray:
     """``x * c``, overwriting ``x`` (an intermediate the caller is done with)."""
     return np.multiply(x, c, out=x)
+
+
+# --- similarity family ---------------------------------------------------------
+
+power = np.power

@@ -340,3 +340,11 @@ def exp_sub(x: Any, m: Any) -> tf.Tensor:
 def scale(x: Any, c: Any) -> tf.Tensor:
     """``x * c``."""
     return x * c
+
+
+# --- similarity family ---------------------------------------------------------
+
+
+def power(x: Any, p: Any) -> tf.Tensor:
+    """``x ** p`` (``p`` a number or a tensor, cast to ``x``'s dtype)."""
+    return tf.math.pow(x, tf.cast(p, x.dtype))

@@ -416,3 +416,8 @@ def exp_sub(x: Any, m: Any) -> torch.Tensor:
 def scale(x: Any, c: Any) -> torch.Tensor:
     """``x * c``: in place on ``x`` where no graph is recorded."""
     return x * c if _recording(x) else x.mul_(c)
+
+
+# --- similarity family ---------------------------------------------------------
+
+power = torch.pow
