@@ -277,7 +277,7 @@ def _norm_p(xp: Any, d: Array, p: float, grad: bool) -> tuple:
         s = xp.sum(xp.abs(d), -1)
     else:
         s = xp.sum(xp.power(xp.abs(d), p), -1)
-    nz = s > 0.0
+    nz = s != 0.0  # NaN stays NaN
     safe = xp.where(nz, s, xp.ones_like(s))
     r = xp.sqrt(safe) if p == 2.0 else safe if p == 1.0 else xp.power(safe, 1.0 / p)
     n = xp.where(nz, r, xp.zeros_like(s))

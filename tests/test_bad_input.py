@@ -47,7 +47,8 @@ DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 
 _KINDS = {"dense": ("make_dense", "make_focal_dense", "make_distributions"),
           "sparse": ("make_sparse", "make_log_probs", "make_focal_sparse"),
           "binary": ("make_binary",),
-          "real": ("make_real", "make_rates", "make_poisson_nll", "make_gaussian"),
+          "real": ("make_real", "make_rates", "make_poisson_nll", "make_gaussian",
+                   "make_pairs", "make_embedding_pairs", "make_triplets"),
           "unary": ("make_single", "make_joint")}
 
 
@@ -117,6 +118,8 @@ def base(name: str, n: int = N, c: int = C, k: int = K, axis: int = -1) -> tuple
             return rng.integers(0, 4, (n, k)) * 1.0, (np.log(rate) if name == "poisson_nll" else rate), {}
         y = rng.normal(size=(n, k))
         o = {"var": rng.uniform(0.5, 2.0, (n, k))} if name == "gaussian_nll" else {}
+        o = {"target": np.where(rng.uniform(size=n) < 0.5, 1.0, -1.0)} if name == "cosine_embedding" else o
+        o = {"negative": rng.normal(size=(n, k))} if name == "triplet_margin" else o
         return y, y + rng.normal(size=(n, k)), o
     if name == "entropy":
         return None, rng.uniform(0.1, 2.0, shape), opts
@@ -452,7 +455,7 @@ def _numpy_beside_torch(v: Any, ctx: dict) -> None:
 
 # --- the catalogue -------------------------------------------------------------------
 
-SHAPE = ("y_true", "{t}", "y_pred|mean", "{p}")
+SHAPE = ("y_true|x1|anchor", "{t}", "y_pred|mean|x2|positive", "{p}")
 CASES: tuple[Case, ...] = (
     # shapes
     Case("batch size of y_true != y_pred's", among(*TWO_INPUT), _batch_mismatch,

@@ -37,7 +37,9 @@ import backends.torch as bt  # noqa: E402
 
 #: natives whose module_db cases run in their own file, with the native's parameters
 #: loaded into ours (a module with parameters: the samples alone do not make them equal)
-ELSEWHERE = {"LinearCrossEntropyLoss": "tests/test_linear_ce.py"}
+ELSEWHERE = {"LinearCrossEntropyLoss": "tests/test_linear_ce.py",
+             # no upstream case outside test_nn.py: its cases are ported there
+             "TripletMarginWithDistanceLoss": "tests/test_similarity.py"}
 #: ours whose native is a ``torch.nn`` module
 NATIVE = {n for n, (_, native) in bt.CATALOG.items() if native == f"torch.nn.{n}"} - set(ELSEWHERE)
 #: torch's functional form of each module we provide
@@ -45,9 +47,11 @@ FUNCTIONAL = {"l1_loss": "L1Loss", "mse_loss": "MSELoss", "smooth_l1_loss": "Smo
               "huber_loss": "HuberLoss", "kl_div": "KLDivLoss", "nll_loss": "NLLLoss",
               "binary_cross_entropy": "BCELoss", "binary_cross_entropy_with_logits": "BCEWithLogitsLoss",
               "poisson_nll_loss": "PoissonNLLLoss", "cross_entropy": "CrossEntropyLoss",
-              "gaussian_nll_loss": "GaussianNLLLoss"}
+              "gaussian_nll_loss": "GaussianNLLLoss",
+              "cosine_embedding_loss": "CosineEmbeddingLoss", "triplet_margin_loss": "TripletMarginLoss",
+              "triplet_margin_with_distance_loss": "TripletMarginWithDistanceLoss"}
 #: forward arguments of the functionals (the rest are constructor options)
-_FORWARD = ("input", "target", "var")
+_FORWARD = ("input", "input1", "input2", "anchor", "positive", "negative", "target", "var")
 
 #: upstream cases that fail with ours: case id -> why (strict: a fix XPASSes, which fails)
 XFAIL: dict[str, str] = {}
@@ -220,6 +224,8 @@ def _tensor(test: dict, what: str, dtype):
         x = torch.randn(test[f"{what}_size"], generator=torch.Generator().manual_seed(len(what)))  # 5, 6
     else:
         x = test[what]
+    if isinstance(x, tuple):  # several inputs (CosineEmbeddingLoss, TripletMarginLoss)
+        return tuple(t.to(dtype) if t.is_floating_point() and dtype is not None else t for t in x)
     if x.is_floating_point() and dtype is not None:
         x = x.to(dtype)
     return x
@@ -228,9 +234,11 @@ def _tensor(test: dict, what: str, dtype):
 @pytest.mark.parametrize("test", NN_CASES)
 def test_common_nn_case(test, monkeypatch):
     dtype = test.get("default_dtype", torch.float64)
-    x = _tensor(test, "input", dtype)
-    x.requires_grad_(x.is_floating_point() or x.is_complex())
-    args = [x] + ([_tensor(test, "target", dtype)] if "target_fn" in test or "target_size" in test
+    xs = _tensor(test, "input", dtype)
+    xs = list(xs) if isinstance(xs, tuple) else [xs]
+    for x in xs:
+        x.requires_grad_(x.is_floating_point() or x.is_complex())
+    args = xs + ([_tensor(test, "target", dtype)] if "target_fn" in test or "target_size" in test
                   or "target" in test else [])
     with monkeypatch.context() as m:
         ours_nn, ours_f = _proxy(nn, _NN), _proxy(F, _F)
@@ -249,6 +257,7 @@ def test_common_nn_case(test, monkeypatch):
 def test_every_native_module_has_upstream_cases():
     """A name that claims a ``torch.nn`` native must meet torch's own tests."""
     covered = {c.values[0] for c in MODULE_CASES}
+    covered |= {n for n in NATIVE if any(c.id.startswith(n) for c in NN_CASES)}  # common_nn only: TripletMarginLoss
     assert covered == NATIVE, NATIVE - covered
     claims = {n for n, (_, native) in bt.CATALOG.items() if native and native.startswith("torch.nn.")}
     assert claims == NATIVE | set(ELSEWHERE)
