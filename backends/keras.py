@@ -162,6 +162,9 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "GaussianNLL": (("gaussian_nll",), None),
     "gaussian_nll": (("gaussian_nll",), None),
     "LinearCrossEntropy": (("linear_cross_entropy",), None),
+    # --- similarity ---
+    "CosineSimilarity": (("cosine_similarity",), "keras.losses.CosineSimilarity"),
+    "cosine_similarity": (("cosine_similarity",), "keras.losses.cosine_similarity"),
 }
 
 __all__ = ["CATALOG", *CATALOG]
@@ -1547,3 +1550,46 @@ class LinearCrossEntropy(keras.layers.Layer):
                 "bias_initializer": keras.initializers.serialize(self.bias_initializer)}
 
 
+
+
+# ==== similarity ======================================================================
+
+
+@_functional()
+def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Tensor:
+    r"""Negative cosine similarity along ``axis``, as ``keras.losses.cosine_similarity``.
+
+    .. math:: \ell = -\sum_i \frac{y_i}{\max(\|y\|, \epsilon)} \frac{\hat y_i}{\max(\|\hat y\|, \epsilon)}
+
+    ``epsilon = keras.config.epsilon()``; a zero vector scores 0. The
+    per-pair loss is :func:`losses.cosine_similarity`. Keras' rank rule applies.
+
+    Native: ``keras.losses.cosine_similarity`` -- equal; the gradient at a
+    zero vector is finite (``-y / (|y| epsilon)``; the native's is NaN on
+    TensorFlow, through ``rsqrt(0)``).
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(cosine_similarity(np.array([[0., 1.], [1., 1.]]),
+    ...     np.array([[1., 0.], [-1., -1.]]))), 6).tolist()
+    [-0.0, 1.0]
+    """
+    y_true, y_pred = _same_rank(*_real_tensors(y_true, y_pred))
+    return _lb.cosine_similarity(y_true, y_pred, axis=axis, epsilon=_eps(), reduction="none")
+
+
+class CosineSimilarity(_LossFunctionWrapper, fn=cosine_similarity):
+    r"""Drop-in ``keras.losses.CosineSimilarity``: ``-cos(y_true, y_pred)`` along ``axis``.
+
+    Args:
+      axis: the feature axis, summed over.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.CosineSimilarity`` -- equal. Differences:
+    ``get_config`` keeps ``axis`` (and ``dtype`` when given; the native drops
+    both, so a reloaded native loss falls back to ``axis=-1``); the gradient
+    at a zero vector is finite; ``axis`` is checked at construction.
+
+    >>> import numpy as np
+    >>> round(float(CosineSimilarity()(np.array([[0., 1.], [1., 1.]]), np.array([[1., 0.], [1., 1.]]))), 6)
+    -0.5
+    """

@@ -323,7 +323,7 @@ def _distance_function(name: str, value: Any) -> Any:
       natives={"torch": "F.triplet_margin_loss", "optax": "optax.losses.triplet_margin_loss"},
       checks={"margin": _REAL, "p": _checks.POSITIVE, "eps": _EPSILON, "swap": _checks.flag,
               "eps_at": _checks.one_of("difference", "sum"), "distance_function": _distance_function},
-      arrays=("negative",), inputs=("anchor", "positive", "negative"))
+      arrays=("negative",), traced=("margin", "eps"), inputs=("anchor", "positive", "negative"))
 def triplet_margin(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, negative: Any,
                    margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False,
                    eps_at: str = "difference", distance_function: Any = None) -> tuple:
