@@ -99,6 +99,8 @@ OPTIONS: dict[type, list[dict]] = {
     bk.Poisson: [{}, {}, {}],
     bk.PoissonNLL: [{}, dict(full=True), dict(log_input=False), dict(log_input=False, full=True, epsilon=1e-3)],
     bk.GaussianNLL: [{}, dict(full=True), dict(epsilon=0.05)],
+    # --- similarity ---
+    bk.CosineSimilarity: [{}, dict(axis=1), dict(axis=-1)],
 }
 CLASSES = tuple(OPTIONS)
 CLASS_AXIS = (bk.CategoricalFocalCrossentropy, bk.SparseCategoricalFocalCrossentropy,

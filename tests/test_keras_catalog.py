@@ -147,7 +147,7 @@ def test_signature_matches_native(name):
 
 #: documented: the config keys ours keeps beyond the native's (the native drops them, so
 #: a reloaded native loss silently falls back to the default)
-EXTRA_CONFIG_KEYS = {"SparseCategoricalCrossentropy": {"axis"}, "Huber": {"delta"}}
+EXTRA_CONFIG_KEYS = {"SparseCategoricalCrossentropy": {"axis"}, "Huber": {"delta"}, "CosineSimilarity": {"axis"}}
 
 
 @pytest.mark.parametrize("name", sorted(n for n, (_, native) in CLASSES.items() if native))
@@ -179,6 +179,8 @@ FUNCTION_CASES = {
     "mean_absolute_percentage_error": ("real", {}),
     "mean_squared_logarithmic_error": ("real", {}),
     "poisson": ("counts", {}),
+    # --- similarity ---
+    "cosine_similarity": ("real", dict(axis=1)),
 }
 
 
@@ -547,6 +549,8 @@ CONFIG_CASES = [
     (bk.Poisson, dict(reduction="none")),
     (bk.PoissonNLL, dict(log_input=False, full=True, epsilon=1e-4)),
     (bk.GaussianNLL, dict(full=True, epsilon=1e-3)),
+    # --- similarity ---
+    (bk.CosineSimilarity, dict(axis=1, reduction="sum", name="cos")),
 ]
 
 
