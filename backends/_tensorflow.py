@@ -346,5 +346,7 @@ def scale(x: Any, c: Any) -> tf.Tensor:
 
 
 def power(x: Any, p: Any) -> tf.Tensor:
-    """``x ** p`` (``p`` a number or a tensor, cast to ``x``'s dtype)."""
-    return tf.math.pow(x, tf.cast(p, x.dtype))
+    """``x ** p`` (``p`` a number, made in ``x``'s dtype without a float32 rounding,
+    or a tensor, cast to it)."""
+    p = tf.constant(p, dtype=x.dtype) if isinstance(p, (int, float)) else tf.cast(p, x.dtype)
+    return tf.math.pow(x, p)
