@@ -11,8 +11,7 @@ module (``@loss`` in ``losses/<family>.py``) is exported here through that
 module's ``__all__``.
 """
 
-from . import crossentropy, divergence, focal, regression
-from . import similarity
+from . import crossentropy, divergence, focal, regression, similarity
 from ._core import reduce, sum_and_count, value_and_grad
 from ._registry import REGISTRY, Entry, entries
 from .crossentropy import *  # noqa: F403  (each family: its declared losses and helpers)

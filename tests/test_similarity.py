@@ -265,9 +265,8 @@ def test_cosine_embedding_like_native(batched, margin, reduction, dtype):
 @pytest.mark.parametrize("size_average,reduce", [(None, False), (False, True), (True, None)])
 def test_legacy_arguments_like_native(size_average, reduce):
     args = (_t(5, 3, seed=3), _t(5, 3, seed=4), _t(5, 3, seed=5))
-    for ours, native in ((bt.TripletMarginLoss, nn.TripletMarginLoss),):
-        _both(lambda: ours(size_average=size_average, reduce=reduce),
-              lambda: native(size_average=size_average, reduce=reduce), args, torch.float64)
+    _both(lambda: bt.TripletMarginLoss(size_average=size_average, reduce=reduce),
+          lambda: nn.TripletMarginLoss(size_average=size_average, reduce=reduce), args, torch.float64)
     t = torch.tensor([1, -1, 1, -1, 1])
     _both(lambda: bt.CosineEmbeddingLoss(size_average=size_average, reduce=reduce),
           lambda: nn.CosineEmbeddingLoss(size_average=size_average, reduce=reduce), args[:2] + (t,),
@@ -361,7 +360,8 @@ def test_optax_traced_epsilon_and_margin_equal_optax():
 
     x, y = jnp.asarray(RNG.normal(size=(4, 3)) * 0.3), jnp.asarray(RNG.normal(size=(4, 3)))
     for name in ("cosine_similarity", "cosine_distance"):
-        ours = jax.jit(lambda e, f=getattr(bj, name): f(x, y, epsilon=e))(0.2)
+        f = getattr(bj, name)
+        ours = jax.jit(lambda e, f=f: f(x, y, epsilon=e))(0.2)
         theirs = getattr(optax.losses, name)(x, y, epsilon=0.2)
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
     a, p, n = (jnp.asarray(RNG.normal(size=(4, 3))) for _ in range(3))
