@@ -754,6 +754,7 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "cosine_similarity": (("cosine_similarity",), "optax.losses.cosine_similarity"),
     "cosine_distance": (("cosine_distance",), "optax.losses.cosine_distance"),
     "triplet_margin_loss": (("triplet_margin",), "optax.losses.triplet_margin_loss"),
+    "cosine_embedding_loss": (("cosine_embedding",), None),
 }
 __all__ = ["CATALOG", *CATALOG]  # the table is the adapter's public names
 
@@ -896,3 +897,31 @@ def triplet_margin_loss(anchors: Any, positives: Any, negatives: Any, axis: int 
         _fail(f"`norm_degree` must be a concrete number > 0 (not a traced value); got {norm_degree!r}")
     return losses.triplet_margin(a, p, n, p=k, margin=_scalar("margin", margin, "a real number"),
                                  eps=_scalar("eps", eps, "a number >= 0"), eps_at="sum", reduction="none")
+
+
+@_optax("x1", "x2")
+def cosine_embedding_loss(x1: Any, x2: Any, targets: Any, *, margin: Any = 0.0) -> jax.Array:
+    r"""Cosine embedding loss of pairs along the last axis (torch's
+    ``CosineEmbeddingLoss``, per pair; no optax native).
+
+    .. math:: \ell = \begin{cases} 1 - \cos(x_1, x_2) & t = 1 \\
+              \max(0, \cos(x_1, x_2) - \text{margin}) & t = -1 \\ 0 & \text{otherwise}\end{cases}
+
+    Args:
+      x1, x2: floating-point vectors ``[..., D]`` of one shape.
+      targets: ``1`` or ``-1`` per pair, ``[...]``.
+      margin: a real number (or an array or traced value).
+
+    Returns:
+      The per-pair losses, ``[...]``. Calls :func:`losses.cosine_embedding`.
+
+    >>> import jax.numpy as jnp
+    >>> [round(float(v), 6) for v in cosine_embedding_loss(
+    ...     jnp.array([[1., 0.], [1., 0.]]), jnp.array([[1., 1.], [1., 1.]]), jnp.array([1, -1]))]
+    [0.292893, 0.707107]
+    """
+    a = _array(x1, "x1", jnp.floating, "floating-point vectors")
+    b = _array(x2, "x2", jnp.floating, "floating-point vectors")
+    dtype = jnp.result_type(a, b)
+    return losses.cosine_embedding(a.astype(dtype), b.astype(dtype), jnp.asarray(targets),
+                                   margin=_scalar("margin", margin, "a real number"), reduction="none")

@@ -165,6 +165,8 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     # --- similarity ---
     "CosineSimilarity": (("cosine_similarity",), "keras.losses.CosineSimilarity"),
     "cosine_similarity": (("cosine_similarity",), "keras.losses.cosine_similarity"),
+    "CosineDistance": (("cosine_distance",), None),
+    "cosine_distance": (("cosine_distance",), None),
 }
 
 __all__ = ["CATALOG", *CATALOG]
@@ -1592,4 +1594,34 @@ class CosineSimilarity(_LossFunctionWrapper, fn=cosine_similarity):
     >>> import numpy as np
     >>> round(float(CosineSimilarity()(np.array([[0., 1.], [1., 1.]]), np.array([[1., 0.], [1., 1.]]))), 6)
     -0.5
+    """
+
+
+@_functional()
+def cosine_distance(y_true: Any, y_pred: Any, axis: int = -1) -> Tensor:
+    r"""Cosine distance ``1 - cos(y_true, y_pred)`` along ``axis`` (optax's
+    ``cosine_distance``; no Keras native): ``1 +`` :func:`cosine_similarity`.
+
+    ``epsilon = keras.config.epsilon()`` floors each norm, as in :func:`cosine_similarity`.
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(cosine_distance(np.array([[0., 1.]]), np.array([[0., -2.]]))), 6).tolist()
+    [2.0]
+    """
+    y_true, y_pred = _same_rank(*_real_tensors(y_true, y_pred))
+    return _lb.cosine_distance(y_true, y_pred, axis=axis, epsilon=_eps(), reduction="none")
+
+
+class CosineDistance(_LossFunctionWrapper, fn=cosine_distance):
+    r"""``1 - cos(y_true, y_pred)`` along ``axis``: optax's ``cosine_distance`` in Keras'
+    form (in ``[0, 2]``, 0 for parallel vectors). No Keras native; equals
+    ``1 + keras.losses.CosineSimilarity`` under every reduction but ``"sum"``.
+
+    Args:
+      axis: the feature axis, summed over.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    >>> import numpy as np
+    >>> round(float(CosineDistance()(np.array([[0., 1.], [1., 1.]]), np.array([[1., 0.], [1., 1.]]))), 6)
+    0.5
     """

@@ -86,6 +86,7 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "CosineEmbeddingLoss": (("cosine_embedding",), "torch.nn.CosineEmbeddingLoss"),
     "TripletMarginLoss": (("triplet_margin",), "torch.nn.TripletMarginLoss"),
     "TripletMarginWithDistanceLoss": (("triplet_margin",), "torch.nn.TripletMarginWithDistanceLoss"),
+    "CosineSimilarityLoss": (("cosine_similarity",), None),
 }
 __all__ = ["CATALOG", *CATALOG]  # the table is the adapter's public names
 
@@ -1149,3 +1150,27 @@ class TripletMarginWithDistanceLoss(_Loss):
         return self._translated(
             lambda a, p, n: self._call(0, a, p, n, **self._options(p), **self._distance()),
             anchor, positive, negative)
+
+
+class CosineSimilarityLoss(_Loss):
+    r"""``-cos(input, target)`` along ``dim``: Keras' ``CosineSimilarity`` as a torch module
+    over :func:`losses.cosine_similarity`. No torch native loss.
+
+    .. math:: \ell = -\frac{x \cdot y}{\max(\|x\|, \epsilon)\,\max(\|y\|, \epsilon)}
+
+    The same as ``-torch.nn.functional.cosine_similarity(input, target, dim, eps)``
+    reduced: ``dim`` and ``eps`` are that function's (``dim=1``, ``eps=1e-8``).
+    ``target`` must have ``input``'s shape (cast to its dtype); the loss has
+    ``input``'s shape without ``dim`` before the reduction.
+
+    >>> import torch
+    >>> x, y = torch.randn(4, 3), torch.randn(4, 3)
+    >>> torch.allclose(CosineSimilarityLoss()(x, y), -torch.nn.functional.cosine_similarity(x, y).mean())
+    True
+    """
+
+    _args = {"dim": "axis", "eps": "epsilon"}
+
+    def __init__(self, dim: int = 1, eps: float = 1e-8, reduction: str = "mean") -> None:
+        _number("eps", eps)
+        super().__init__(reduction=reduction, dim=dim, eps=eps)

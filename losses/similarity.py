@@ -218,7 +218,7 @@ def _embedding_target(xp: Any, target: Any, like: Array, per: tuple) -> Array:
       cases=({"target": ARRAY}, {"target": ARRAY, "margin": 0.2, "reduction": "none"},
              {"target": ARRAY, "margin": -0.3, "sample_weight": ARRAY, "reduction": "sum"}),
       natives={"torch": "F.cosine_embedding_loss"},
-      checks={"margin": _REAL}, arrays=("target",), inputs=("x1", "x2", "target"))
+      checks={"margin": _REAL}, arrays=("target",), traced=("margin",), inputs=("x1", "x2", "target"))
 def cosine_embedding(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, target: Any,
                      margin: float = 0.0) -> tuple:
     r"""Cosine embedding loss of pairs of vectors (last axis), torch's ``CosineEmbeddingLoss``.

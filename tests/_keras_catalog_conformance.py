@@ -101,6 +101,7 @@ OPTIONS: dict[type, list[dict]] = {
     bk.GaussianNLL: [{}, dict(full=True), dict(epsilon=0.05)],
     # --- similarity ---
     bk.CosineSimilarity: [{}, dict(axis=1), dict(axis=-1)],
+    bk.CosineDistance: [{}, dict(axis=1), dict(axis=-1)],
 }
 CLASSES = tuple(OPTIONS)
 CLASS_AXIS = (bk.CategoricalFocalCrossentropy, bk.SparseCategoricalFocalCrossentropy,
@@ -308,6 +309,9 @@ def reference(case: Case, d: dict) -> tuple[keras.losses.Loss, Any, Any, bool]:
     if cls is bk.GaussianNLL:
         kw = dict(full=o.get("full", False), epsilon=o.get("epsilon", 1e-6))
         return _wrap(lambda y, x: _gaussian_nll_ref(y, x, **kw), case), y_true, mask, False
+    if cls is bk.CosineDistance:  # 1 + Keras' own negative cosine similarity
+        ax = o.get("axis", -1)
+        return _wrap(lambda y, x: 1.0 + keras.losses.cosine_similarity(y, x, axis=ax), case), y_true, mask, False
     raise AssertionError(f"no reference for {cls.__name__}")
 
 

@@ -551,6 +551,7 @@ CONFIG_CASES = [
     (bk.GaussianNLL, dict(full=True, epsilon=1e-3)),
     # --- similarity ---
     (bk.CosineSimilarity, dict(axis=1, reduction="sum", name="cos")),
+    (bk.CosineDistance, dict(axis=0, dtype="float64")),
 ]
 
 

@@ -387,3 +387,37 @@ def test_keras_cosine_similarity_zero_vector_value_like_native_gradient_finite()
     _, g = losses.value_and_grad(losses.cosine_similarity, y.astype(float), p.astype(float),
                                  epsilon=float(keras.config.epsilon()), reduction="none")
     assert np.isfinite(g).all() and np.abs(g[0]).max() > 1e6
+
+
+# --- the names in the other frameworks' style ---------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dim,eps,zero", [(1, 1e-8, False), (0, 0.5, False), (1, 1e-3, True)])
+def test_torch_cosine_similarity_loss_is_minus_torch_cosine_similarity(dim, eps, zero, reduction, dtype):
+    x, y = _t(5, 4, seed=20), _t(5, 4, seed=21)
+    if zero:
+        x[0] = 0.0
+    red = {"mean": torch.mean, "sum": torch.sum, "none": lambda v: v}[reduction]
+    _both(lambda: bt.CosineSimilarityLoss(dim, eps, reduction),
+          lambda: lambda a, b: red(-torch.nn.functional.cosine_similarity(a, b, dim, eps)), (x, y), dtype)
+
+
+def test_jax_cosine_embedding_loss_equals_torch_native_values_and_gradients():
+    jax = pytest.importorskip("jax")
+    import jax.numpy as jnp
+
+    from backends import jax as bj
+
+    x1, x2 = _t(6, 4, seed=22), _t(6, 4, seed=23)
+    t = torch.tensor([1, -1, 1, -1, -1, 0])
+    a, b = x1.clone().requires_grad_(), x2.clone().requires_grad_()
+    ref = nn.CosineEmbeddingLoss(0.2, reduction="none")(a, b, t)
+    ga, gb = torch.autograd.grad(ref.sum(), (a, b))
+    f = lambda p, q: bj.cosine_embedding_loss(p, q, jnp.asarray(t.numpy()), margin=0.2)  # noqa: E731
+    v = jax.jit(f)(jnp.asarray(x1.numpy()), jnp.asarray(x2.numpy()))
+    g1, g2 = jax.grad(lambda p, q: f(p, q).sum(), argnums=(0, 1))(jnp.asarray(x1.numpy()), jnp.asarray(x2.numpy()))
+    np.testing.assert_allclose(v, ref.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(g1, ga.numpy(), rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(g2, gb.numpy(), rtol=1e-10, atol=1e-13)
