@@ -87,6 +87,7 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "TripletMarginLoss": (("triplet_margin",), "torch.nn.TripletMarginLoss"),
     "TripletMarginWithDistanceLoss": (("triplet_margin",), "torch.nn.TripletMarginWithDistanceLoss"),
     "CosineSimilarityLoss": (("cosine_similarity",), None),
+    "CosineDistanceLoss": (("cosine_distance",), None),
 }
 __all__ = ["CATALOG", *CATALOG]  # the table is the adapter's public names
 
@@ -1174,3 +1175,15 @@ class CosineSimilarityLoss(_Loss):
     def __init__(self, dim: int = 1, eps: float = 1e-8, reduction: str = "mean") -> None:
         _number("eps", eps)
         super().__init__(reduction=reduction, dim=dim, eps=eps)
+
+
+class CosineDistanceLoss(CosineSimilarityLoss):
+    r"""``1 - cos(input, target)`` along ``dim``: optax's ``cosine_distance`` as a torch
+    module over :func:`losses.cosine_distance` (``1 +`` :class:`CosineSimilarityLoss`).
+    No torch native loss; ``dim``, ``eps`` as ``torch.nn.functional.cosine_similarity``'s.
+
+    >>> import torch
+    >>> x, y = torch.randn(4, 3), torch.randn(4, 3)
+    >>> torch.allclose(CosineDistanceLoss()(x, y), 1 - torch.nn.functional.cosine_similarity(x, y).mean())
+    True
+    """

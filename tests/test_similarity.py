@@ -395,13 +395,16 @@ def test_keras_cosine_similarity_zero_vector_value_like_native_gradient_finite()
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("dim,eps,zero", [(1, 1e-8, False), (0, 0.5, False), (1, 1e-3, True)])
-def test_torch_cosine_similarity_loss_is_minus_torch_cosine_similarity(dim, eps, zero, reduction, dtype):
+@pytest.mark.parametrize("distance", [False, True])
+def test_torch_cosine_losses_are_torch_cosine_similarity(distance, dim, eps, zero, reduction, dtype):
+    """``CosineSimilarityLoss`` = ``-F.cosine_similarity``, ``CosineDistanceLoss`` = ``1 - ...``."""
     x, y = _t(5, 4, seed=20), _t(5, 4, seed=21)
     if zero:
         x[0] = 0.0
     red = {"mean": torch.mean, "sum": torch.sum, "none": lambda v: v}[reduction]
-    _both(lambda: bt.CosineSimilarityLoss(dim, eps, reduction),
-          lambda: lambda a, b: red(-torch.nn.functional.cosine_similarity(a, b, dim, eps)), (x, y), dtype)
+    cls, offset = (bt.CosineDistanceLoss, 1.0) if distance else (bt.CosineSimilarityLoss, 0.0)
+    _both(lambda: cls(dim, eps, reduction),
+          lambda: lambda a, b: red(offset - torch.nn.functional.cosine_similarity(a, b, dim, eps)), (x, y), dtype)
 
 
 def test_jax_cosine_embedding_loss_equals_torch_native_values_and_gradients():
