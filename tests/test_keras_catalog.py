@@ -552,6 +552,8 @@ CONFIG_CASES = [
     # --- similarity ---
     (bk.CosineSimilarity, dict(axis=1, reduction="sum", name="cos")),
     (bk.CosineDistance, dict(axis=0, dtype="float64")),
+    (bk.CosineEmbedding, dict(margin=0.25, reduction="sum")),
+    (bk.TripletMargin, dict(margin=0.5, p=1.0, epsilon=0.0, swap=True, name="t")),
 ]
 
 
