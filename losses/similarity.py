@@ -48,6 +48,21 @@ def _feature_axis(xp: Any, axis: Any, x: Array, of: str = "y_pred") -> int:
     return _checks.axis(axis, xp.ndim(x), of=of)
 
 
+def _unit(xp: Any, x: Array, ax: int, epsilon: Any) -> tuple:
+    """``(x / max(||x||, epsilon), ||x|| > epsilon, max(||x||, epsilon))`` along ``ax``,
+    without overflow: ``x`` is first divided by ``s = max |x|`` (a constant to
+    autodiff: ``x / max(||x||, eps) == (x/s) / max(||x/s||, eps/s)`` for every ``s > 0``),
+    so vectors beyond ``sqrt(max float)`` keep their direction (the natives' sum of
+    squares overflows to ``inf`` there and scores them 0)."""
+    s = xp.stop_gradient(xp.max(xp.abs(x), ax, keepdims=True))
+    s = xp.where(s > 0.0, s, xp.ones_like(s))  # a zero vector (or NaN: it stays NaN)
+    xs = x / s
+    ss = xp.sum(xs * xs, ax, keepdims=True)
+    e = epsilon / s
+    n = xp.sqrt(xp.maximum(ss, e * e))
+    return xs / n, ss > e * e, n * s
+
+
 def _cosine(xp: Any, y_true: Any, y_pred: Array, grad: bool, axis: int, epsilon: Any,
             where: Any) -> tuple:
     """``(cos, d cos / d y_pred or None, axis)`` with each vector divided by
@@ -60,16 +75,12 @@ def _cosine(xp: Any, y_true: Any, y_pred: Array, grad: bool, axis: int, epsilon:
         _checks.broadcastable("where", xp.shape(where), "y_pred", xp.shape(y_pred))
         keep = where != 0
         y, p = xp.where(keep, y, xp.zeros_like(y)), xp.where(keep, p, xp.zeros_like(p))
-    e2 = epsilon * epsilon
-    sp = xp.sum(p * p, ax, keepdims=True)
-    n_p = xp.sqrt(xp.maximum(sp, e2))
-    n_y = xp.sqrt(xp.maximum(xp.sum(y * y, ax, keepdims=True), e2))
-    u_y, u_p = y / n_y, p / n_p
+    u_y = _unit(xp, y, ax, epsilon)[0]
+    u_p, big, n_p = _unit(xp, p, ax, epsilon)
     cos = xp.sum(u_y * u_p, ax)
     g = None
     if grad:  # d cos/d p = (u_y - cos u_p [||p|| > eps]) / max(||p||, eps)
-        big = xp.cast(sp > e2, xp.dtype_of(p))
-        g = (u_y - xp.expand_dims(cos, ax) * u_p * big) / n_p
+        g = (u_y - xp.expand_dims(cos, ax) * u_p * xp.cast(big, xp.dtype_of(p))) / n_p
         if where is not None:
             g = xp.where(keep, g, xp.zeros_like(g))
     return cos, g, ax
@@ -139,7 +150,9 @@ def cosine_similarity(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, axis: 
     .. math:: \ell = -\sum_i \frac{y_i}{\max(\|y\|, \epsilon)} \frac{\hat y_i}{\max(\|\hat y\|, \epsilon)},
               \qquad \partial\ell/\partial\hat y = -\frac{\hat u_y - \cos\cdot \hat u_p\,[\|\hat y\| > \epsilon]}{\max(\|\hat y\|, \epsilon)}
 
-    A zero vector scores 0 (with ``epsilon > 0``), with a finite gradient.
+    A zero vector scores 0 (with ``epsilon > 0``), with a finite gradient; a
+    vector whose sum of squares overflows keeps its direction (each vector is
+    scaled by its largest entry first; the natives score it 0).
 
     Args:
       y_true: target vectors, ``y_pred``'s shape.

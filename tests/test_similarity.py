@@ -174,6 +174,19 @@ def test_cosine_zero_vector_scores_zero_with_a_finite_gradient():
     np.testing.assert_allclose(g, central(lambda a, b: -ref_cosine(a, b), [y, p], 1, h=1e-9), rtol=1e-6)
 
 
+@pytest.mark.parametrize("fw", FRAMEWORKS, ids=lambda f: f.id)
+def test_cosine_keeps_the_direction_of_huge_vectors(fw):
+    """Vectors whose sum of squares overflows (float32: past ~1.8e19) keep their
+    direction: scored -1 when parallel, with a finite gradient (the natives' ``sum
+    x^2`` is ``inf`` there and they score 0)."""
+    y = np.array([[1e30, 2e30], [3e37, -4e37]])
+    p = np.array([[2e30, 4e30], [-3e37, 4e37]])
+    v = fw.back(losses.cosine_similarity(fw.to(y, "float32"), fw.to(p, "float32"), reduction="none"))
+    np.testing.assert_allclose(v, [-1.0, 1.0], rtol=1e-6)
+    _, g = losses.value_and_grad(losses.cosine_similarity, fw.to(y, "float32"), fw.to(p, "float32"))
+    assert np.isfinite(fw.back(g)).all()
+
+
 def test_cosine_epsilon_zero_zero_vector_is_nan_as_optax():
     with np.errstate(invalid="ignore", divide="ignore"):
         v = losses.cosine_distance(np.zeros((1, 2)), np.ones((1, 2)), epsilon=0.0, reduction="none")
