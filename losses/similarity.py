@@ -283,7 +283,15 @@ def cosine_embedding(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, target:
 
 def _norm_p(xp: Any, d: Array, p: float, grad: bool) -> tuple:
     """``(||d||_p along the last axis, d ||d||_p / d d or None)``; both 0 at ``d = 0``
-    (torch's ``norm`` backward)."""
+    (torch's ``norm`` backward). For ``p > 1`` each vector is first divided by its
+    largest finite ``|entry|`` ``m`` (a constant to autodiff: ``||d||_p = m ||d/m||_p``
+    for every ``m > 0``), so no power overflows for finite inputs (torch's does: NaN
+    past ``|d| ~ 1.8e19`` in float32)."""
+    m = None
+    if p != 1.0:
+        m = xp.stop_gradient(xp.max(xp.abs(d), -1, keepdims=True))
+        m = xp.where((m > 0.0) & xp.isfinite(m), m, xp.ones_like(m))  # inf: unscaled, stays inf
+        d = d / m
     if p == 2.0:
         s = xp.sum(d * d, -1)
     elif p == 1.0:
@@ -294,6 +302,8 @@ def _norm_p(xp: Any, d: Array, p: float, grad: bool) -> tuple:
     safe = xp.where(nz, s, xp.ones_like(s))
     r = xp.sqrt(safe) if p == 2.0 else safe if p == 1.0 else xp.power(safe, 1.0 / p)
     n = xp.where(nz, r, xp.zeros_like(s))
+    if m is not None:
+        n = n * xp.squeeze(m, -1)
     if not grad:
         return n, None
     if p == 1.0:

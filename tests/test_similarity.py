@@ -187,6 +187,23 @@ def test_cosine_keeps_the_direction_of_huge_vectors(fw):
     assert np.isfinite(fw.back(g)).all()
 
 
+@pytest.mark.parametrize("fw", FRAMEWORKS, ids=lambda f: f.id)
+def test_triplet_distances_of_huge_vectors_do_not_overflow(fw):
+    """float32 anchors 1e20 apart: torch's ``pairwise_distance`` squares to ``inf``
+    (its loss is NaN); ours scales each difference by its largest entry first.
+    An infinite input still gives ``inf`` (float64 math)."""
+    a, pos, neg = np.array([[1e20, 0.0]]), np.array([[0.0, 1e20]]), np.array([[3e20, 0.0]])
+    exact = 1.0 + np.sqrt(2.0) * 1e20 - 2e20
+    for p in (2.0, 3.0):
+        v = fw.back(losses.triplet_margin(*(fw.to(x, "float32") for x in (a, pos, neg)), p=p, margin=3e20))
+        want = 3e20 + np.linalg.norm(a - pos + 1e-6, p, axis=-1) - np.linalg.norm(a - neg + 1e-6, p, axis=-1)
+        np.testing.assert_allclose(v, want, rtol=1e-5)
+    assert exact < 0.0  # margin 1: zero loss, not NaN
+    assert fw.back(losses.triplet_margin(*(fw.to(x, "float32") for x in (a, pos, neg)))) == 0.0
+    inf = fw.back(losses.triplet_margin(*(fw.to(x, "float64") for x in (a, np.array([[np.inf, 0.0]]), neg))))
+    assert inf == np.inf
+
+
 def test_cosine_epsilon_zero_zero_vector_is_nan_as_optax():
     with np.errstate(invalid="ignore", divide="ignore"):
         v = losses.cosine_distance(np.zeros((1, 2)), np.ones((1, 2)), epsilon=0.0, reduction="none")
