@@ -339,7 +339,7 @@ def test_equals_optax_eager_vmap_checkpoint(func, mode):
     _check_against_optax(func, REPRESENTATIVE[func], "float32", mode)
 
 
-@pytest.mark.parametrize("func", ["kl_divergence", "huber_loss", "log_cosh"])
+@pytest.mark.parametrize("func", ["kl_divergence", "huber_loss", "log_cosh", "cosine_similarity", "triplet_margin_loss"])
 def test_jvp_and_hessian_equal_optax(func):
     ours, theirs, cases = FUNCS[func]
     case = REPRESENTATIVE[func]

@@ -346,6 +346,19 @@ def test_triplet_with_distance_default_parity_like_torch_test_nn():
             margin=m, swap=s)(*z), args)
 
 
+@pytest.mark.parametrize("make", [lambda: bt.TripletMarginLoss(p=3.0, swap=True), lambda: bt.CosineEmbeddingLoss(0.1),
+                                  lambda: bt.CosineSimilarityLoss()])
+def test_double_backward(make):
+    """torch's gradgradcheck through our modules (every input that is floating)."""
+    args = [_t(4, 3, seed=s).requires_grad_() for s in (30, 31, 32)]
+    m = make()
+    if isinstance(m, bt.CosineEmbeddingLoss):
+        args[2] = torch.tensor([1.0, -1.0, -1.0, 1.0])
+    elif isinstance(m, bt.CosineSimilarityLoss):
+        args = args[:2]
+    assert torch.autograd.gradgradcheck(lambda *z: m(*z), args)
+
+
 def test_triplet_with_distance_stores_pairwise_distance_like_native():
     ours, native = bt.TripletMarginWithDistanceLoss(), nn.TripletMarginWithDistanceLoss()
     assert type(ours.distance_function) is type(native.distance_function) is nn.PairwiseDistance
