@@ -369,3 +369,8 @@ def scale(x: Any, c: Any) -> jax.Array:
 def arange(n: int, like: Any) -> jax.Array:
     """``[0, 1, ..., n - 1]`` in ``like``'s dtype."""
     return jnp.arange(n, dtype=like.dtype)
+
+
+# --- similarity family ---------------------------------------------------------
+
+power = jnp.power

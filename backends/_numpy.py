@@ -330,3 +330,8 @@ def scale(x: Any, c: Any) -> np.ndarray:
 def arange(n: int, like: Any) -> np.ndarray:
     """``[0, 1, ..., n - 1]`` in ``like``'s dtype (and device)."""
     return np.arange(n, dtype=like.dtype)
+
+
+# --- similarity family ---------------------------------------------------------
+
+power = np.power

@@ -365,3 +365,13 @@ def scale(x: Any, c: Any) -> tf.Tensor:
 def arange(n: int, like: Any) -> tf.Tensor:
     """``[0, 1, ..., n - 1]`` in ``like``'s dtype (on its device: TensorFlow's placement)."""
     return tf.range(n, dtype=like.dtype)
+
+
+# --- similarity family ---------------------------------------------------------
+
+
+def power(x: Any, p: Any) -> tf.Tensor:
+    """``x ** p`` (``p`` a number, made in ``x``'s dtype without a float32 rounding,
+    or a tensor, cast to it)."""
+    p = tf.constant(p, dtype=x.dtype) if isinstance(p, (int, float)) else tf.cast(p, x.dtype)
+    return tf.math.pow(x, p)

@@ -432,3 +432,8 @@ def scale(x: Any, c: Any) -> torch.Tensor:
 def arange(n: int, like: Any) -> torch.Tensor:
     """``[0, 1, ..., n - 1]`` in ``like``'s dtype and device."""
     return torch.arange(n, dtype=like.dtype, device=like.device)
+
+
+# --- similarity family ---------------------------------------------------------
+
+power = torch.pow

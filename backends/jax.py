@@ -763,6 +763,11 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "multilabel_margin_loss": (("multilabel_margin",), None),
     "multilabel_soft_margin_loss": (("multilabel_soft_margin",), None),
     "margin_ranking_loss": (("margin_ranking",), None),
+    # --- similarity ---
+    "cosine_similarity": (("cosine_similarity",), "optax.losses.cosine_similarity"),
+    "cosine_distance": (("cosine_distance",), "optax.losses.cosine_distance"),
+    "triplet_margin_loss": (("triplet_margin",), "optax.losses.triplet_margin_loss"),
+    "cosine_embedding_loss": (("cosine_embedding",), None),
 }
 __all__ = ["CATALOG", *CATALOG]  # the table is the adapter's public names
 
@@ -995,3 +1000,136 @@ def margin_ranking_loss(predictions1: Any, predictions2: Any, targets: Any, *,
     targets, x1 = _signed(predictions1, targets, True)
     x2 = _array(predictions2, "predictions2", jnp.floating, "floating-point predictions").astype(x1.dtype)
     return losses.margin_ranking(targets, x1, x2, margin=margin, reduction="none")
+
+
+# ==== similarity ===================================================================
+
+
+def _cosine_args(predictions: Any, targets: Any, epsilon: Any, axis: Axis, where: Any) -> tuple:
+    """optax's cosine inputs as the spec's: ``(targets, predictions)`` and options,
+    broadcast, a tuple or ``None`` ``axis`` flattened to one feature axis, and
+    ``epsilon`` -- optax's floor of the *squared* norm -- as the spec's floor of the norm."""
+    p = _array(predictions, "predictions", jnp.floating, "floating-point predictions")
+    t = _array(targets, "targets", jnp.floating, "floating-point targets")
+    p, t, w, ax = _dist_inputs(_promote(p, t), t, axis, where, ("predictions", "targets"))
+    e = _scalar("epsilon", epsilon, "the floor of the squared norm, >= 0")
+    e = jnp.sqrt(e) if hasattr(e, "shape") else math.sqrt(e) if e >= 0 else e
+    return (t, p), {"axis": ax, "epsilon": e, "where": w, "reduction": "none"}
+
+
+@_optax("targets", "predictions")
+def cosine_similarity(predictions: Any, targets: Any, *, epsilon: Any = 0.0, axis: Axis = -1,
+                      where: Any = None) -> jax.Array:
+    r"""Cosine similarity of ``predictions`` and ``targets`` along ``axis``.
+
+    .. math:: \cos = \sum_i \frac{\hat y_i}{\sqrt{\max(\|\hat y\|^2, \epsilon)}}
+              \frac{y_i}{\sqrt{\max(\|y\|^2, \epsilon)}}
+
+    Args:
+      predictions, targets: floating-point vectors, broadcast together.
+      epsilon: the floor of each squared norm, >= 0 (a number, an array or a traced value).
+      axis: an int, a tuple of ints or ``None`` (every axis).
+      where: elements to include, broadcast against the inputs.
+
+    Returns:
+      The similarities, the inputs' shape without ``axis``.
+
+    Native equivalent: ``optax.losses.cosine_similarity`` (equal; a negative
+    ``epsilon`` raises ``ValueError``). It is minus :func:`losses.cosine_similarity`
+    (a loss, Keras' sign) with ``epsilon=sqrt(epsilon)``.
+
+    >>> import jax.numpy as jnp
+    >>> round(float(cosine_similarity(jnp.array([2.0, 0.0]), jnp.array([1.0, 1.0]))), 6)
+    0.707107
+    """
+    args, opts = _cosine_args(predictions, targets, epsilon, axis, where)
+    return -losses.cosine_similarity(*args, **opts)
+
+
+@_optax("targets", "predictions")
+def cosine_distance(predictions: Any, targets: Any, *, epsilon: Any = 0.0, axis: Axis = -1,
+                    where: Any = None) -> jax.Array:
+    r"""Cosine distance ``1 - cos`` of ``predictions`` and ``targets`` along ``axis``.
+
+    Arguments as :func:`cosine_similarity`.
+
+    Native equivalent: ``optax.losses.cosine_distance`` (equal). Calls
+    :func:`losses.cosine_distance` with ``epsilon=sqrt(epsilon)``, ``reduction="none"``.
+
+    >>> import jax.numpy as jnp
+    >>> round(float(cosine_distance(jnp.array([2.0, 0.0]), jnp.array([-1.0, 0.0]))), 6)
+    2.0
+    """
+    args, opts = _cosine_args(predictions, targets, epsilon, axis, where)
+    return losses.cosine_distance(*args, **opts)
+
+
+@_optax("anchors", "positives")
+def triplet_margin_loss(anchors: Any, positives: Any, negatives: Any, axis: int = -1,
+                        norm_degree: Any = 2, margin: Any = 1.0, eps: Any = 1e-6) -> jax.Array:
+    r"""Triplet margin loss of anchors, positives and negatives along ``axis``.
+
+    .. math:: \ell = \max\big(0,\ d(a, p) - d(a, n) + \text{margin}\big),\qquad
+              d(a, b) = \Big(\sum_i (a_i - b_i)^k + \epsilon\Big)^{1/k}
+
+    Args:
+      anchors, positives, negatives: floating-point embeddings, broadcast together.
+      axis: the feature axis (an int).
+      norm_degree: ``k``, a number > 0 (concrete: the spec picks its form by it).
+      margin: a real number or array (maybe traced).
+      eps: a number >= 0 or array (maybe traced).
+
+    Returns:
+      The per-triplet losses, the broadcast shape without ``axis``.
+
+    Native equivalent: ``optax.losses.triplet_margin_loss`` (equal; like
+    optax, ``(a - b)^k`` has no absolute value). Calls
+    :func:`losses.triplet_margin` with ``eps_at="sum"``, ``reduction="none"``.
+
+    >>> import jax.numpy as jnp
+    >>> a, p, n = jnp.zeros((1, 2)), jnp.array([[3., 4.]]), jnp.array([[0., 1.]])
+    >>> [round(float(v), 4) for v in triplet_margin_loss(a, p, n)]  # 5 - 1 + 1
+    [5.0]
+    """
+    a = _array(anchors, "anchors", jnp.floating, "floating-point embeddings")
+    p = _array(positives, "positives", jnp.floating, "floating-point embeddings")
+    n = _array(negatives, "negatives", jnp.floating, "floating-point embeddings")
+    dtype = jnp.result_type(a, p, n)
+    a, p, n = _broadcast(anchors=a.astype(dtype), positives=p.astype(dtype), negatives=n.astype(dtype))
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -a.ndim <= axis < max(a.ndim, 1):
+        _fail(f"`axis` must be an int in [{-a.ndim}, {a.ndim - 1}]; got {axis!r}")
+    a, p, n = (jnp.moveaxis(x, int(axis), -1) for x in (a, p, n))
+    try:
+        k = float(norm_degree)
+    except (TypeError, jax.errors.ConcretizationTypeError):
+        _fail(f"`norm_degree` must be a concrete number > 0 (not a traced value); got {norm_degree!r}")
+    return losses.triplet_margin(a, p, n, p=k, margin=_scalar("margin", margin, "a real number"),
+                                 eps=_scalar("eps", eps, "a number >= 0"), eps_at="sum", reduction="none")
+
+
+@_optax("x1", "x2")
+def cosine_embedding_loss(x1: Any, x2: Any, targets: Any, *, margin: Any = 0.0) -> jax.Array:
+    r"""Cosine embedding loss of pairs along the last axis (torch's
+    ``CosineEmbeddingLoss``, per pair; no optax native).
+
+    .. math:: \ell = \begin{cases} 1 - \cos(x_1, x_2) & t = 1 \\
+              \max(0, \cos(x_1, x_2) - \text{margin}) & t = -1 \\ 0 & \text{otherwise}\end{cases}
+
+    Args:
+      x1, x2: floating-point vectors ``[..., D]`` of one shape.
+      targets: ``1`` or ``-1`` per pair, ``[...]``.
+      margin: a real number (or an array or traced value).
+
+    Returns:
+      The per-pair losses, ``[...]``. Calls :func:`losses.cosine_embedding`.
+
+    >>> import jax.numpy as jnp
+    >>> [round(float(v), 6) for v in cosine_embedding_loss(
+    ...     jnp.array([[1., 0.], [1., 0.]]), jnp.array([[1., 1.], [1., 1.]]), jnp.array([1, -1]))]
+    [0.292893, 0.707107]
+    """
+    a = _array(x1, "x1", jnp.floating, "floating-point vectors")
+    b = _array(x2, "x2", jnp.floating, "floating-point vectors")
+    dtype = jnp.result_type(a, b)
+    return losses.cosine_embedding(a.astype(dtype), b.astype(dtype), jnp.asarray(targets),
+                                   margin=_scalar("margin", margin, "a real number"), reduction="none")

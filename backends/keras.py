@@ -183,6 +183,15 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "multilabel_soft_margin": (("multilabel_soft_margin",), None),
     "MarginRanking": (("margin_ranking",), None),
     "margin_ranking": (("margin_ranking",), None),
+    # --- similarity ---
+    "CosineSimilarity": (("cosine_similarity",), "keras.losses.CosineSimilarity"),
+    "cosine_similarity": (("cosine_similarity",), "keras.losses.cosine_similarity"),
+    "CosineDistance": (("cosine_distance",), None),
+    "cosine_distance": (("cosine_distance",), None),
+    "CosineEmbedding": (("cosine_embedding",), None),
+    "cosine_embedding": (("cosine_embedding",), None),
+    "TripletMargin": (("triplet_margin",), None),
+    "triplet_margin": (("triplet_margin",), None),
 }
 
 __all__ = ["CATALOG", *CATALOG]
@@ -1872,4 +1881,168 @@ class MarginRanking(_LossFunctionWrapper, fn=margin_ranking, same_rank=False):
     Args:
       margin: any finite number.
       reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+    """
+
+
+# ==== similarity ======================================================================
+
+
+@_functional()
+def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Tensor:
+    r"""Negative cosine similarity along ``axis``, as ``keras.losses.cosine_similarity``.
+
+    .. math:: \ell = -\sum_i \frac{y_i}{\max(\|y\|, \epsilon)} \frac{\hat y_i}{\max(\|\hat y\|, \epsilon)}
+
+    ``epsilon = keras.config.epsilon()``; a zero vector scores 0. The
+    per-pair loss is :func:`losses.cosine_similarity`. Keras' rank rule applies.
+
+    Native: ``keras.losses.cosine_similarity`` -- equal; the gradient at a
+    zero vector is finite (``-y / (|y| epsilon)``; the native's is NaN on
+    TensorFlow, through ``rsqrt(0)``).
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(cosine_similarity(np.array([[0., 1.], [1., 1.]]),
+    ...     np.array([[1., 0.], [-1., -1.]]))), 6).tolist()
+    [-0.0, 1.0]
+    """
+    y_true, y_pred = _same_rank(*_real_tensors(y_true, y_pred))
+    return _lb.cosine_similarity(y_true, y_pred, axis=axis, epsilon=_eps(), reduction="none")
+
+
+class CosineSimilarity(_LossFunctionWrapper, fn=cosine_similarity):
+    r"""Drop-in ``keras.losses.CosineSimilarity``: ``-cos(y_true, y_pred)`` along ``axis``.
+
+    Args:
+      axis: the feature axis, summed over.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.CosineSimilarity`` -- equal. Differences:
+    ``get_config`` keeps ``axis`` (and ``dtype`` when given; the native drops
+    both, so a reloaded native loss falls back to ``axis=-1``); the gradient
+    at a zero vector is finite; ``axis`` is checked at construction.
+
+    >>> import numpy as np
+    >>> round(float(CosineSimilarity()(np.array([[0., 1.], [1., 1.]]), np.array([[1., 0.], [1., 1.]]))), 6)
+    -0.5
+    """
+
+
+@_functional()
+def cosine_distance(y_true: Any, y_pred: Any, axis: int = -1) -> Tensor:
+    r"""Cosine distance ``1 - cos(y_true, y_pred)`` along ``axis`` (optax's
+    ``cosine_distance``; no Keras native): ``1 +`` :func:`cosine_similarity`.
+
+    ``epsilon = keras.config.epsilon()`` floors each norm, as in :func:`cosine_similarity`.
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(cosine_distance(np.array([[0., 1.]]), np.array([[0., -2.]]))), 6).tolist()
+    [2.0]
+    """
+    y_true, y_pred = _same_rank(*_real_tensors(y_true, y_pred))
+    return _lb.cosine_distance(y_true, y_pred, axis=axis, epsilon=_eps(), reduction="none")
+
+
+class CosineDistance(_LossFunctionWrapper, fn=cosine_distance):
+    r"""``1 - cos(y_true, y_pred)`` along ``axis``: optax's ``cosine_distance`` in Keras'
+    form (in ``[0, 2]``, 0 for parallel vectors). No Keras native; equals
+    ``1 + keras.losses.CosineSimilarity`` under every reduction but ``"sum"``.
+
+    Args:
+      axis: the feature axis, summed over.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    >>> import numpy as np
+    >>> round(float(CosineDistance()(np.array([[0., 1.], [1., 1.]]), np.array([[1., 0.], [1., 1.]]))), 6)
+    0.5
+    """
+
+
+def _side_by_side(y_pred: Any, k: int, names: str) -> list:
+    """``y_pred``'s last axis split into ``k`` equal parts (``names`` for the message)."""
+    y_pred = ops.convert_to_tensor(y_pred)
+    if not keras.backend.is_float_dtype(y_pred.dtype):
+        y_pred = ops.cast(y_pred, keras.backend.result_type(y_pred.dtype, "float32"))
+    d = y_pred.shape[-1] if len(y_pred.shape) else None
+    if d is None or d % k or d == 0:
+        _fail(f"`y_pred` must hold {names} side by side on its last axis, shape [..., {k} D]; "
+              f"got y_pred.shape={tuple(y_pred.shape)}")
+    w = d // k
+    return [y_pred[..., i * w:(i + 1) * w] for i in range(k)]
+
+
+@_functional(margin=_real())
+def cosine_embedding(y_true: Any, y_pred: Any, margin: float = 0.0) -> Tensor:
+    r"""torch's ``CosineEmbeddingLoss`` per pair (no Keras native): ``y_pred`` holds the two
+    vectors side by side on its last axis (``[..., 2 D]``: ``x1 = y_pred[..., :D]``,
+    ``x2 = y_pred[..., D:]``); ``y_true`` the targets ``1`` / ``-1``, ``[...]`` (or ``[..., 1]``).
+
+    .. math:: \ell = \begin{cases} 1 - \cos(x_1, x_2) & y = 1 \\
+              \max(0, \cos(x_1, x_2) - \text{margin}) & y = -1 \end{cases}
+
+    The per-pair loss is :func:`losses.cosine_embedding` (gradients reach both halves).
+
+    >>> import numpy as np
+    >>> v = cosine_embedding(np.array([1., -1.]), np.array([[1., 0., 1., 1.], [1., 0., 1., 1.]]))
+    >>> np.round(keras.ops.convert_to_numpy(v), 6).tolist()
+    [0.292893, 0.707107]
+    """
+    x1, x2 = _side_by_side(y_pred, 2, "the two vectors of each pair")
+    y_true = ops.convert_to_tensor(y_true, dtype=x2.dtype)
+    if len(y_true.shape) == len(x2.shape) and y_true.shape[-1] == 1:
+        y_true = ops.squeeze(y_true, -1)
+    return _lb.cosine_embedding(x1, x2, y_true, margin=margin, reduction="none")
+
+
+@_functional(margin=_real(), p=_real(0.0, lo_open=True), epsilon=_real(0.0), swap=_flag)
+def triplet_margin(y_true: Any, y_pred: Any, margin: float = 1.0, p: float = 2.0, epsilon: float = 1e-6,
+                   swap: bool = False) -> Tensor:
+    r"""torch's ``TripletMarginLoss`` per triplet (no Keras native): ``y_pred`` holds anchor,
+    positive and negative side by side on its last axis (``[..., 3 D]``); ``y_true`` is not
+    used (Keras passes one: any array, e.g. zeros).
+
+    .. math:: \ell = \max(0,\ \text{margin} + \|a - p + \epsilon\|_p - \|a - n + \epsilon\|_p)
+
+    (with ``swap``, the negative distance is ``min(d(a, n), d(p, n))``). The per-triplet loss
+    is :func:`losses.triplet_margin` (gradients reach all three parts).
+
+    >>> import numpy as np
+    >>> v = triplet_margin(np.zeros(1), np.array([[0., 0., 3., 4., 0., 1.]]), epsilon=0.0)
+    >>> np.round(keras.ops.convert_to_numpy(v), 6).tolist()  # 1 + 5 - 1
+    [5.0]
+    """
+    a, pos, neg = _side_by_side(y_pred, 3, "anchor, positive and negative")
+    return _lb.triplet_margin(a, pos, neg, margin=margin, p=p, eps=epsilon, swap=swap, reduction="none")
+
+
+class CosineEmbedding(_LossFunctionWrapper, fn=cosine_embedding, same_rank=False):
+    r"""torch's ``CosineEmbeddingLoss`` in Keras' form. No Keras native.
+
+    ``y_pred`` holds the two vectors of each pair side by side on its last axis
+    (``[..., 2 D]``, e.g. two embeddings concatenated); ``y_true`` the targets ``1``
+    (similar) / ``-1`` (dissimilar). See :func:`cosine_embedding`.
+
+    Args:
+      margin: a real number (torch's).
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    >>> import numpy as np
+    >>> round(float(CosineEmbedding()(np.array([1., 1.]), np.array([[1., 0., 1., 0.], [1., 0., 0., 1.]]))), 6)
+    0.5
+    """
+
+
+class TripletMargin(_LossFunctionWrapper, fn=triplet_margin, same_rank=False):
+    r"""torch's ``TripletMarginLoss`` in Keras' form. No Keras native.
+
+    ``y_pred`` holds anchor, positive and negative side by side on its last axis
+    (``[..., 3 D]``); ``y_true`` is not used. See :func:`triplet_margin`.
+
+    Args:
+      margin: a real number; p: the norm degree, > 0; epsilon: torch's ``eps``, >= 0;
+        swap: the distance swap.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    >>> import numpy as np
+    >>> round(float(TripletMargin(epsilon=0.0)(np.zeros(1), np.array([[0., 0., 3., 4., 0., 1.]]))), 6)
+    5.0
     """

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -92,6 +93,12 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "SquaredHingeLoss": (("squared_hinge",), None),
     "CategoricalHingeLoss": (("categorical_hinge",), None),
     "MulticlassHingeLoss": (("multiclass_hinge",), None),
+    # --- similarity ---
+    "CosineEmbeddingLoss": (("cosine_embedding",), "torch.nn.CosineEmbeddingLoss"),
+    "TripletMarginLoss": (("triplet_margin",), "torch.nn.TripletMarginLoss"),
+    "TripletMarginWithDistanceLoss": (("triplet_margin",), "torch.nn.TripletMarginWithDistanceLoss"),
+    "CosineSimilarityLoss": (("cosine_similarity",), None),
+    "CosineDistanceLoss": (("cosine_distance",), None),
 }
 __all__ = ["CATALOG", *CATALOG]  # the table is the adapter's public names
 
@@ -1286,3 +1293,170 @@ class MulticlassHingeLoss(_Loss):
         cdim = _class_dim(input)
         _index_target(input, target, cdim, probabilities=False)
         return self._call(0, target, input, axis=cdim, **self._options(input))
+
+
+# --- similarity ----------------------------------------------------------------------
+
+
+def _triplet_dims(anchor: Tensor, positive: Tensor, negative: Tensor) -> None:
+    _tensors(anchor=anchor, positive=positive, negative=negative)
+    dims = (anchor.dim(), positive.dim(), negative.dim())
+    if len(set(dims)) != 1:
+        _fail("The anchor, positive, and negative tensors are expected to have the same number of "
+              f"dimensions, but got: anchor {dims[0]}D, positive {dims[1]}D, and negative {dims[2]}D inputs")
+
+
+def _positive_margin(margin: Any, who: str) -> None:
+    _number("margin", margin)
+    if margin <= 0:
+        _fail(f"{who}: `margin` must be greater than 0; got {margin}")
+
+
+class CosineEmbeddingLoss(_Loss):
+    r"""Drop-in for :class:`torch.nn.CosineEmbeddingLoss` over :func:`losses.cosine_embedding`.
+
+    .. math:: \ell = \begin{cases} 1 - \cos(x_1, x_2) & y = 1 \\
+              \max(0, \cos(x_1, x_2) - \text{margin}) & y = -1 \end{cases}
+
+    ``forward(input1, input2, target)``: ``input1``, ``input2`` ``[N, D]`` with
+    ``target`` ``[N]``, or ``[D]`` with a 0-d ``target`` (other ranks raise
+    ``ValueError``; native ``RuntimeError``); ``target`` values other than
+    ``1``/``-1`` score 0, as the native. ``input1`` and ``target`` are cast to
+    ``input2``'s dtype; ``input1`` must have ``input2``'s shape (native
+    broadcasts).
+
+    >>> import torch
+    >>> a, b, t = torch.randn(4, 3), torch.randn(4, 3), torch.tensor([1, -1, 1, -1])
+    >>> torch.allclose(CosineEmbeddingLoss(0.1)(a, b, t), torch.nn.CosineEmbeddingLoss(0.1)(a, b, t))
+    True
+    """
+
+    _args = {"margin": "margin"}
+    _messages = {"`x1`": "`input1`", "`x2`": "`input2`", "x1.shape": "input1.shape",
+                 "x2.shape": "input2.shape", "x2 without": "input2 without"}
+
+    def __init__(self, margin: float = 0.0, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        _number("margin", margin)
+        super().__init__(size_average, reduce, reduction, margin=margin)
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        _tensors(input1=input1, input2=input2, target=target)
+        if target.dim() not in (0, 1) or input1.dim() != target.dim() + 1 or input2.dim() != target.dim() + 1:
+            _fail(f"`target` must be 0-D with 1-D inputs or 1-D with 2-D inputs; got target "
+                  f"{target.dim()}D, input1 {input1.dim()}D and input2 {input2.dim()}D")
+        return self._translated(lambda a, b, t: self._call(0, a, b, t, **self._options(b)),
+                                input1, input2, target)
+
+
+class TripletMarginLoss(_Loss):
+    r"""Drop-in for :class:`torch.nn.TripletMarginLoss` over :func:`losses.triplet_margin`.
+
+    .. math:: \ell = \max(0,\ \text{margin} + \|a - p + \epsilon\|_p - \|a - n + \epsilon\|_p)
+
+    (with ``swap``, the negative distance is ``min(d(a, n), d(p, n))``).
+    ``forward(anchor, positive, negative)``: tensors of one shape ``[N, D]``
+    or ``[D]`` (native broadcasts tensors of one rank); ``margin <= 0``
+    raises ``ValueError`` as the native.
+
+    >>> import torch
+    >>> a, p, n = torch.randn(4, 3), torch.randn(4, 3), torch.randn(4, 3)
+    >>> torch.allclose(TripletMarginLoss(p=1.0, swap=True)(a, p, n),
+    ...                torch.nn.TripletMarginLoss(p=1.0, swap=True)(a, p, n))
+    True
+    """
+
+    _args = {"margin": "margin", "p": "p", "eps": "eps", "swap": "swap"}
+    _messages = {"`y_pred`": "`positive`"}
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False,
+                 size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction, margin=margin, p=p, eps=eps, swap=swap)
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        _positive_margin(self.margin, "TripletMarginLoss")
+        _triplet_dims(anchor, positive, negative)
+        return self._translated(lambda a, p, n: self._call(0, a, p, n, **self._options(p)),
+                                anchor, positive, negative)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    r"""Drop-in for :class:`torch.nn.TripletMarginWithDistanceLoss` over
+    :func:`losses.triplet_margin`.
+
+    .. math:: \ell = \max(0,\ \text{margin} + d(a, p) - d(a, n))
+
+    ``distance_function``: any callable ``(x1, x2) -> distances`` of torch
+    tensors; ``None`` stores ``nn.PairwiseDistance()`` as the native does. A
+    :class:`torch.nn.PairwiseDistance` without ``keepdim`` (the default
+    included) is computed by the spec's own p-norm distance. ``margin <= 0``
+    raises ``ValueError`` at construction, as the native.
+
+    >>> import torch
+    >>> a, p, n = torch.randn(4, 3), torch.randn(4, 3), torch.randn(4, 3)
+    >>> cos = lambda x, y: 1.0 - torch.nn.functional.cosine_similarity(x, y)
+    >>> torch.allclose(TripletMarginWithDistanceLoss(distance_function=cos)(a, p, n),
+    ...                torch.nn.TripletMarginWithDistanceLoss(distance_function=cos)(a, p, n))
+    True
+    """
+
+    _reductions = _PLAIN
+    _args = {"margin": "margin", "swap": "swap"}
+    _messages = {"`y_pred`": "`positive`"}
+
+    def __init__(self, *, distance_function: Callable[[Tensor, Tensor], Tensor] | None = None,
+                 margin: float = 1.0, swap: bool = False, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        _positive_margin(margin, "TripletMarginWithDistanceLoss")
+        if distance_function is not None and not callable(distance_function):
+            _fail(f"`distance_function` must be a callable or None; got {distance_function!r}", TypeError)
+        self.distance_function = distance_function if distance_function is not None else nn.PairwiseDistance()
+        self.margin, self.swap = margin, swap
+
+    def _distance(self) -> dict[str, Any]:
+        f = self.distance_function
+        if type(f) is nn.PairwiseDistance and not f.keepdim:
+            return {"p": float(f.norm), "eps": float(f.eps)}
+        return {"distance_function": f}
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        _triplet_dims(anchor, positive, negative)
+        return self._translated(
+            lambda a, p, n: self._call(0, a, p, n, **self._options(p), **self._distance()),
+            anchor, positive, negative)
+
+
+class CosineSimilarityLoss(_Loss):
+    r"""``-cos(input, target)`` along ``dim``: Keras' ``CosineSimilarity`` as a torch module
+    over :func:`losses.cosine_similarity`. No torch native loss.
+
+    .. math:: \ell = -\frac{x \cdot y}{\max(\|x\|, \epsilon)\,\max(\|y\|, \epsilon)}
+
+    The same as ``-torch.nn.functional.cosine_similarity(input, target, dim, eps)``
+    reduced: ``dim`` and ``eps`` are that function's (``dim=1``, ``eps=1e-8``).
+    ``target`` must have ``input``'s shape (cast to its dtype); the loss has
+    ``input``'s shape without ``dim`` before the reduction.
+
+    >>> import torch
+    >>> x, y = torch.randn(4, 3), torch.randn(4, 3)
+    >>> torch.allclose(CosineSimilarityLoss()(x, y), -torch.nn.functional.cosine_similarity(x, y).mean())
+    True
+    """
+
+    _args = {"dim": "axis", "eps": "epsilon"}
+
+    def __init__(self, dim: int = 1, eps: float = 1e-8, reduction: str = "mean") -> None:
+        _number("eps", eps)
+        super().__init__(reduction=reduction, dim=dim, eps=eps)
+
+
+class CosineDistanceLoss(CosineSimilarityLoss):
+    r"""``1 - cos(input, target)`` along ``dim``: optax's ``cosine_distance`` as a torch
+    module over :func:`losses.cosine_distance` (``1 +`` :class:`CosineSimilarityLoss`).
+    No torch native loss; ``dim``, ``eps`` as ``torch.nn.functional.cosine_similarity``'s.
+
+    >>> import torch
+    >>> x, y = torch.randn(4, 3), torch.randn(4, 3)
+    >>> torch.allclose(CosineDistanceLoss()(x, y), 1 - torch.nn.functional.cosine_similarity(x, y).mean())
+    True
+    """

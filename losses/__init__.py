@@ -11,7 +11,7 @@ module (``@loss`` in ``losses/<family>.py``) is exported here through that
 module's ``__all__``.
 """
 
-from . import crossentropy, divergence, focal, margin, regression
+from . import crossentropy, divergence, focal, margin, regression, similarity
 from ._core import reduce, sum_and_count, value_and_grad
 from ._registry import REGISTRY, Entry, entries
 from .crossentropy import *  # noqa: F403  (each family: its declared losses and helpers)
@@ -21,9 +21,11 @@ from .linear import linear_cross_entropy
 from .margin import *  # noqa: F403
 from .regression import *  # noqa: F403
 from .regression import gaussian_nll_grads
+from .similarity import *  # noqa: F403
 
 __all__ = ["REGISTRY", "Entry", "entries", "gaussian_nll_grads", "linear_cross_entropy", "reduce", "sum_and_count",
            "value_and_grad"]
 __all__ += crossentropy.__all__ + divergence.__all__ + focal.__all__ + regression.__all__
 __all__ += margin.__all__
+__all__ += similarity.__all__
 __version__ = "0.1.0"

@@ -103,6 +103,11 @@ OPTIONS: dict[type, list[dict]] = {
     bk.Hinge: [{}, {}, {}],
     bk.SquaredHinge: [{}, {}, {}],
     bk.CategoricalHinge: [{}, {}, {}],
+    # --- similarity ---
+    bk.CosineSimilarity: [{}, dict(axis=1), dict(axis=-1)],
+    bk.CosineDistance: [{}, dict(axis=1), dict(axis=-1)],
+    bk.CosineEmbedding: [{}, dict(margin=0.2), dict(margin=-0.3)],
+    bk.TripletMargin: [{}, dict(margin=0.5, p=1.0, swap=True), dict(p=3.0, epsilon=1e-3, margin=2.0)],
 }
 CLASSES = tuple(OPTIONS)
 CLASS_AXIS = (bk.CategoricalFocalCrossentropy, bk.SparseCategoricalFocalCrossentropy,
@@ -208,6 +213,15 @@ def inputs(case: Case) -> dict:
     elif cls is bk.CategoricalHinge:
         y_true = np.eye(C)[rng.integers(0, C, size=loss_shape)]
         y_pred = rng.normal(size=shape) * 1.5
+    elif cls is bk.CosineEmbedding:  # x1 | x2, targets +-1 (and one 0: scores 0)
+        y_true = np.where(rng.uniform(size=loss_shape) < 0.5, 1.0, -1.0)
+        y_true.flat[0] = 0.0
+        x1 = rng.normal(size=shape)
+        y_pred = np.concatenate([x1, 0.5 * x1 + rng.normal(size=shape)], axis=-1)
+    elif cls is bk.TripletMargin:  # anchor | positive | negative; y_true unused
+        y_true = np.zeros(loss_shape)
+        a = rng.normal(size=shape)
+        y_pred = np.concatenate([a, a + 0.6 * rng.normal(size=shape), a + rng.normal(size=shape)], axis=-1)
     else:  # MSE, MAE, Huber, SmoothL1, LogCosh: errors on both sides of 0.5, 1, 2
         y_true = rng.normal(size=shape)
         y_pred = y_true + rng.normal(size=shape) * 1.5
@@ -273,6 +287,28 @@ def _gaussian_nll_ref(y: Any, out: Any, full: bool, epsilon: float) -> Any:
     return ops.mean(loss + (0.5 * math.log(2.0 * math.pi) if full else 0.0), axis=-1)
 
 
+def _embedding_ref(y: Any, x: Any, margin: float) -> Any:
+    """torch's ``cosine_embedding_loss`` (ATen's formula, ``EPSILON = 1e-12``) in ``keras.ops``."""
+    c = x.shape[-1] // 2
+    x1, x2 = x[..., :c], x[..., c:]
+    s = lambda v: ops.sum(v, axis=-1)  # noqa: E731
+    cos = s(x1 * x2) / ops.sqrt((s(x1 * x1) + 1e-12) * (s(x2 * x2) + 1e-12))
+    zero = ops.zeros_like(cos)
+    return ops.where(y == 1.0, 1.0 - cos, zero) + ops.where(y == -1.0, ops.maximum(cos - margin, 0.0), zero)
+
+
+def _triplet_ref(x: Any, margin: float, deg: float, eps: float, swap: bool) -> Any:
+    """torch's ``triplet_margin_loss`` (``pairwise_distance`` ``||a - b + eps||_p``) in ``keras.ops``."""
+    c = x.shape[-1] // 3
+    a, p, n = x[..., :c], x[..., c:2 * c], x[..., 2 * c:]
+
+    def dist(u: Any, v: Any) -> Any:
+        return ops.power(ops.sum(ops.power(ops.abs(u - v + eps), deg), axis=-1), 1.0 / deg)
+
+    dn = ops.minimum(dist(a, n), dist(p, n)) if swap else dist(a, n)
+    return ops.maximum(margin + dist(a, p) - dn, 0.0)
+
+
 def reference(case: Case, d: dict) -> tuple[keras.losses.Loss, Any, Any, bool]:
     """``(loss, y_true, mask, channels_last)``: the reference Loss, the ``y_true`` and
     Keras mask to call it with, and whether ``y_pred`` (and a same-rank ``y_true``) are
@@ -318,6 +354,15 @@ def reference(case: Case, d: dict) -> tuple[keras.losses.Loss, Any, Any, bool]:
     if cls is bk.GaussianNLL:
         kw = dict(full=o.get("full", False), epsilon=o.get("epsilon", 1e-6))
         return _wrap(lambda y, x: _gaussian_nll_ref(y, x, **kw), case), y_true, mask, False
+    if cls is bk.CosineEmbedding:
+        return _wrap(lambda y, x: _embedding_ref(y, x, o.get("margin", 0.0)), case), y_true, mask, False
+    if cls is bk.TripletMargin:
+        kw = dict(margin=o.get("margin", 1.0), deg=o.get("p", 2.0), eps=o.get("epsilon", 1e-6),
+                  swap=o.get("swap", False))
+        return _wrap(lambda y, x: _triplet_ref(x, **kw), case), y_true, mask, False
+    if cls is bk.CosineDistance:  # 1 + Keras' own negative cosine similarity
+        ax = o.get("axis", -1)
+        return _wrap(lambda y, x: 1.0 + keras.losses.cosine_similarity(y, x, axis=ax), case), y_true, mask, False
     raise AssertionError(f"no reference for {cls.__name__}")
 
 

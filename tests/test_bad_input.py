@@ -53,6 +53,8 @@ _KINDS = {"dense": ("make_dense", "make_focal_dense", "make_distributions"),
           "margin": ("make_signs", "make_embedding", "make_multilabel", "make_multilabel_soft")}
 _KINDS["dense"] += ("make_one_hot_scores",)
 _KINDS["sparse"] += ("make_class_scores",)
+# --- similarity ---
+_KINDS["real"] += ("make_pairs", "make_embedding_pairs", "make_triplets")
 
 
 def _of_kind(kind: str) -> tuple[str, ...]:
@@ -122,6 +124,8 @@ def base(name: str, n: int = N, c: int = C, k: int = K, axis: int = -1) -> tuple
             return rng.integers(0, 4, (n, k)) * 1.0, (np.log(rate) if name == "poisson_nll" else rate), {}
         y = rng.normal(size=(n, k))
         o = {"var": rng.uniform(0.5, 2.0, (n, k))} if name == "gaussian_nll" else {}
+        o = {"target": np.where(rng.uniform(size=n) < 0.5, 1.0, -1.0)} if name == "cosine_embedding" else o
+        o = {"negative": rng.normal(size=(n, k))} if name == "triplet_margin" else o
         return y, y + rng.normal(size=(n, k)), o
     if name in MARGIN:  # labels +-1 and scores; class indices then -1; multi-hot targets
         x = rng.normal(size=(n, k))
@@ -476,7 +480,7 @@ def _numpy_beside_torch(v: Any, ctx: dict) -> None:
 
 # --- the catalogue -------------------------------------------------------------------
 
-SHAPE = ("y_true", "{t}", "y_pred|mean|input1", "{p}")
+SHAPE = ("y_true|x1|anchor", "{t}", "y_pred|mean|input1|x2|positive", "{p}")
 CASES: tuple[Case, ...] = (
     # shapes
     Case("batch size of y_true != y_pred's", among(*TWO_INPUT), _batch_mismatch,

@@ -248,6 +248,55 @@ FUNCS = {
     "multiclass_perceptron_loss": (bj.multiclass_perceptron_loss, optax.losses.multiclass_perceptron_loss,
                                    multiclass_margin_cases()),
 }
+
+
+# --- similarity ---
+
+
+def cosine_cases():
+    def zero_row(r, d):
+        x = np.asarray(r.normal(size=(4, 3)))
+        x[0] = 0.0
+        return [jnp.asarray(x, dtype=d), _n(r, (4, 3), d)]
+
+    return {
+        "defaults": (lambda r, d: [_n(r, (5, 4), d), _n(r, (5, 4), d)], lambda f, x, y: f(x, y), XY),
+        "zero_row_epsilon": (zero_row, lambda f, x, y: f(x, y, epsilon=1e-2), XY),
+        "epsilon_above_norms": (lambda r, d: [_n(r, (4, 3), d, 0.1), _n(r, (4, 3), d)],
+                                lambda f, x, y: f(x, y, epsilon=0.2), XY),
+        "axis0": (lambda r, d: [_n(r, (4, 5), d), _n(r, (4, 5), d)], lambda f, x, y: f(x, y, axis=0), XY),
+        "axis_tuple": (lambda r, d: [_n(r, (3, 2, 4), d), _n(r, (3, 2, 4), d)],
+                       lambda f, x, y: f(x, y, axis=(2, 0)), XY),
+        "axis_none": (lambda r, d: [_n(r, (3, 4), d), _n(r, (3, 4), d)], lambda f, x, y: f(x, y, axis=None), XY),
+        "where": (lambda r, d: [_n(r, (5, 4), d), _n(r, (5, 4), d), _mask(r, (5, 4), empty_row=False)],
+                  lambda f, x, y, w: f(x, y, where=w), XY),
+        "broadcast": (lambda r, d: [_n(r, (1, 4), d), _n(r, (3, 4), d)], lambda f, x, y: f(x, y), XY),
+    }
+
+
+XYZ = (0, 1, 2)
+
+
+def triplet_cases():
+    t3 = lambda r, d, s=(5, 3): [_n(r, s, d, 1.0) for _ in range(3)]  # noqa: E731
+    return {
+        "defaults": (t3, lambda f, a, p, n: f(a, p, n), XYZ),
+        "norm4_margin": (t3, lambda f, a, p, n: f(a, p, n, norm_degree=4, margin=0.3), XYZ),
+        "norm1_eps": (lambda r, d: [jnp.abs(x) + 3.0 * (i == 0) for i, x in enumerate(t3(r, d))],
+                      lambda f, a, p, n: f(a, p, n, norm_degree=1, eps=0.5), XYZ),
+        "axis0": (lambda r, d: t3(r, d, (3, 5)), lambda f, a, p, n: f(a, p, n, axis=0, margin=2.0), XYZ),
+        "broadcast": (lambda r, d: [_n(r, (1, 3), d), _n(r, (4, 3), d), _n(r, (4, 3), d)],
+                      lambda f, a, p, n: f(a, p, n, margin=3.0), XYZ),
+        "array_margin": (lambda r, d: [*t3(r, d), jnp.asarray([0.5, 1.0, 2.0, 3.0, 4.0], dtype=d)],
+                         lambda f, a, p, n, m: f(a, p, n, margin=m), XYZ),
+    }
+
+
+FUNCS.update({
+    "cosine_similarity": (bj.cosine_similarity, optax.losses.cosine_similarity, cosine_cases()),
+    "cosine_distance": (bj.cosine_distance, optax.losses.cosine_distance, cosine_cases()),
+    "triplet_margin_loss": (bj.triplet_margin_loss, optax.losses.triplet_margin_loss, triplet_cases()),
+})
 CASES = [(f, c) for f, (_, _, cases) in FUNCS.items() for c in cases]
 #: one rich case per function for the other transformations
 REPRESENTATIVE = {"sigmoid_focal_loss": "broadcast", "poly_loss_cross_entropy": "where_axis0",
@@ -256,7 +305,10 @@ REPRESENTATIVE = {"sigmoid_focal_loss": "broadcast", "poly_loss_cross_entropy": 
                   "l2_loss": "no_targets", "huber_loss": "broadcast", "log_cosh": "broadcast",
                   # --- margin ---
                   "hinge_loss": "signs", "perceptron_loss": "signs", "multiclass_hinge_loss": "batch_3d",
-                  "multiclass_perceptron_loss": "batch"}
+                  "multiclass_perceptron_loss": "batch",
+                  # --- similarity ---
+                  "cosine_similarity": "where", "cosine_distance": "axis_tuple",
+                  "triplet_margin_loss": "broadcast"}
 
 
 def _inputs(func, case, dtype, mode):
@@ -317,7 +369,7 @@ def test_equals_optax_eager_vmap_checkpoint(func, mode):
     _check_against_optax(func, REPRESENTATIVE[func], "float32", mode)
 
 
-@pytest.mark.parametrize("func", ["kl_divergence", "huber_loss", "log_cosh"])
+@pytest.mark.parametrize("func", ["kl_divergence", "huber_loss", "log_cosh", "cosine_similarity", "triplet_margin_loss"])
 def test_jvp_and_hessian_equal_optax(func):
     ours, theirs, cases = FUNCS[func]
     case = REPRESENTATIVE[func]
@@ -391,7 +443,8 @@ def test_catalog_specs_are_the_ones_called(name, monkeypatch):
                 "softmax_cross_entropy_with_integer_labels": lambda f: f(x, jnp.asarray([1])),
                 "sigmoid_binary_cross_entropy": lambda f: f(x, y),
                 "linear_softmax_cross_entropy_with_integer_labels":
-                    lambda f: f(x, jnp.ones((3, 4)), jnp.asarray([1]))}[name]
+                    lambda f: f(x, jnp.ones((3, 4)), jnp.asarray([1])),
+                "cosine_embedding_loss": lambda f: f(x, y, jnp.asarray([-1]))}[name]
         call(getattr(bj, name))
     else:
         arrays = _inputs(func, case, "float64", "eager")

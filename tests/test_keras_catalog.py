@@ -147,7 +147,7 @@ def test_signature_matches_native(name):
 
 #: documented: the config keys ours keeps beyond the native's (the native drops them, so
 #: a reloaded native loss silently falls back to the default)
-EXTRA_CONFIG_KEYS = {"SparseCategoricalCrossentropy": {"axis"}, "Huber": {"delta"}}
+EXTRA_CONFIG_KEYS = {"SparseCategoricalCrossentropy": {"axis"}, "Huber": {"delta"}, "CosineSimilarity": {"axis"}}
 
 
 @pytest.mark.parametrize("name", sorted(n for n, (_, native) in CLASSES.items() if native))
@@ -183,6 +183,8 @@ FUNCTION_CASES = {
     "hinge": ("binary", {}),
     "squared_hinge": ("signs", {}),
     "categorical_hinge": ("one_hot", {}),
+    # --- similarity ---
+    "cosine_similarity": ("real", dict(axis=1)),
 }
 
 
@@ -557,6 +559,11 @@ CONFIG_CASES = [
     (bk.Hinge, dict(name="h", reduction="sum")),
     (bk.SquaredHinge, dict(dtype="float64")),
     (bk.CategoricalHinge, dict(reduction="mean")),
+    # --- similarity ---
+    (bk.CosineSimilarity, dict(axis=1, reduction="sum", name="cos")),
+    (bk.CosineDistance, dict(axis=0, dtype="float64")),
+    (bk.CosineEmbedding, dict(margin=0.25, reduction="sum")),
+    (bk.TripletMargin, dict(margin=0.5, p=1.0, epsilon=0.0, swap=True, name="t")),
 ]
 
 

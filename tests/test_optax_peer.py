@@ -32,7 +32,8 @@ from backends import jax as bj  # noqa: E402
 #: the upstream test module -> its global that names the optax module under test
 UPSTREAM = {"optax.losses._classification_test": "_classification",
             "optax.losses._regression_test": "_regression",
-            "optax.losses._smoothing_test": "_smoothing"}
+            "optax.losses._smoothing_test": "_smoothing",
+            "optax.losses._self_supervised_test": "_self_supervised"}
 
 #: each name of ``bj.CATALOG`` -> the upstream test classes that exercise it (the
 #: peer-suite conformance case every native claim must have)
@@ -56,6 +57,10 @@ CLASSES = {
     "multiclass_hinge_loss": ("_classification_test", "HingeTest"),
     "perceptron_loss": ("_classification_test", "PerceptronTest"),
     "multiclass_perceptron_loss": ("_classification_test", "PerceptronTest"),
+    # --- similarity ---
+    "cosine_similarity": ("_regression_test", "CosineDistanceTest"),
+    "cosine_distance": ("_regression_test", "CosineDistanceTest"),
+    "triplet_margin_loss": ("_self_supervised_test", "TripletMarginLossTest"),
 }
 
 #: upstream tests that fail with ours substituted: test id -> why. Each is

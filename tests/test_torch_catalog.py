@@ -878,7 +878,10 @@ def _catalog_args(name, n=4):
             "MultiMarginLoss": (x, torch.arange(n) % 3), "MulticlassHingeLoss": (x, torch.arange(n) % 3),
             "MultiLabelMarginLoss": (x, (torch.arange(3 * n).reshape(n, 3) % 4) - 1),
             "MarginRankingLoss": (x[:, 0], t[:, 0], torch.where(torch.arange(n) % 2 == 0, 1.0, -1.0).to(x)),
-            }.get(name, (x, t))
+            # --- similarity ---
+            "CosineEmbeddingLoss": (x, t, 1.0 - 2.0 * (torch.arange(n) % 2)),
+            "TripletMarginLoss": (x, t, _randn((n, 3), 133)),
+            "TripletMarginWithDistanceLoss": (x, t, _randn((n, 3), 133))}.get(name, (x, t))
 
 
 def _catalog_module(name):

@@ -37,7 +37,9 @@ import backends.torch as bt  # noqa: E402
 
 #: natives whose module_db cases run in their own file, with the native's parameters
 #: loaded into ours (a module with parameters: the samples alone do not make them equal)
-ELSEWHERE = {"LinearCrossEntropyLoss": "tests/test_linear_ce.py"}
+ELSEWHERE = {"LinearCrossEntropyLoss": "tests/test_linear_ce.py",
+             # no upstream case outside test_nn.py: its cases are ported there
+             "TripletMarginWithDistanceLoss": "tests/test_similarity.py"}
 #: ours whose native is a ``torch.nn`` module
 NATIVE = {n for n, (_, native) in bt.CATALOG.items() if native == f"torch.nn.{n}"} - set(ELSEWHERE)
 #: torch's functional form of each module we provide
@@ -50,14 +52,17 @@ FUNCTIONAL = {"l1_loss": "L1Loss", "mse_loss": "MSELoss", "smooth_l1_loss": "Smo
               "hinge_embedding_loss": "HingeEmbeddingLoss", "soft_margin_loss": "SoftMarginLoss",
               "multi_margin_loss": "MultiMarginLoss", "multilabel_margin_loss": "MultiLabelMarginLoss",
               "multilabel_soft_margin_loss": "MultiLabelSoftMarginLoss",
-              "margin_ranking_loss": "MarginRankingLoss"}
+              "margin_ranking_loss": "MarginRankingLoss",
+              # --- similarity ---
+              "cosine_embedding_loss": "CosineEmbeddingLoss", "triplet_margin_loss": "TripletMarginLoss",
+              "triplet_margin_with_distance_loss": "TripletMarginWithDistanceLoss"}
 #: forward arguments of the functionals (the rest are constructor options)
-_FORWARD = ("input", "input1", "input2", "target", "var")
 
 #: natives module_db marks ``supports_gradgrad`` whose double backward torch does not
 #: implement ("derivative for aten::multi_margin_loss_backward is not implemented"):
 #: first order only (ours has double backward; tests/test_margin.py checks it)
 NO_GRADGRAD = {"MultiMarginLoss", "MultiLabelMarginLoss"}
+_FORWARD = ("input", "input1", "input2", "anchor", "positive", "negative", "target", "var")
 
 #: upstream cases that fail with ours: case id -> why (strict: a fix XPASSes, which fails)
 XFAIL: dict[str, str] = {}
@@ -232,6 +237,8 @@ def _tensor(test: dict, what: str, dtype):
         x = test[what]
     if isinstance(x, tuple):  # several inputs (MarginRankingLoss: input1, input2)
         return tuple(a.to(dtype) if a.is_floating_point() and dtype is not None else a for a in x)
+    if isinstance(x, tuple):  # several inputs (CosineEmbeddingLoss, TripletMarginLoss)
+        return tuple(t.to(dtype) if t.is_floating_point() and dtype is not None else t for t in x)
     if x.is_floating_point() and dtype is not None:
         x = x.to(dtype)
     return x
@@ -263,6 +270,7 @@ def test_common_nn_case(test, monkeypatch):
 def test_every_native_module_has_upstream_cases():
     """A name that claims a ``torch.nn`` native must meet torch's own tests."""
     covered = {c.values[0] for c in MODULE_CASES}
+    covered |= {n for n in NATIVE if any(c.id.startswith(n) for c in NN_CASES)}  # common_nn only: TripletMarginLoss
     assert covered == NATIVE, NATIVE - covered
     claims = {n for n, (_, native) in bt.CATALOG.items() if native and native.startswith("torch.nn.")}
     assert claims == NATIVE | set(ELSEWHERE)
