@@ -323,3 +323,11 @@ def exp_sub(x: Any, m: Any) -> jax.Array:
 def scale(x: Any, c: Any) -> jax.Array:
     """``x * c``."""
     return x * c
+
+
+# --- batch losses (losses/contrastive.py) ----------------------------------------
+
+
+def eye_like(x: Any) -> jax.Array:
+    """The boolean identity of a 2-D ``x``'s shape (``True`` at ``[i, i]``)."""
+    return jnp.eye(x.shape[0], x.shape[1], dtype=bool)

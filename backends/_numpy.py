@@ -307,3 +307,11 @@ def exp_sub(x: Any, m: Any) -> np.ndarray:
 def scale(x: Any, c: Any) -> np.ndarray:
     """``x * c``, overwriting ``x`` (an intermediate the caller is done with)."""
     return np.multiply(x, c, out=x)
+
+
+# --- batch losses (losses/contrastive.py) ----------------------------------------
+
+
+def eye_like(x: Any) -> np.ndarray:
+    """The boolean identity of a 2-D ``x``'s shape (``True`` at ``[i, i]``)."""
+    return np.eye(x.shape[0], x.shape[1], dtype=bool)

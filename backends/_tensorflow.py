@@ -340,3 +340,13 @@ def exp_sub(x: Any, m: Any) -> tf.Tensor:
 def scale(x: Any, c: Any) -> tf.Tensor:
     """``x * c``."""
     return x * c
+
+
+# --- batch losses (losses/contrastive.py) ----------------------------------------
+
+
+def eye_like(x: Any) -> tf.Tensor:
+    """The boolean identity of a 2-D ``x``'s shape (``True`` at ``[i, i]``; dynamic
+    sizes under ``tf.function``)."""
+    n = tf.shape(x)
+    return tf.cast(tf.eye(n[0], n[1]), tf.bool)

@@ -416,3 +416,11 @@ def exp_sub(x: Any, m: Any) -> torch.Tensor:
 def scale(x: Any, c: Any) -> torch.Tensor:
     """``x * c``: in place on ``x`` where no graph is recorded."""
     return x * c if _recording(x) else x.mul_(c)
+
+
+# --- batch losses (losses/contrastive.py) ----------------------------------------
+
+
+def eye_like(x: Any) -> torch.Tensor:
+    """The boolean identity of a 2-D ``x``'s shape (``True`` at ``[i, i]``)."""
+    return torch.eye(x.shape[0], x.shape[1], dtype=torch.bool, device=x.device)
