@@ -750,6 +750,9 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
                                                   "optax.losses.softmax_cross_entropy_with_integer_labels"),
     "squared_error": (("mean_squared_error",), "optax.losses.squared_error"),
     "linear_softmax_cross_entropy_with_integer_labels": (("linear_cross_entropy",), None),
+    # --- contrastive ---
+    "ntxent": (("ntxent",), "optax.losses.ntxent"),
+    "ranking_softmax_loss": (("ranking_softmax_loss",), "optax.losses.ranking_softmax_loss"),
 }
 __all__ = ["CATALOG", *CATALOG]  # the table is the adapter's public names
 
@@ -787,3 +790,86 @@ def linear_softmax_cross_entropy_with_integer_labels(
                                            chunk_size=chunk_size)
 
 
+
+
+# ==== contrastive: batch similarity and ranking losses =============================
+
+
+def ntxent(embeddings: Any, labels: Any, temperature: Any = 0.07) -> jax.Array:
+    r"""Normalized temperature-scaled cross-entropy (NT-Xent, SimCLR), optax's ``ntxent``.
+
+    .. math:: \frac{1}{\sum_i |P_i|} \sum_i \sum_{j \in P_i}
+              -\log \frac{e^{s_{ij}}}{e^{s_{ij}} + \sum_{k \in N_i} e^{s_{ik}}},
+              \qquad s_{ij} = \cos(e_i, e_j) / T
+
+    over the positive pairs ``(i, j)`` (equal labels, ``i != j``); ``N_i`` the
+    examples with another label.
+
+    Args:
+      embeddings: ``[batch, features]`` floating-point embeddings.
+      labels: ``[batch]`` labels: equal labels are positive pairs.
+      temperature: ``T > 0`` (a number, an array or a traced value).
+
+    Returns:
+      The scalar mean over positive pairs (NaN when there is none, as optax).
+
+    Native equivalent: ``optax.losses.ntxent`` -- equal, values and gradients.
+    Differences: ``temperature <= 0`` raises ``ValueError`` when concrete (NaN
+    when traced; optax computes with it); float16/bfloat16 are computed in
+    float32. Calls :func:`losses.ntxent`.
+
+    >>> import jax.numpy as jnp
+    >>> e = jnp.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    >>> round(float(ntxent(e, jnp.array([0, 0, 1]), temperature=1.0)), 6)  # log(1 + e^-1)
+    0.313262
+    """
+    e = _array(embeddings, "embeddings", jnp.floating, "floating-point embeddings")
+    lab = jnp.asarray(labels)
+    if lab.ndim < 1 or e.ndim < 1 or lab.shape[0] != e.shape[0]:
+        _fail(f"`labels` and `embeddings` must have the same leading dimension; got labels of shape "
+              f"{lab.shape} and embeddings of shape {e.shape}")
+    t = _scalar("temperature", temperature, "the temperature, > 0")
+    with _optax_names("labels", "embeddings"):
+        return losses.ntxent(lab, e, temperature=t)
+
+
+def ranking_softmax_loss(
+    logits: Any,
+    labels: Any,
+    *,
+    where: Any = None,
+    weights: Any = None,
+    reduce_fn: Callable[..., Any] | None = jnp.mean,
+) -> jax.Array:
+    r"""Ranking softmax loss of each list (the last axis), optax's.
+
+    .. math:: \ell(s, y) = -\sum_i w_i y_i \log \frac{e^{s_i}}{\sum_{j\ \mathrm{valid}} e^{s_j}}
+
+    Args:
+      logits: ``[..., list_size]`` scores.
+      labels: ``[..., list_size]`` relevance labels (cast to ``logits``' dtype).
+      where: optional ``[..., list_size]`` mask of the valid items.
+      weights: optional ``[..., list_size]`` item weights.
+      reduce_fn: ``jnp.mean`` (over the lists with a valid item; 0 when there
+        is none), ``jnp.sum``, ``None`` (per list), or any function called as
+        ``reduce_fn(loss, where=valid_lists)``.
+
+    Native equivalent: ``optax.losses.ranking_softmax_loss`` -- equal, values
+    and gradients. Calls :func:`losses.ranking_softmax_loss` with
+    ``reduction="none"``; ``reduce_fn`` is applied as optax applies it.
+
+    >>> import jax.numpy as jnp
+    >>> round(float(ranking_softmax_loss(jnp.array([2., 1., 3.]), jnp.array([1., 0., 0.]))), 3)
+    1.408
+    """
+    s = _logits(logits)
+    with _optax_names("labels", "logits"):
+        per = losses.ranking_softmax_loss(jnp.asarray(labels), s, where=where, weights=weights,
+                                          reduction="none")
+    valid = None if where is None else jnp.any(jnp.asarray(where), axis=-1)
+    if reduce_fn is None:
+        return per
+    out = reduce_fn(per, where=valid)
+    if reduce_fn is jnp.mean:  # optax's _safe_reduce: a mean over no list is 0
+        out = jnp.where(jnp.isnan(out) & ~jnp.any(jnp.isnan(per)), 0.0, out)
+    return out
