@@ -162,6 +162,9 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "GaussianNLL": (("gaussian_nll",), None),
     "gaussian_nll": (("gaussian_nll",), None),
     "LinearCrossEntropy": (("linear_cross_entropy",), None),
+    # --- contrastive ---
+    "Circle": (("circle",), "keras.losses.Circle"),
+    "circle": (("circle",), "keras.losses.circle"),
 }
 
 __all__ = ["CATALOG", *CATALOG]
@@ -1547,3 +1550,85 @@ class LinearCrossEntropy(keras.layers.Layer):
                 "bias_initializer": keras.initializers.serialize(self.bias_initializer)}
 
 
+
+
+# ==== contrastive: batch similarity losses ============================================
+
+
+def _optional(name: str, value: Any) -> Any:
+    """An optional array argument, passed as given."""
+    return value
+
+
+@_functional(ref_labels=_optional, ref_embeddings=_optional, remove_diagonal=_flag, gamma=_real(),
+             margin=_real())
+def circle(y_true: Any, y_pred: Any, ref_labels: Any = None, ref_embeddings: Any = None,
+           remove_diagonal: bool = True, gamma: float = 80, margin: float = 0.4) -> Tensor:
+    r"""Per-example Circle loss, as ``keras.losses.circle`` (Sun et al., 2020).
+
+    .. math:: \ell_i = \operatorname{softplus}\Big(\log\sum_{j \in P_i} e^{-\gamma\,
+              [m + d_{ij}]_+ (m - d_{ij})} + \log\sum_{k \in N_i} e^{\gamma\,
+              [1 + m - d_{ik}]_+ (1 - m - d_{ik})}\Big),\qquad d = \max(1 - e\,r^\top, 0)
+
+    Args:
+      y_true: ``[N]`` integer labels (cast to int32, as Keras).
+      y_pred: ``[N, D]`` L2-normalised embeddings.
+      ref_labels: ``[M]`` reference labels (default ``y_true``).
+      ref_embeddings: ``[M, D]`` reference embeddings (default ``y_pred``).
+      remove_diagonal: leave ``(i, i)`` out of the positives.
+      gamma: the scale; margin: the relaxation.
+
+    Returns:
+      ``[N]``, carrying the Keras mask ``loss > 0`` (as Keras: an example with no
+      positive or no negative is left out of a ``Loss``'s mean).
+
+    Native: ``keras.losses.circle`` -- equal, values and gradients. The loss is
+    :func:`losses.circle`; options are validated.
+
+    >>> import numpy as np
+    >>> e = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    >>> np.round(keras.ops.convert_to_numpy(circle(np.array([0, 0, 1]), e, gamma=1.0)), 6).tolist()
+    [1.850902, 1.089867, 0.0]
+    """
+    y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.cast(y_true, "int32")
+    ref_labels = None if ref_labels is None else ops.cast(ref_labels, "int32")
+    ref_embeddings = None if ref_embeddings is None else ops.convert_to_tensor(ref_embeddings)
+    loss = _lb.circle(y_true, y_pred, ref_labels=ref_labels, ref_embeddings=ref_embeddings,
+                      remove_diagonal=remove_diagonal, gamma=gamma, margin=margin, reduction="none")
+    _set_keras_mask(loss, ops.greater(loss, 0.0))
+    return loss
+
+
+@_functional(remove_diagonal=_flag, gamma=_real(), margin=_real())
+def _circle_loss(y_true: Any, y_pred: Any, gamma: float = 80.0, margin: float = 0.4,
+                 remove_diagonal: bool = True) -> Tensor:
+    """:func:`circle` with :class:`Circle`'s options (Keras' order and defaults)."""
+    return circle(y_true, y_pred, remove_diagonal=remove_diagonal, gamma=gamma, margin=margin)
+
+
+class Circle(_LossFunctionWrapper, fn=_circle_loss, name="circle"):
+    r"""Drop-in ``keras.losses.Circle``: Circle loss of integer labels and
+    L2-normalised embeddings (Sun et al., 2020).
+
+    See :func:`circle`: each example's loss compares its embedding with every
+    other of the batch. As Keras, the per-example losses carry the mask
+    ``loss > 0``, so ``"sum_over_batch_size"`` averages over the examples that
+    have a positive and a negative.
+
+    Args:
+      gamma: the scale (default 80).
+      margin: the relaxation (default 0.4).
+      remove_diagonal: leave each example out of its own positives.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.Circle`` -- equal, values and gradients.
+    Differences: options are validated (finite ``gamma`` and ``margin``, a
+    boolean ``remove_diagonal``); half precision is computed in float32;
+    ``get_config`` keeps ``dtype`` when given.
+
+    >>> import numpy as np
+    >>> e = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    >>> round(float(Circle(gamma=1.0)(np.array([0, 0, 1]), e)), 6)  # (1.850902 + 1.089867) / 2
+    1.470384
+    """

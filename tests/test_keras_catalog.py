@@ -179,6 +179,8 @@ FUNCTION_CASES = {
     "mean_absolute_percentage_error": ("real", {}),
     "mean_squared_logarithmic_error": ("real", {}),
     "poisson": ("counts", {}),
+    # --- contrastive ---
+    "circle": ("groups", dict(gamma=4.0, margin=0.3)),
 }
 
 
@@ -193,6 +195,7 @@ def function_inputs(kind: str) -> tuple[np.ndarray, np.ndarray]:
         "labels_logits": lambda: (rng.integers(0, 5, (4, 3)), rng.normal(size=shape) * 2),
         "real": lambda: (rng.normal(size=shape), rng.normal(size=shape) * 2),
         "counts": lambda: (rng.integers(0, 5, shape).astype(float), rng.uniform(0.1, 4, shape)),
+        "groups": lambda: (np.array([0, 1, 0, 2, 1, 3]), rng.normal(size=(6, 3)) / np.sqrt(3.0)),
     }[kind]()
 
 
@@ -547,6 +550,8 @@ CONFIG_CASES = [
     (bk.Poisson, dict(reduction="none")),
     (bk.PoissonNLL, dict(log_input=False, full=True, epsilon=1e-4)),
     (bk.GaussianNLL, dict(full=True, epsilon=1e-3)),
+    # --- contrastive ---
+    (bk.Circle, dict(gamma=16.0, margin=0.3, remove_diagonal=False, reduction="sum")),
 ]
 
 
