@@ -1560,7 +1560,7 @@ def _optional(name: str, value: Any) -> Any:
     return value
 
 
-@_functional(ref_labels=_optional, ref_embeddings=_optional, remove_diagonal=_flag, gamma=_real(),
+@_functional(ref_labels=_optional, ref_embeddings=_optional, remove_diagonal=_flag, gamma=_real(0.0),
              margin=_real())
 def circle(y_true: Any, y_pred: Any, ref_labels: Any = None, ref_embeddings: Any = None,
            remove_diagonal: bool = True, gamma: float = 80, margin: float = 0.4) -> Tensor:
@@ -1600,7 +1600,7 @@ def circle(y_true: Any, y_pred: Any, ref_labels: Any = None, ref_embeddings: Any
     return loss
 
 
-@_functional(remove_diagonal=_flag, gamma=_real(), margin=_real())
+@_functional(remove_diagonal=_flag, gamma=_real(0.0), margin=_real())
 def _circle_loss(y_true: Any, y_pred: Any, gamma: float = 80.0, margin: float = 0.4,
                  remove_diagonal: bool = True) -> Tensor:
     """:func:`circle` with :class:`Circle`'s options (Keras' order and defaults)."""
@@ -1623,9 +1623,11 @@ class Circle(_LossFunctionWrapper, fn=_circle_loss, name="circle"):
       reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
 
     Native: ``keras.losses.Circle`` -- equal, values and gradients.
-    Differences: options are validated (finite ``gamma`` and ``margin``, a
-    boolean ``remove_diagonal``); half precision is computed in float32;
-    ``get_config`` keeps ``dtype`` when given.
+    Differences: options are validated (finite ``gamma >= 0`` and ``margin``,
+    a boolean ``remove_diagonal``); half precision is computed in float32;
+    float64 stays float64 on Keras' torch backend (the native computes its
+    ``ops.matmul`` and ``ops.maximum`` there in float32); ``get_config``
+    keeps ``dtype`` when given.
 
     >>> import numpy as np
     >>> e = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])

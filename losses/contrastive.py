@@ -108,16 +108,19 @@ def _rows(xp: Any, y_pred: Array, name: str = "y_pred") -> None:
         _checks.fail(f"`{name}` must be a [N, D] array of embeddings; got shape {tuple(xp.shape(y_pred))}")
 
 
-def _same_n(a_name: str, a: int | None, b_name: str, b: int | None) -> None:
-    if a is not None and b is not None and a != b:
+def _same_n(a_name: str, a: tuple, b_name: str, b: tuple) -> None:
+    """One label per embedding: the leading dimensions of ``a`` and ``b`` agree."""
+    if a[0] is not None and b[0] is not None and a[0] != b[0]:
         _checks.fail(f"`{a_name}` and `{b_name}` must have the same leading dimension (one label per "
-                     f"embedding); got {a} and {b}")
+                     f"embedding); got {a_name} of shape {tuple(a)} and {b_name} of shape {tuple(b)}")
 
 
 def _masked_lse(xp: Any, x: Array, mask: Array) -> tuple[Array, Array]:
     """``(log sum_{mask} exp(x), has)`` over the last axis: ``-inf`` (with a zero,
     finite gradient) for rows where ``mask`` is empty (``has`` false)."""
     has = xp.sum(xp.cast(mask, xp.dtype_of(x)), -1) > 0
+    if xp.shape(x)[-1] == 0:  # nothing to sum over (an empty batch)
+        return xp.sum(x, -1) - INF, has
     floor = xp.where(xp.expand_dims(has, -1), xp.full_like(x, -INF), xp.zeros_like(x))
     lse = xp.logsumexp(xp.where(mask, x, floor), -1)
     return xp.where(has, lse, xp.full_like(lse, -INF)), has
@@ -157,7 +160,7 @@ def _circle_terms(xp: Any, d: Array, pos: Array, neg: Array, gamma: Any, margin:
              {"unit": True, "gamma": 2.0, "remove_diagonal": False, "ref_labels": ARRAY,
               "reduction": "none"}),
       natives={"keras": "keras.losses.circle"},
-      checks={"gamma": _checks.in_range(), "margin": _checks.in_range(),
+      checks={"gamma": _checks.in_range(0.0), "margin": _checks.in_range(),
               "remove_diagonal": _checks.flag},
       arrays=("ref_embeddings",))
 def circle(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, ref_labels: Any = None,
@@ -186,7 +189,7 @@ def circle(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, ref_labels: Any =
       ref_embeddings: ``[M, D]`` reference embeddings (default: ``y_pred``,
         whose gradient then flows through both sides).
       remove_diagonal: leave the pair ``(i, i)`` out of ``P_i``.
-      gamma: the scale (any finite number; Keras' 80).
+      gamma: the scale, a finite number ``>= 0`` (Keras' 80).
       margin: the relaxation ``m`` (any finite number; Keras' 0.4).
       reduction: ``"mean"`` (over the examples with a positive and a
         negative, weighted by ``sample_weight``), ``"sum"``, ``"none"`` (``[N]``)
@@ -204,12 +207,12 @@ def circle(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, ref_labels: Any =
     """
     _rows(xp, y_pred)
     labels = _group_labels(xp, y_true, y_pred)
-    _same_n("y_true", xp.shape(labels)[0], "y_pred", xp.shape(y_pred)[0])
+    _same_n("y_true", xp.shape(labels), "y_pred", xp.shape(y_pred))
     ref = y_pred if ref_embeddings is None else ref_embeddings
     if ref_embeddings is not None:
         _rows(xp, ref, "ref_embeddings")
     rlab = labels if ref_labels is None else _group_labels(xp, ref_labels, y_pred, "ref_labels")
-    _same_n("ref_labels", xp.shape(rlab)[0], "ref_embeddings", xp.shape(ref)[0])
+    _same_n("ref_labels", xp.shape(rlab), "ref_embeddings", xp.shape(ref))
     s = xp.matmul(y_pred, ref, transpose_b=True)
     d = xp.maximum(1.0 - s, 0.0)
     same = _equal(xp, labels, rlab)
@@ -284,7 +287,7 @@ def ntxent(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, temperature: Any 
     """
     _rows(xp, y_pred)
     labels = _group_labels(xp, y_true, y_pred)
-    _same_n("y_true", xp.shape(labels)[0], "y_pred", xp.shape(y_pred)[0])
+    _same_n("y_true", xp.shape(labels), "y_pred", xp.shape(y_pred))
     u, nrm, inside = _unit_rows(xp, y_pred)
     s = xp.matmul(u, u, transpose_b=True) / temperature
     same = _equal(xp, labels, labels)

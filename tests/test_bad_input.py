@@ -48,7 +48,10 @@ _KINDS = {"dense": ("make_dense", "make_focal_dense", "make_distributions"),
           "sparse": ("make_sparse", "make_log_probs", "make_focal_sparse"),
           "binary": ("make_binary",),
           "real": ("make_real", "make_rates", "make_poisson_nll", "make_gaussian"),
-          "unary": ("make_single", "make_joint")}
+          "unary": ("make_single", "make_joint"),
+          # --- contrastive ---
+          "groups": ("make_groups",)}
+_KINDS["real"] += ("make_ranking",)  # relevance labels and scores, one shape
 
 
 def _of_kind(kind: str) -> tuple[str, ...]:
@@ -56,9 +59,10 @@ def _of_kind(kind: str) -> tuple[str, ...]:
 
 
 DENSE, SPARSE, BINARY, REAL, UNARY = map(_of_kind, ("dense", "sparse", "binary", "real", "unary"))
-assert sorted(DENSE + SPARSE + BINARY + REAL + UNARY) == sorted(NAMES), \
+GROUPS = _of_kind("groups")  # [N] group labels, [N, D] embeddings (batch losses)
+assert sorted(DENSE + SPARSE + BINARY + REAL + UNARY + GROUPS) == sorted(NAMES), \
     "a registry loss has an input maker this table does not know: add it to _KINDS"
-TWO_INPUT = DENSE + SPARSE + BINARY + REAL
+TWO_INPUT = DENSE + SPARSE + BINARY + REAL + GROUPS
 #: losses whose ``y_pred`` holds probabilities by default (Keras' clip rule)
 CLIPPED = ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
            "binary_focal_crossentropy", "categorical_focal_crossentropy",
@@ -118,6 +122,8 @@ def base(name: str, n: int = N, c: int = C, k: int = K, axis: int = -1) -> tuple
         y = rng.normal(size=(n, k))
         o = {"var": rng.uniform(0.5, 2.0, (n, k))} if name == "gaussian_nll" else {}
         return y, y + rng.normal(size=(n, k)), o
+    if name in GROUPS:  # group labels (a pair and the rest), embeddings
+        return np.arange(n) // 2, rng.normal(size=(n, c)), {}
     if name == "entropy":
         return None, rng.uniform(0.1, 2.0, shape), opts
     return None, rng.uniform(0.1, 2.0, (n, 3, c)), {}  # a batch of joint tables
