@@ -37,9 +37,8 @@ def make_groups(rng: np.random.Generator, options: dict) -> tuple:
     ``circle`` the embeddings are unit rows (what Keras asks for)."""
     opts = dict(options)
     unit = opts.pop("unit", False)
-    n, d = int(rng.integers(6, 9)), int(rng.integers(2, 5))
-    labels = np.concatenate([[0, 0, 1, 1, 2], rng.integers(0, 3, n - 5)])
-    labels[-1] = 7  # the singleton
+    n, d = int(rng.integers(7, 10)), int(rng.integers(2, 5))
+    labels = np.concatenate([[0, 0, 1, 1, 2, 2], rng.integers(0, 3, n - 7), [7]])  # 7: the singleton
     rng.shuffle(labels)
     e = rng.normal(size=(n, d))
     if unit:
