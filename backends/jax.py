@@ -753,6 +753,7 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     # --- contrastive ---
     "ntxent": (("ntxent",), "optax.losses.ntxent"),
     "ranking_softmax_loss": (("ranking_softmax_loss",), "optax.losses.ranking_softmax_loss"),
+    "circle_loss": (("circle",), None),
 }
 __all__ = ["CATALOG", *CATALOG]  # the table is the adapter's public names
 
@@ -873,3 +874,41 @@ def ranking_softmax_loss(
     if reduce_fn is jnp.mean:  # optax's _safe_reduce: a mean over no list is 0
         out = jnp.where(jnp.isnan(out) & ~jnp.any(jnp.isnan(per)), 0.0, out)
     return out
+
+
+def circle_loss(
+    embeddings: Any,
+    labels: Any,
+    *,
+    gamma: float = 80.0,
+    margin: float = 0.4,
+    remove_diagonal: bool = True,
+) -> jax.Array:
+    r"""Circle loss per example (Sun et al., 2020; Keras' ``circle``, no optax native).
+
+    .. math:: \ell_i = \operatorname{softplus}\Big(\log\sum_{j \in P_i} e^{-\gamma\,
+              [m + d_{ij}]_+ (m - d_{ij})} + \log\sum_{k \in N_i} e^{\gamma\,
+              [1 + m - d_{ik}]_+ (1 - m - d_{ik})}\Big),\qquad d = \max(1 - e e^\top, 0)
+
+    Args:
+      embeddings: ``[batch, features]`` L2-normalised embeddings.
+      labels: ``[batch]`` integer labels.
+      gamma: the scale, ``>= 0``; margin: the relaxation ``m``.
+      remove_diagonal: leave ``(i, i)`` out of the positives ``P_i``.
+
+    Returns:
+      ``[batch]`` (0 for an example with no positive or no negative; average
+      over the others for Keras' ``Circle``).
+
+    Equals ``keras.losses.circle(labels, embeddings, ...)``. Calls
+    :func:`losses.circle` with ``reduction="none"``.
+
+    >>> import jax.numpy as jnp
+    >>> e = jnp.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    >>> [round(float(v), 4) for v in circle_loss(e, jnp.array([0, 0, 1]), gamma=1.0)]
+    [1.8509, 1.0899, 0.0]
+    """
+    e = _array(embeddings, "embeddings", jnp.floating, "floating-point embeddings")
+    with _optax_names("labels", "embeddings"):
+        return losses.circle(jnp.asarray(labels), e, gamma=gamma, margin=margin,
+                             remove_diagonal=remove_diagonal, reduction="none")

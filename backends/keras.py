@@ -165,6 +165,10 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     # --- contrastive ---
     "Circle": (("circle",), "keras.losses.Circle"),
     "circle": (("circle",), "keras.losses.circle"),
+    "NTXent": (("ntxent",), None),
+    "ntxent": (("ntxent",), None),
+    "RankingSoftmax": (("ranking_softmax_loss",), None),
+    "ranking_softmax": (("ranking_softmax_loss",), None),
 }
 
 __all__ = ["CATALOG", *CATALOG]
@@ -1633,4 +1637,94 @@ class Circle(_LossFunctionWrapper, fn=_circle_loss, name="circle"):
     >>> e = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
     >>> round(float(Circle(gamma=1.0)(np.array([0, 0, 1]), e)), 6)  # (1.850902 + 1.089867) / 2
     1.470384
+    """
+
+
+@_functional(temperature=_real(0.0, lo_open=True))
+def ntxent(y_true: Any, y_pred: Any, temperature: float = 0.07) -> Tensor:
+    r"""Per-anchor NT-Xent (SimCLR; optax's ``ntxent``, no Keras native), scaled so
+    that the batch mean is optax's mean over positive pairs.
+
+    .. math:: \ell_i = \frac{N}{\sum_k |P_k|} \sum_{j \in P_i}
+              -\log \frac{e^{s_{ij}}}{e^{s_{ij}} + \sum_{k \in N_i} e^{s_{ik}}},
+              \qquad s_{ij} = \cos(e_i, e_j) / T
+
+    Args:
+      y_true: ``[N]`` labels (equal labels: positive pairs).
+      y_pred: ``[N, D]`` embeddings.
+      temperature: ``T > 0``.
+
+    Returns:
+      ``[N]``: ``"sum_over_batch_size"`` of it is ``optax.losses.ntxent(y_pred,
+      y_true, temperature)``. The loss is :func:`losses.ntxent`.
+
+    >>> import numpy as np
+    >>> e = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    >>> np.round(keras.ops.convert_to_numpy(ntxent(np.array([0, 0, 1]), e, temperature=1.0)), 6).tolist()
+    [0.469892, 0.469892, 0.0]
+    """
+    y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.convert_to_tensor(y_true)
+    per = _lb.ntxent(y_true, y_pred, temperature=temperature, reduction="none")
+    _, pairs = _lb.sum_and_count(_lb.ntxent, y_true, y_pred, temperature=temperature)
+    return per * (ops.cast(ops.shape(per)[0], per.dtype) / pairs)
+
+
+@_functional()
+def ranking_softmax(y_true: Any, y_pred: Any) -> Tensor:
+    r"""Ranking softmax loss of each list (the last axis; optax's
+    ``ranking_softmax_loss``, no Keras native).
+
+    .. math:: \ell = -\sum_i y_i \log \frac{e^{s_i}}{\sum_j e^{s_j}}
+
+    Args:
+      y_true: relevance labels, ``y_pred``'s shape.
+      y_pred: scores ``[..., list_size]``.
+
+    Returns:
+      ``y_pred``'s shape less the last axis: its mean is
+      ``optax.losses.ranking_softmax_loss(y_pred, y_true)``. The loss is
+      :func:`losses.ranking_softmax_loss`.
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(ranking_softmax(np.array([[1., 0., 0.]]),
+    ...     np.array([[2., 1., 3.]]))), 3).tolist()
+    [1.408]
+    """
+    y_true, y_pred = _real_tensors(y_true, y_pred)
+    return _lb.ranking_softmax_loss(y_true, y_pred, reduction="none")
+
+
+class NTXent(_LossFunctionWrapper, fn=ntxent, same_rank=False):
+    r"""NT-Xent (normalized temperature-scaled cross-entropy, SimCLR). No Keras
+    native: optax's ``ntxent`` in Keras' form.
+
+    See :func:`ntxent`: with the default ``"sum_over_batch_size"`` the value is
+    ``optax.losses.ntxent(y_pred, y_true, temperature)``, the mean of the
+    softmax losses of the positive pairs.
+
+    Args:
+      temperature: ``T > 0`` (default 0.07).
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    >>> import numpy as np
+    >>> e = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    >>> round(float(NTXent(temperature=1.0)(np.array([0, 0, 1]), e)), 6)  # log(1 + e^-1)
+    0.313262
+    """
+
+
+class RankingSoftmax(_LossFunctionWrapper, fn=ranking_softmax):
+    r"""Ranking softmax loss over the last axis. No Keras native: optax's
+    ``ranking_softmax_loss`` in Keras' form (the default reduction averages
+    the lists, as optax's ``reduce_fn=jnp.mean``).
+
+    .. math:: \ell = -\sum_i y_i \log \frac{e^{s_i}}{\sum_j e^{s_j}}
+
+    Args:
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    >>> import numpy as np
+    >>> round(float(RankingSoftmax()(np.array([[1., 0., 0.]]), np.array([[2., 1., 3.]]))), 3)
+    1.408
     """

@@ -313,3 +313,89 @@ def test_ranking_bad_shapes():
         losses.ranking_softmax_loss(np.zeros((2, 3)), np.zeros((2, 4)))
     with pytest.raises(ValueError, match="`where`"):
         losses.ranking_softmax_loss(np.zeros((2, 3)), np.zeros((2, 3)), where=np.ones((2, 4), bool))
+
+
+# --- cross-style names (no native in that framework) --------------------------------------------
+
+
+def test_keras_ntxent_and_ranking_softmax_equal_optax_values_and_gradients():
+    """``NTXent()`` (default reduction) is ``optax.losses.ntxent``; ``RankingSoftmax()`` is
+    ``optax.losses.ranking_softmax_loss`` (``reduce_fn=jnp.mean``): float64 values and
+    TensorFlow gradients against JAX's."""
+    tf = pytest.importorskip("tensorflow")
+    jax = pytest.importorskip("jax")
+    optax = pytest.importorskip("optax")
+    from backends.keras import NTXent, RankingSoftmax
+
+    jnp = jax.numpy
+    y, e, _ = _groups(50)
+    r, s, _ = make_ranking(np.random.default_rng(51), {})
+    for ours, native, t, p in [
+            (NTXent(temperature=0.3, dtype="float64"), lambda p: optax.losses.ntxent(p, jnp.asarray(y), 0.3), y, e),
+            (RankingSoftmax(dtype="float64"), lambda p: optax.losses.ranking_softmax_loss(p, jnp.asarray(r)), r, s)]:
+        x = tf.constant(p)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            v = ours(t, x)
+        g = tape.gradient(v, x).numpy()
+        with jax.enable_x64(True):
+            v_ref, g_ref = jax.value_and_grad(native)(jnp.asarray(p))
+        assert float(v) == pytest.approx(float(v_ref), rel=1e-12)
+        np.testing.assert_allclose(g, np.asarray(g_ref), rtol=1e-10, atol=1e-12)
+    for cls in (NTXent, RankingSoftmax):  # Keras-style config round trip
+        loss = cls(reduction="sum", name="x")
+        assert cls.from_config(loss.get_config()).get_config() == loss.get_config()
+
+
+def test_jax_circle_loss_equals_keras_circle():
+    jax = pytest.importorskip("jax")
+    keras = pytest.importorskip("keras")
+    from backends.jax import circle_loss
+
+    y, e, _ = _groups(52, unit=True)
+    with jax.enable_x64(True):
+        ours = circle_loss(jax.numpy.asarray(e), jax.numpy.asarray(y), gamma=4.0, margin=0.3)
+        f = jax.jit(lambda p: circle_loss(p, jax.numpy.asarray(y), gamma=4.0, margin=0.3).sum())
+        g = jax.grad(f)(jax.numpy.asarray(e))
+    np.testing.assert_allclose(np.asarray(ours), keras.losses.circle(y, e, gamma=4.0, margin=0.3).numpy(), rtol=1e-12)
+    _, g_ref = losses.value_and_grad(losses.circle, y, e, gamma=4.0, margin=0.3, reduction="sum")
+    np.testing.assert_allclose(np.asarray(g), g_ref, rtol=1e-10, atol=1e-12)
+
+
+def test_torch_modules_equal_the_natives():
+    """``CircleLoss`` = ``keras.losses.Circle`` (mean over counted examples),
+    ``NTXentLoss`` = ``optax.losses.ntxent``, ``RankingSoftmaxLoss`` (``where``,
+    ``weight``) = ``optax.losses.ranking_softmax_loss``: values and autograd gradients."""
+    torch = pytest.importorskip("torch")
+    jax = pytest.importorskip("jax")
+    keras = pytest.importorskip("keras")
+    optax = pytest.importorskip("optax")
+    from backends.torch import CircleLoss, NTXentLoss, RankingSoftmaxLoss
+
+    jnp = jax.numpy
+    y, e, _ = _groups(53, unit=True)
+    x = torch.tensor(e, requires_grad=True)
+    v = CircleLoss(gamma=4.0)(x, torch.tensor(y))
+    v.backward()
+    assert v.item() == pytest.approx(float(keras.losses.Circle(gamma=4.0, dtype="float64")(y, e)), rel=1e-12)
+    _, g_ref = losses.value_and_grad(losses.circle, y, e, gamma=4.0)
+    np.testing.assert_allclose(x.grad.numpy(), g_ref, rtol=1e-10, atol=1e-12)
+    r, s, o = make_ranking(np.random.default_rng(54), {"where": losses.contrastive.ARRAY,
+                                                         "weights": losses.contrastive.ARRAY})
+    with jax.enable_x64(True):
+        cases = [(NTXentLoss(temperature=0.2), (torch.tensor(y),), e,
+                  lambda p: optax.losses.ntxent(p, jnp.asarray(y), 0.2)),
+                 (RankingSoftmaxLoss(reduction="sum"),
+                  (torch.tensor(r), torch.tensor(o["where"]), torch.tensor(o["weights"])), s,
+                  lambda p: optax.losses.ranking_softmax_loss(p, jnp.asarray(r), where=jnp.asarray(o["where"]),
+                                                              weights=jnp.asarray(o["weights"]),
+                                                              reduce_fn=jnp.sum))]
+        for module, rest, p, native in cases:
+            x = torch.tensor(p, requires_grad=True)
+            v = module(x, *rest)
+            v.backward()
+            v_ref, g_ref = jax.value_and_grad(native)(jnp.asarray(p))
+            assert v.item() == pytest.approx(float(v_ref), rel=1e-12)
+            np.testing.assert_allclose(x.grad.numpy(), np.asarray(g_ref), rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="`reduction`"):
+        CircleLoss(reduction="batchmean")

@@ -370,8 +370,8 @@ def test_catalog_lists_every_public_function_with_its_specs_and_native():
     for name, (specs, native) in bj.CATALOG.items():
         assert callable(getattr(bj, name))
         assert set(specs) <= registry, (name, specs)
-        if native is None:  # ours only: optax has no fused linear cross-entropy
-            assert name == "linear_softmax_cross_entropy_with_integer_labels"
+        if native is None:  # ours only: optax has no fused linear cross-entropy, no circle loss
+            assert name in ("linear_softmax_cross_entropy_with_integer_labels", "circle_loss")
             continue
         assert _resolve(native) is getattr(optax.losses, name), name
 
@@ -390,7 +390,8 @@ def test_catalog_specs_are_the_ones_called(name, monkeypatch):
                 "softmax_cross_entropy_with_integer_labels": lambda f: f(x, jnp.asarray([1])),
                 "sigmoid_binary_cross_entropy": lambda f: f(x, y),
                 "linear_softmax_cross_entropy_with_integer_labels":
-                    lambda f: f(x, jnp.ones((3, 4)), jnp.asarray([1]))}[name]
+                    lambda f: f(x, jnp.ones((3, 4)), jnp.asarray([1])),
+                "circle_loss": lambda f: f(jnp.eye(3), jnp.asarray([0, 0, 1]))}[name]
         call(getattr(bj, name))
     else:
         arrays = _inputs(func, case, "float64", "eager")

@@ -873,7 +873,10 @@ def _catalog_args(name, n=4):
     x, t = _randn((n, 3), 131).log_softmax(1), _randn((n, 3), 132).softmax(1)  # log-probabilities, probabilities
     return {"EntropyLoss": (x,), "GaussianNLLLoss": (x, t, 0.5), "BCELoss": (t, t),
             "NLLLoss": (x, torch.arange(n) % 3),
-            "LinearCrossEntropyLoss": (x.exp(), torch.arange(n) % 5)}.get(name, (x, t))
+            "LinearCrossEntropyLoss": (x.exp(), torch.arange(n) % 5),
+            # --- contrastive: [N, D] embeddings and [N] group labels ---
+            "CircleLoss": (torch.nn.functional.normalize(x, dim=1), torch.arange(n) % 2),
+            "NTXentLoss": (x, torch.arange(n) % 2)}.get(name, (x, t))
 
 
 def _catalog_module(name):
