@@ -195,6 +195,10 @@ def circle(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, ref_labels: Any =
         or ``"sum_over_batch_size"``.
       sample_weight: ``[N]`` weights of the examples.
 
+    Under ``axis_name`` (``jax.shard_map``) the pairs are those within each
+    device's shard (all-gather the embeddings first for the whole batch's
+    pairs); the reduction then sums across the devices.
+
     Native equivalent: ``keras.losses.circle(y_true, y_pred, ref_labels,
     ref_embeddings, remove_diagonal, gamma, margin)``; its ``Circle`` class
     masks zero losses out of its mean, which ``reduction="mean"`` is.
@@ -275,6 +279,10 @@ def ntxent(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, temperature: Any 
         ``sample_weight``), ``"sum"``, ``"none"`` (``[N]``: each anchor's sum)
         or ``"sum_over_batch_size"``.
       sample_weight: ``[N]`` weights of the anchors.
+
+    Under ``axis_name`` (``jax.shard_map``) the pairs are those within each
+    device's shard (all-gather the embeddings first for the whole batch's
+    pairs); the reduction then sums across the devices.
 
     Native equivalent: ``optax.losses.ntxent(embeddings, labels, temperature)``
     (= ours with ``reduction="mean"``).
