@@ -399,3 +399,35 @@ def test_torch_modules_equal_the_natives():
             np.testing.assert_allclose(x.grad.numpy(), np.asarray(g_ref), rtol=1e-10, atol=1e-12)
     with pytest.raises(ValueError, match="`reduction`"):
         CircleLoss(reduction="batchmean")
+
+
+@pytest.mark.parametrize("fw", [f for f in FWS if f.name in ("torch", "jax")], ids=lambda f: f.id)
+def test_half_precision_computed_in_float32(fw):
+    """float16 embeddings: the loss comes back in float16, computed in float32 (equal to
+    the float32 result rounded once)."""
+    y, e, _ = _groups(60, unit=True)
+    for fn, o in ((losses.circle, {"gamma": 4.0}), (losses.ntxent, {})):
+        half = fw.back(fn(fw.to(y, None), fw.to(e, "float16"), **o))
+        assert half.dtype == np.float16
+        single = fw.back(fn(fw.to(y, None), fw.to(e.astype(np.float16).astype(np.float32), "float32"), **o))
+        assert float(half) == float(np.float16(single))
+
+
+def test_adapter_errors_name_the_native_arguments():
+    jnp = pytest.importorskip("jax.numpy")
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("keras")
+    from backends import jax as bj
+    from backends.keras import Circle
+    from backends.torch import NTXentLoss
+
+    with pytest.raises(ValueError, match=r"`labels` and `embeddings`.*\(3,\).*\(4, 2\)"):
+        bj.ntxent(jnp.zeros((4, 2)), jnp.arange(3))
+    with pytest.raises(TypeError, match="`embeddings`"):
+        bj.ntxent(jnp.zeros((4, 2), int), jnp.arange(4))
+    with pytest.raises(TypeError, match="`logits`"):
+        bj.ranking_softmax_loss(jnp.zeros(3, int), jnp.zeros(3))
+    with pytest.raises(ValueError, match="`gamma`"):
+        Circle(gamma=-1.0)
+    with pytest.raises(ValueError, match=r"`target` and `input`.*\(3,\).*\(4, 2\)"):
+        NTXentLoss()(torch.zeros(4, 2), torch.arange(3))
