@@ -552,6 +552,8 @@ CONFIG_CASES = [
     (bk.GaussianNLL, dict(full=True, epsilon=1e-3)),
     # --- contrastive ---
     (bk.Circle, dict(gamma=16.0, margin=0.3, remove_diagonal=False, reduction="sum")),
+    (bk.NTXent, dict(temperature=0.2, name="simclr")),
+    (bk.RankingSoftmax, dict(reduction="mean_with_sample_weight")),
 ]
 
 
