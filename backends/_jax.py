@@ -374,3 +374,11 @@ def arange(n: int, like: Any) -> jax.Array:
 # --- similarity family ---------------------------------------------------------
 
 power = jnp.power
+
+
+# --- batch losses (losses/contrastive.py) ----------------------------------------
+
+
+def eye_like(x: Any) -> jax.Array:
+    """The boolean identity of a 2-D ``x``'s shape (``True`` at ``[i, i]``)."""
+    return jnp.eye(x.shape[0], x.shape[1], dtype=bool)

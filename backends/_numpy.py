@@ -335,3 +335,11 @@ def arange(n: int, like: Any) -> np.ndarray:
 # --- similarity family ---------------------------------------------------------
 
 power = np.power
+
+
+# --- batch losses (losses/contrastive.py) ----------------------------------------
+
+
+def eye_like(x: Any) -> np.ndarray:
+    """The boolean identity of a 2-D ``x``'s shape (``True`` at ``[i, i]``)."""
+    return np.eye(x.shape[0], x.shape[1], dtype=bool)

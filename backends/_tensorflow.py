@@ -375,3 +375,13 @@ def power(x: Any, p: Any) -> tf.Tensor:
     or a tensor, cast to it)."""
     p = tf.constant(p, dtype=x.dtype) if isinstance(p, (int, float)) else tf.cast(p, x.dtype)
     return tf.math.pow(x, p)
+
+
+# --- batch losses (losses/contrastive.py) ----------------------------------------
+
+
+def eye_like(x: Any) -> tf.Tensor:
+    """The boolean identity of a 2-D ``x``'s shape (``True`` at ``[i, i]``; dynamic
+    sizes under ``tf.function``)."""
+    n = tf.shape(x)
+    return tf.cast(tf.eye(n[0], n[1]), tf.bool)

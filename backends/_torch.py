@@ -437,3 +437,11 @@ def arange(n: int, like: Any) -> torch.Tensor:
 # --- similarity family ---------------------------------------------------------
 
 power = torch.pow
+
+
+# --- batch losses (losses/contrastive.py) ----------------------------------------
+
+
+def eye_like(x: Any) -> torch.Tensor:
+    """The boolean identity of a 2-D ``x``'s shape (``True`` at ``[i, i]``)."""
+    return torch.eye(x.shape[0], x.shape[1], dtype=torch.bool, device=x.device)

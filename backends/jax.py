@@ -768,6 +768,10 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "cosine_distance": (("cosine_distance",), "optax.losses.cosine_distance"),
     "triplet_margin_loss": (("triplet_margin",), "optax.losses.triplet_margin_loss"),
     "cosine_embedding_loss": (("cosine_embedding",), None),
+    # --- contrastive ---
+    "ntxent": (("ntxent",), "optax.losses.ntxent"),
+    "ranking_softmax_loss": (("ranking_softmax_loss",), "optax.losses.ranking_softmax_loss"),
+    "circle_loss": (("circle",), None),
 }
 __all__ = ["CATALOG", *CATALOG]  # the table is the adapter's public names
 
@@ -1133,3 +1137,124 @@ def cosine_embedding_loss(x1: Any, x2: Any, targets: Any, *, margin: Any = 0.0) 
     dtype = jnp.result_type(a, b)
     return losses.cosine_embedding(a.astype(dtype), b.astype(dtype), jnp.asarray(targets),
                                    margin=_scalar("margin", margin, "a real number"), reduction="none")
+
+
+# ==== contrastive: batch similarity and ranking losses =============================
+
+
+def ntxent(embeddings: Any, labels: Any, temperature: Any = 0.07) -> jax.Array:
+    r"""Normalized temperature-scaled cross-entropy (NT-Xent, SimCLR), optax's ``ntxent``.
+
+    .. math:: \frac{1}{\sum_i |P_i|} \sum_i \sum_{j \in P_i}
+              -\log \frac{e^{s_{ij}}}{e^{s_{ij}} + \sum_{k \in N_i} e^{s_{ik}}},
+              \qquad s_{ij} = \cos(e_i, e_j) / T
+
+    over the positive pairs ``(i, j)`` (equal labels, ``i != j``); ``N_i`` the
+    examples with another label.
+
+    Args:
+      embeddings: ``[batch, features]`` floating-point embeddings.
+      labels: ``[batch]`` labels: equal labels are positive pairs.
+      temperature: ``T > 0`` (a number, an array or a traced value).
+
+    Returns:
+      The scalar mean over positive pairs (NaN when there is none, as optax).
+
+    Native equivalent: ``optax.losses.ntxent`` -- equal, values and gradients.
+    Differences: ``temperature <= 0`` raises ``ValueError`` when concrete (NaN
+    when traced; optax computes with it); float16/bfloat16 are computed in
+    float32. Calls :func:`losses.ntxent`.
+
+    >>> import jax.numpy as jnp
+    >>> e = jnp.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    >>> round(float(ntxent(e, jnp.array([0, 0, 1]), temperature=1.0)), 6)  # log(1 + e^-1)
+    0.313262
+    """
+    e = _array(embeddings, "embeddings", jnp.floating, "floating-point embeddings")
+    lab = jnp.asarray(labels)
+    if lab.ndim < 1 or e.ndim < 1 or lab.shape[0] != e.shape[0]:
+        _fail(f"`labels` and `embeddings` must have the same leading dimension; got labels of shape "
+              f"{lab.shape} and embeddings of shape {e.shape}")
+    t = _scalar("temperature", temperature, "the temperature, > 0")
+    with _optax_names("labels", "embeddings"):
+        return losses.ntxent(lab, e, temperature=t)
+
+
+def ranking_softmax_loss(
+    logits: Any,
+    labels: Any,
+    *,
+    where: Any = None,
+    weights: Any = None,
+    reduce_fn: Callable[..., Any] | None = jnp.mean,
+) -> jax.Array:
+    r"""Ranking softmax loss of each list (the last axis), optax's.
+
+    .. math:: \ell(s, y) = -\sum_i w_i y_i \log \frac{e^{s_i}}{\sum_{j\ \mathrm{valid}} e^{s_j}}
+
+    Args:
+      logits: ``[..., list_size]`` scores.
+      labels: ``[..., list_size]`` relevance labels (cast to ``logits``' dtype).
+      where: optional ``[..., list_size]`` mask of the valid items.
+      weights: optional ``[..., list_size]`` item weights.
+      reduce_fn: ``jnp.mean`` (over the lists with a valid item; 0 when there
+        is none), ``jnp.sum``, ``None`` (per list), or any function called as
+        ``reduce_fn(loss, where=valid_lists)``.
+
+    Native equivalent: ``optax.losses.ranking_softmax_loss`` -- equal, values
+    and gradients. Calls :func:`losses.ranking_softmax_loss` with
+    ``reduction="none"``; ``reduce_fn`` is applied as optax applies it.
+
+    >>> import jax.numpy as jnp
+    >>> round(float(ranking_softmax_loss(jnp.array([2., 1., 3.]), jnp.array([1., 0., 0.]))), 3)
+    1.408
+    """
+    s = _logits(logits)
+    with _optax_names("labels", "logits"):
+        per = losses.ranking_softmax_loss(jnp.asarray(labels), s, where=where, weights=weights,
+                                          reduction="none")
+    valid = None if where is None else jnp.any(jnp.asarray(where), axis=-1)
+    if reduce_fn is None:
+        return per
+    out = reduce_fn(per, where=valid)
+    if reduce_fn is jnp.mean:  # optax's _safe_reduce: a mean over no list is 0
+        out = jnp.where(jnp.isnan(out) & ~jnp.any(jnp.isnan(per)), 0.0, out)
+    return out
+
+
+def circle_loss(
+    embeddings: Any,
+    labels: Any,
+    *,
+    gamma: float = 80.0,
+    margin: float = 0.4,
+    remove_diagonal: bool = True,
+) -> jax.Array:
+    r"""Circle loss per example (Sun et al., 2020; Keras' ``circle``, no optax native).
+
+    .. math:: \ell_i = \operatorname{softplus}\Big(\log\sum_{j \in P_i} e^{-\gamma\,
+              [m + d_{ij}]_+ (m - d_{ij})} + \log\sum_{k \in N_i} e^{\gamma\,
+              [1 + m - d_{ik}]_+ (1 - m - d_{ik})}\Big),\qquad d = \max(1 - e e^\top, 0)
+
+    Args:
+      embeddings: ``[batch, features]`` L2-normalised embeddings.
+      labels: ``[batch]`` integer labels.
+      gamma: the scale, ``>= 0``; margin: the relaxation ``m``.
+      remove_diagonal: leave ``(i, i)`` out of the positives ``P_i``.
+
+    Returns:
+      ``[batch]`` (0 for an example with no positive or no negative; average
+      over the others for Keras' ``Circle``).
+
+    Equals ``keras.losses.circle(labels, embeddings, ...)``. Calls
+    :func:`losses.circle` with ``reduction="none"``.
+
+    >>> import jax.numpy as jnp
+    >>> e = jnp.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    >>> [round(float(v), 4) for v in circle_loss(e, jnp.array([0, 0, 1]), gamma=1.0)]
+    [1.8509, 1.0899, 0.0]
+    """
+    e = _array(embeddings, "embeddings", jnp.floating, "floating-point embeddings")
+    with _optax_names("labels", "embeddings"):
+        return losses.circle(jnp.asarray(labels), e, gamma=gamma, margin=margin,
+                             remove_diagonal=remove_diagonal, reduction="none")

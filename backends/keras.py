@@ -192,6 +192,13 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "cosine_embedding": (("cosine_embedding",), None),
     "TripletMargin": (("triplet_margin",), None),
     "triplet_margin": (("triplet_margin",), None),
+    # --- contrastive ---
+    "Circle": (("circle",), "keras.losses.Circle"),
+    "circle": (("circle",), "keras.losses.circle"),
+    "NTXent": (("ntxent",), None),
+    "ntxent": (("ntxent",), None),
+    "RankingSoftmax": (("ranking_softmax_loss",), None),
+    "ranking_softmax": (("ranking_softmax_loss",), None),
 }
 
 __all__ = ["CATALOG", *CATALOG]
@@ -2045,4 +2052,178 @@ class TripletMargin(_LossFunctionWrapper, fn=triplet_margin, same_rank=False):
     >>> import numpy as np
     >>> round(float(TripletMargin(epsilon=0.0)(np.zeros(1), np.array([[0., 0., 3., 4., 0., 1.]]))), 6)
     5.0
+    """
+
+
+# ==== contrastive: batch similarity losses ============================================
+
+
+def _optional(name: str, value: Any) -> Any:
+    """An optional array argument, passed as given."""
+    return value
+
+
+@_functional(ref_labels=_optional, ref_embeddings=_optional, remove_diagonal=_flag, gamma=_real(0.0),
+             margin=_real())
+def circle(y_true: Any, y_pred: Any, ref_labels: Any = None, ref_embeddings: Any = None,
+           remove_diagonal: bool = True, gamma: float = 80, margin: float = 0.4) -> Tensor:
+    r"""Per-example Circle loss, as ``keras.losses.circle`` (Sun et al., 2020).
+
+    .. math:: \ell_i = \operatorname{softplus}\Big(\log\sum_{j \in P_i} e^{-\gamma\,
+              [m + d_{ij}]_+ (m - d_{ij})} + \log\sum_{k \in N_i} e^{\gamma\,
+              [1 + m - d_{ik}]_+ (1 - m - d_{ik})}\Big),\qquad d = \max(1 - e\,r^\top, 0)
+
+    Args:
+      y_true: ``[N]`` integer labels (cast to int32, as Keras).
+      y_pred: ``[N, D]`` L2-normalised embeddings.
+      ref_labels: ``[M]`` reference labels (default ``y_true``).
+      ref_embeddings: ``[M, D]`` reference embeddings (default ``y_pred``).
+      remove_diagonal: leave ``(i, i)`` out of the positives.
+      gamma: the scale; margin: the relaxation.
+
+    Returns:
+      ``[N]``, carrying the Keras mask ``loss > 0`` (as Keras: an example with no
+      positive or no negative is left out of a ``Loss``'s mean).
+
+    Native: ``keras.losses.circle`` -- equal, values and gradients. The loss is
+    :func:`losses.circle`; options are validated.
+
+    >>> import numpy as np
+    >>> e = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    >>> np.round(keras.ops.convert_to_numpy(circle(np.array([0, 0, 1]), e, gamma=1.0)), 6).tolist()
+    [1.850902, 1.089867, 0.0]
+    """
+    y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.cast(y_true, "int32")
+    ref_labels = None if ref_labels is None else ops.cast(ref_labels, "int32")
+    ref_embeddings = None if ref_embeddings is None else ops.convert_to_tensor(ref_embeddings)
+    loss = _lb.circle(y_true, y_pred, ref_labels=ref_labels, ref_embeddings=ref_embeddings,
+                      remove_diagonal=remove_diagonal, gamma=gamma, margin=margin, reduction="none")
+    _set_keras_mask(loss, ops.greater(loss, 0.0))
+    return loss
+
+
+@_functional(remove_diagonal=_flag, gamma=_real(0.0), margin=_real())
+def _circle_loss(y_true: Any, y_pred: Any, gamma: float = 80.0, margin: float = 0.4,
+                 remove_diagonal: bool = True) -> Tensor:
+    """:func:`circle` with :class:`Circle`'s options (Keras' order and defaults)."""
+    return circle(y_true, y_pred, remove_diagonal=remove_diagonal, gamma=gamma, margin=margin)
+
+
+class Circle(_LossFunctionWrapper, fn=_circle_loss, name="circle"):
+    r"""Drop-in ``keras.losses.Circle``: Circle loss of integer labels and
+    L2-normalised embeddings (Sun et al., 2020).
+
+    See :func:`circle`: each example's loss compares its embedding with every
+    other of the batch. As Keras, the per-example losses carry the mask
+    ``loss > 0``, so ``"sum_over_batch_size"`` averages over the examples that
+    have a positive and a negative.
+
+    Args:
+      gamma: the scale (default 80).
+      margin: the relaxation (default 0.4).
+      remove_diagonal: leave each example out of its own positives.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.Circle`` -- equal, values and gradients.
+    Differences: options are validated (finite ``gamma >= 0`` and ``margin``,
+    a boolean ``remove_diagonal``); half precision is computed in float32;
+    float64 stays float64 on Keras' torch backend (the native computes its
+    ``ops.matmul`` and ``ops.maximum`` there in float32); ``get_config``
+    keeps ``dtype`` when given.
+
+    >>> import numpy as np
+    >>> e = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    >>> round(float(Circle(gamma=1.0)(np.array([0, 0, 1]), e)), 6)  # (1.850902 + 1.089867) / 2
+    1.470384
+    """
+
+
+@_functional(temperature=_real(0.0, lo_open=True))
+def ntxent(y_true: Any, y_pred: Any, temperature: float = 0.07) -> Tensor:
+    r"""Per-anchor NT-Xent (SimCLR; optax's ``ntxent``, no Keras native), scaled so
+    that the batch mean is optax's mean over positive pairs.
+
+    .. math:: \ell_i = \frac{N}{\sum_k |P_k|} \sum_{j \in P_i}
+              -\log \frac{e^{s_{ij}}}{e^{s_{ij}} + \sum_{k \in N_i} e^{s_{ik}}},
+              \qquad s_{ij} = \cos(e_i, e_j) / T
+
+    Args:
+      y_true: ``[N]`` labels (equal labels: positive pairs).
+      y_pred: ``[N, D]`` embeddings.
+      temperature: ``T > 0``.
+
+    Returns:
+      ``[N]``: ``"sum_over_batch_size"`` of it is ``optax.losses.ntxent(y_pred,
+      y_true, temperature)``. The loss is :func:`losses.ntxent`.
+
+    >>> import numpy as np
+    >>> e = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    >>> np.round(keras.ops.convert_to_numpy(ntxent(np.array([0, 0, 1]), e, temperature=1.0)), 4).tolist()
+    [0.4699, 0.4699, 0.0]
+    """
+    y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.convert_to_tensor(y_true)
+    per = _lb.ntxent(y_true, y_pred, temperature=temperature, reduction="none")
+    _, pairs = _lb.sum_and_count(_lb.ntxent, y_true, y_pred, temperature=temperature)
+    return per * (ops.cast(ops.shape(per)[0], per.dtype) / pairs)
+
+
+@_functional()
+def ranking_softmax(y_true: Any, y_pred: Any) -> Tensor:
+    r"""Ranking softmax loss of each list (the last axis; optax's
+    ``ranking_softmax_loss``, no Keras native).
+
+    .. math:: \ell = -\sum_i y_i \log \frac{e^{s_i}}{\sum_j e^{s_j}}
+
+    Args:
+      y_true: relevance labels, ``y_pred``'s shape.
+      y_pred: scores ``[..., list_size]``.
+
+    Returns:
+      ``y_pred``'s shape less the last axis: its mean is
+      ``optax.losses.ranking_softmax_loss(y_pred, y_true)``. The loss is
+      :func:`losses.ranking_softmax_loss`.
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(ranking_softmax(np.array([[1., 0., 0.]]),
+    ...     np.array([[2., 1., 3.]]))), 3).tolist()
+    [1.408]
+    """
+    y_true, y_pred = _real_tensors(y_true, y_pred)
+    return _lb.ranking_softmax_loss(y_true, y_pred, reduction="none")
+
+
+class NTXent(_LossFunctionWrapper, fn=ntxent, same_rank=False):
+    r"""NT-Xent (normalized temperature-scaled cross-entropy, SimCLR). No Keras
+    native: optax's ``ntxent`` in Keras' form.
+
+    See :func:`ntxent`: with the default ``"sum_over_batch_size"`` the value is
+    ``optax.losses.ntxent(y_pred, y_true, temperature)``, the mean of the
+    softmax losses of the positive pairs.
+
+    Args:
+      temperature: ``T > 0`` (default 0.07).
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    >>> import numpy as np
+    >>> e = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    >>> round(float(NTXent(temperature=1.0)(np.array([0, 0, 1]), e)), 6)  # log(1 + e^-1)
+    0.313262
+    """
+
+
+class RankingSoftmax(_LossFunctionWrapper, fn=ranking_softmax):
+    r"""Ranking softmax loss over the last axis. No Keras native: optax's
+    ``ranking_softmax_loss`` in Keras' form (the default reduction averages
+    the lists, as optax's ``reduce_fn=jnp.mean``).
+
+    .. math:: \ell = -\sum_i y_i \log \frac{e^{s_i}}{\sum_j e^{s_j}}
+
+    Args:
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    >>> import numpy as np
+    >>> round(float(RankingSoftmax()(np.array([[1., 0., 0.]]), np.array([[2., 1., 3.]]))), 3)
+    1.408
     """

@@ -99,6 +99,10 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "TripletMarginWithDistanceLoss": (("triplet_margin",), "torch.nn.TripletMarginWithDistanceLoss"),
     "CosineSimilarityLoss": (("cosine_similarity",), None),
     "CosineDistanceLoss": (("cosine_distance",), None),
+    # --- contrastive ---
+    "CircleLoss": (("circle",), None),
+    "NTXentLoss": (("ntxent",), None),
+    "RankingSoftmaxLoss": (("ranking_softmax_loss",), None),
 }
 __all__ = ["CATALOG", *CATALOG]  # the table is the adapter's public names
 
@@ -1460,3 +1464,111 @@ class CosineDistanceLoss(CosineSimilarityLoss):
     >>> torch.allclose(CosineDistanceLoss()(x, y), 1 - torch.nn.functional.cosine_similarity(x, y).mean())
     True
     """
+
+
+# ==== contrastive: batch similarity and ranking losses =================================
+
+
+class _GroupLoss(_Loss):
+    """Batch losses of ``input`` ``[N, D]`` embeddings and ``target`` ``[N]``
+    group labels (each example's loss depends on the whole batch)."""
+
+    _reductions = _PLAIN
+
+    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        return self._call(0, target, input, **self._options(input))
+
+
+class CircleLoss(_GroupLoss):
+    r"""Circle loss (Sun et al., 2020; Keras' ``Circle``, no torch native) over
+    :func:`losses.circle`.
+
+    .. math:: \ell_i = \operatorname{softplus}\Big(\log\sum_{j \in P_i} e^{-\gamma\,
+              [m + d_{ij}]_+ (m - d_{ij})} + \log\sum_{k \in N_i} e^{\gamma\,
+              [1 + m - d_{ik}]_+ (1 - m - d_{ik})}\Big),\qquad d = \max(1 - x x^\top, 0)
+
+    ``forward(input, target)``: ``input`` ``[N, D]`` L2-normalised embeddings
+    (``F.normalize`` them), ``target`` ``[N]`` integer labels; ``P_i`` the other
+    examples with ``i``'s label, ``N_i`` the rest.
+
+    Args:
+      gamma: the scale, ``>= 0`` (default 80).
+      margin: the relaxation (default 0.4).
+      remove_diagonal: leave ``(i, i)`` out of the positives.
+      reduction: ``'mean'`` over the examples with a positive and a negative
+        (Keras' ``Circle``), ``'sum'`` or ``'none'`` (``[N]``).
+
+    Equals ``keras.losses.Circle(gamma, margin, remove_diagonal)``.
+
+    >>> import torch
+    >>> e = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]], dtype=torch.float64)
+    >>> CircleLoss(gamma=1.0, reduction="none")(e, torch.tensor([0, 0, 1])).round(decimals=6).tolist()
+    [1.850902, 1.089867, 0.0]
+    """
+
+    _args = {"gamma": "gamma", "margin": "margin", "remove_diagonal": "remove_diagonal"}
+
+    def __init__(self, gamma: float = 80.0, margin: float = 0.4, remove_diagonal: bool = True,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction, gamma=gamma, margin=margin, remove_diagonal=remove_diagonal)
+
+
+class NTXentLoss(_GroupLoss):
+    r"""Normalized temperature-scaled cross-entropy (NT-Xent, SimCLR; optax's
+    ``ntxent``, no torch native) over :func:`losses.ntxent`.
+
+    .. math:: \ell_i = \sum_{j \in P_i} -\log \frac{e^{s_{ij}}}{e^{s_{ij}} + \sum_{k \in N_i} e^{s_{ik}}},
+              \qquad s_{ij} = \cos(x_i, x_j) / T
+
+    ``forward(input, target)``: ``input`` ``[N, D]`` embeddings, ``target``
+    ``[N]`` labels (equal labels: positive pairs).
+
+    Args:
+      temperature: ``T > 0`` (default 0.07).
+      reduction: ``'mean'`` over the positive pairs (optax's value), ``'sum'``
+        or ``'none'`` (``[N]``: each anchor's sum over its pairs).
+
+    Equals ``optax.losses.ntxent(input, target, temperature)`` for ``'mean'``.
+
+    >>> import torch
+    >>> e = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]], dtype=torch.float64)
+    >>> round(NTXentLoss(temperature=1.0)(e, torch.tensor([0, 0, 1])).item(), 6)  # log(1 + e^-1)
+    0.313262
+    """
+
+    _args = {"temperature": "temperature"}
+
+    def __init__(self, temperature: float = 0.07, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction, temperature=temperature)
+
+
+class RankingSoftmaxLoss(_Loss):
+    r"""Ranking softmax loss of each list (optax's ``ranking_softmax_loss``, no
+    torch native) over :func:`losses.ranking_softmax_loss`.
+
+    .. math:: \ell = -\sum_i w_i y_i \log \frac{e^{x_i}}{\sum_{j\ \mathrm{valid}} e^{x_j}}
+
+    ``forward(input, target, where=None, weight=None)``: ``input`` scores
+    ``[..., L]`` (the last dim is the list), ``target`` relevance labels of its
+    shape; ``where`` marks the valid items, ``weight`` weighs them.
+
+    Args:
+      reduction: ``'mean'`` over the lists with a valid item (optax's
+        ``reduce_fn=jnp.mean``, but NaN where none is valid), ``'sum'`` or
+        ``'none'`` (``input``'s shape less the last dim).
+
+    >>> import torch
+    >>> round(RankingSoftmaxLoss()(torch.tensor([2., 1., 3.]), torch.tensor([1., 0., 0.])).item(), 3)
+    1.408
+    """
+
+    _reductions = _PLAIN
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+
+    def forward(self, input: Tensor, target: Tensor, where: Tensor | None = None,  # noqa: A002
+                weight: Tensor | None = None) -> Tensor:
+        _tensors(input=input, target=target)
+        return self._translated(lambda x, t: self._call(0, t, x, where=where, weights=weight,
+                                                        **self._options(x)), input, target)

@@ -11,9 +11,10 @@ module (``@loss`` in ``losses/<family>.py``) is exported here through that
 module's ``__all__``.
 """
 
-from . import crossentropy, divergence, focal, margin, regression, similarity
+from . import contrastive, crossentropy, divergence, focal, margin, regression, similarity
 from ._core import reduce, sum_and_count, value_and_grad
 from ._registry import REGISTRY, Entry, entries
+from .contrastive import *  # noqa: F403
 from .crossentropy import *  # noqa: F403  (each family: its declared losses and helpers)
 from .divergence import *  # noqa: F403
 from .focal import *  # noqa: F403
@@ -28,4 +29,5 @@ __all__ = ["REGISTRY", "Entry", "entries", "gaussian_nll_grads", "linear_cross_e
 __all__ += crossentropy.__all__ + divergence.__all__ + focal.__all__ + regression.__all__
 __all__ += margin.__all__
 __all__ += similarity.__all__
+__all__ += contrastive.__all__
 __version__ = "0.1.0"

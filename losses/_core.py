@@ -10,7 +10,10 @@ backend's primitive table ``xp``. It returns ``(loss, denom, g, axis)``:
   of the target, 0 for ignored labels), or ``None`` for 1 everywhere;
 * ``g``     -- when ``grad`` is true, ``d loss / d y_pred`` element by element
   (``y_pred``'s shape), else ``None``; NumPy uses it, the other backends use
-  their own autodiff and the tests hold the two against each other;
+  their own autodiff and the tests hold the two against each other. A batch
+  loss, whose every element depends on every row of ``y_pred`` (contrastive
+  losses), returns instead its vector-Jacobian product: a callable taking the
+  per-element cotangent (``loss``'s shape) and returning ``d / d y_pred``;
 * ``axis``  -- the class axis ``loss`` was reduced over, a tuple of
   non-negative axes (a loss over a table, e.g. a joint distribution), or
   ``None``.
@@ -339,6 +342,9 @@ def run(spec: Spec, y_true: Any, y_pred: Any, reduction: str, sample_weight: Any
     if not grad:
         return value
     f = _grad_factor(xp, loss, denom, sw, reduction)
+    if callable(g):  # a batch loss (each element's loss depends on every row): g is its VJP
+        g = g(f)
+        return value, (g if out_dtype is None else xp.cast(g, out_dtype))
     axes = () if axis is None else axis if isinstance(axis, tuple) else (axis,)
     for a in sorted(axes):  # non-negative, ascending: each is a position in g's shape
         f = xp.expand_dims(f, a)

@@ -471,5 +471,80 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+# --- contrastive: Circle (labels [N], embeddings [N, D], a per-example loss) -------------
+
+OPTIONS[bk.Circle] = [{}, dict(gamma=4.0, margin=0.25), dict(gamma=2.0, margin=0.6, remove_diagonal=False)]
+# no Keras native: references in keras.ops below (the optax formulas)
+OPTIONS[bk.NTXent] = [{}, dict(temperature=0.5), dict(temperature=1.0)]
+OPTIONS[bk.RankingSoftmax] = [{}, {}, {}]
+CLASSES = tuple(OPTIONS)
+_GROUPS = (bk.Circle, bk.NTXent)
+_element_inputs = inputs
+
+
+def inputs(case: Case) -> dict:  # noqa: F811  (the batch losses' inputs, then the rest)
+    """Circle: ``[N]`` group labels (pairs, and a singleton whose loss is 0: Keras
+    masks it out of the mean) and unit ``[N, D]`` embeddings; a ``[N]`` sample
+    weight in place of ``[N, T]``."""
+    if case.cls not in _GROUPS:
+        return _element_inputs(case)
+    rng = np.random.default_rng(case.seed)
+    labels = rng.permutation(np.array([0, 0, 1, 1, 2, 2, 0, 9]))
+    e = rng.normal(size=(8, 3))
+    e /= np.linalg.norm(e, axis=1, keepdims=True)
+    sw = None if case.sw == "none" else rng.uniform(0.2, 2.0, 8)
+    mask = None
+    if case.mask:
+        mask = rng.uniform(size=8) < 0.7
+        mask[0] = True
+    return dict(y_true=labels, y_pred=e, sw=sw, mask=mask, ndim=2, cax=1, labels=labels)
+
+
+def _ntxent_ref(y: Any, e: Any, temperature: float) -> Any:
+    """optax's ``ntxent`` per anchor (its positive pairs' softmax losses), times
+    ``N / (number of positive pairs)``: the batch mean is optax's value."""
+    eps = 2.0 ** -52 if keras.backend.standardize_dtype(e.dtype) == "float64" else 2.0 ** -23
+    u = e / ops.sqrt(ops.maximum(ops.sum(e * e, axis=-1, keepdims=True), eps))
+    s = ops.matmul(u, ops.transpose(u)) / temperature
+    y = ops.cast(y, "int32")
+    same = ops.equal(y[:, None], y[None, :])
+    pos = ops.logical_and(same, ops.logical_not(ops.eye(ops.shape(y)[0], dtype="bool")))
+    neg = ops.logical_not(same)
+    lneg = ops.logsumexp(ops.where(neg, s, float("-inf")), axis=1, keepdims=True)
+    pair = ops.where(pos, ops.logaddexp(lneg, s) - s, 0.0)
+    n = ops.cast(ops.shape(y)[0], e.dtype)
+    return ops.sum(pair, axis=1) * n / ops.sum(ops.cast(pos, e.dtype))
+
+
+_element_reference = reference
+
+
+def reference(case: Case, d: dict) -> tuple[keras.losses.Loss, Any, Any, bool]:  # noqa: F811
+    """The Keras-ops references of the contrastive classes Keras lacks, then the rest."""
+    if case.cls is bk.NTXent:
+        t = case.options.get("temperature", 0.07)
+        return _wrap(lambda y, e: _ntxent_ref(y, e, t), case), d["y_true"], d["mask"], False
+    if case.cls is bk.RankingSoftmax:
+        ref = _wrap(lambda y, z: -ops.sum(y * ops.log_softmax(z, axis=-1), axis=-1), case)
+        return ref, d["y_true"], d["mask"], False
+    return _element_reference(case, d)
+
+
+_element_tolerance = tolerance
+
+
+def tolerance(case: Case) -> tuple[dict, dict]:  # noqa: F811
+    """Documented: Keras' torch backend computes ``ops.matmul`` and ``ops.maximum`` of
+    float64 tensors in float32 (``circle``'s similarities and distances), so there the
+    native Circle is float32-accurate only; ours stays float64 (held to 1e-15 against the
+    native on JAX, tests/test_contrastive.py)."""
+    # the NTXent reference's ops.logaddexp is float32 on Keras' JAX and torch backends
+    if (case.cls is bk.Circle and BACKEND == "torch" or case.cls is bk.NTXent and BACKEND != "tensorflow") \
+            and case.dtype == "float64":
+        tol = kc.tolerance("float32")
+        return tol, tol
+    return _element_tolerance(case)
+
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

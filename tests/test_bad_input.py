@@ -55,6 +55,9 @@ _KINDS["dense"] += ("make_one_hot_scores",)
 _KINDS["sparse"] += ("make_class_scores",)
 # --- similarity ---
 _KINDS["real"] += ("make_pairs", "make_embedding_pairs", "make_triplets")
+# --- contrastive ---
+_KINDS["groups"] = ("make_groups",)
+_KINDS["real"] += ("make_ranking",)  # relevance labels and scores, one shape
 
 
 def _of_kind(kind: str) -> tuple[str, ...]:
@@ -63,9 +66,10 @@ def _of_kind(kind: str) -> tuple[str, ...]:
 
 DENSE, SPARSE, BINARY, REAL, UNARY = map(_of_kind, ("dense", "sparse", "binary", "real", "unary"))
 MARGIN = _of_kind("margin")
-assert sorted(DENSE + SPARSE + BINARY + REAL + UNARY + MARGIN) == sorted(NAMES), \
+GROUPS = _of_kind("groups")  # [N] group labels, [N, D] embeddings (batch losses)
+assert sorted(DENSE + SPARSE + BINARY + REAL + UNARY + MARGIN + GROUPS) == sorted(NAMES), \
     "a registry loss has an input maker this table does not know: add it to _KINDS"
-TWO_INPUT = DENSE + SPARSE + BINARY + REAL + MARGIN
+TWO_INPUT = DENSE + SPARSE + BINARY + REAL + MARGIN + GROUPS
 #: losses whose ``y_pred`` holds probabilities by default (Keras' clip rule)
 CLIPPED = ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
            "binary_focal_crossentropy", "categorical_focal_crossentropy",
@@ -135,6 +139,8 @@ def base(name: str, n: int = N, c: int = C, k: int = K, axis: int = -1) -> tuple
             return (rng.uniform(size=(n, c)) < 0.5) * 1.0, rng.normal(size=(n, c)), {}
         o = {"input2": rng.normal(size=(n, k))} if name == "margin_ranking" else {}
         return rng.choice([-1.0, 1.0], (n, k)), x, o
+    if name in GROUPS:  # group labels (a pair and the rest), embeddings
+        return np.arange(n) // 2, rng.normal(size=(n, c)), {}
     if name == "entropy":
         return None, rng.uniform(0.1, 2.0, shape), opts
     return None, rng.uniform(0.1, 2.0, (n, 3, c)), {}  # a batch of joint tables

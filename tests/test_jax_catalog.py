@@ -227,6 +227,46 @@ def multiclass_margin_cases():
     }
 
 
+# --- contrastive ---
+
+
+def _groups(r, n):
+    lab = np.concatenate([[0, 0, 1, 1], r.integers(0, 3, n - 4)])
+    return jnp.asarray(r.permutation(lab))
+
+
+def ntxent_cases():
+    return {
+        "defaults": (lambda r, d: [_n(r, (6, 3), d, 1.0), _groups(r, 6)], lambda f, x, y: f(x, y), X),
+        "temperature_0.5": (lambda r, d: [_n(r, (8, 4), d, 1.0), _groups(r, 8)],
+                            lambda f, x, y: f(x, y, temperature=0.5), X),
+        "singleton_and_zero_row": (
+            lambda r, d: [_n(r, (5, 2), d, 1.0).at[0].set(0.0), jnp.asarray([0, 0, 1, 1, 7])],
+            lambda f, x, y: f(x, y, temperature=1.0), X),
+        "array_temperature": (lambda r, d: [_n(r, (6, 3), d, 1.0), _groups(r, 6), jnp.asarray(0.2, d)],
+                              lambda f, x, y, t: f(x, y, temperature=t), (0, 2)),
+    }
+
+
+def ranking_cases():
+    rel = lambda r, s, d: jnp.asarray(r.integers(0, 3, s), dtype=d)  # noqa: E731
+    return {
+        "list": (lambda r, d: [_n(r, (5,), d), rel(r, (5,), d)], lambda f, x, y: f(x, y), XY),
+        "batch_sum": (lambda r, d: [_n(r, (3, 4), d), rel(r, (3, 4), d)],
+                      lambda f, x, y: f(x, y, reduce_fn=jnp.sum), XY),
+        "none": (lambda r, d: [_n(r, (3, 4), d), rel(r, (3, 4), d)], lambda f, x, y: f(x, y, reduce_fn=None), XY),
+        "weights": (lambda r, d: [_n(r, (3, 4), d), rel(r, (3, 4), d), _u(r, (3, 4), d) + 0.5],
+                    lambda f, x, y, w: f(x, y, weights=w), (0, 1, 2)),
+        # optax's gradient w.r.t. the labels is NaN at excluded items: logits only
+        "where_empty_list": (lambda r, d: [_n(r, (4, 5), d), rel(r, (4, 5), d), _mask(r, (4, 5))],
+                             lambda f, x, y, m: f(x, y, where=m), X),
+        "where_rank3_none": (lambda r, d: [_n(r, (2, 3, 4), d), rel(r, (2, 3, 4), d), _mask(r, (2, 3, 4))],
+                             lambda f, x, y, m: f(x, y, where=m, reduce_fn=None), X),
+        "all_masked": (lambda r, d: [_n(r, (4,), d), rel(r, (4,), d), jnp.zeros(4, bool)],
+                       lambda f, x, y, m: f(x, y, where=m) + 1.0, X),
+    }
+
+
 FUNCS = {
     "sigmoid_focal_loss": (bj.sigmoid_focal_loss, optax.losses.sigmoid_focal_loss, focal_cases()),
     "poly_loss_cross_entropy": (bj.poly_loss_cross_entropy, optax.losses.poly_loss_cross_entropy,
@@ -247,6 +287,9 @@ FUNCS = {
                               multiclass_margin_cases()),
     "multiclass_perceptron_loss": (bj.multiclass_perceptron_loss, optax.losses.multiclass_perceptron_loss,
                                    multiclass_margin_cases()),
+    # --- contrastive ---
+    "ntxent": (bj.ntxent, optax.losses.ntxent, ntxent_cases()),
+    "ranking_softmax_loss": (bj.ranking_softmax_loss, optax.losses.ranking_softmax_loss, ranking_cases()),
 }
 
 
@@ -308,7 +351,9 @@ REPRESENTATIVE = {"sigmoid_focal_loss": "broadcast", "poly_loss_cross_entropy": 
                   "multiclass_perceptron_loss": "batch",
                   # --- similarity ---
                   "cosine_similarity": "where", "cosine_distance": "axis_tuple",
-                  "triplet_margin_loss": "broadcast"}
+                  "triplet_margin_loss": "broadcast",
+                  # --- contrastive ---
+                  "ntxent": "temperature_0.5", "ranking_softmax_loss": "where_empty_list"}
 
 
 def _inputs(func, case, dtype, mode):
@@ -444,7 +489,8 @@ def test_catalog_specs_are_the_ones_called(name, monkeypatch):
                 "sigmoid_binary_cross_entropy": lambda f: f(x, y),
                 "linear_softmax_cross_entropy_with_integer_labels":
                     lambda f: f(x, jnp.ones((3, 4)), jnp.asarray([1])),
-                "cosine_embedding_loss": lambda f: f(x, y, jnp.asarray([-1]))}[name]
+                "cosine_embedding_loss": lambda f: f(x, y, jnp.asarray([-1])),
+                "circle_loss": lambda f: f(jnp.eye(3), jnp.asarray([0, 0, 1]))}[name]
         call(getattr(bj, name))
     else:
         arrays = _inputs(func, case, "float64", "eager")

@@ -185,6 +185,8 @@ FUNCTION_CASES = {
     "categorical_hinge": ("one_hot", {}),
     # --- similarity ---
     "cosine_similarity": ("real", dict(axis=1)),
+    # --- contrastive ---
+    "circle": ("groups", dict(gamma=4.0, margin=0.3)),
 }
 
 
@@ -201,6 +203,7 @@ def function_inputs(kind: str) -> tuple[np.ndarray, np.ndarray]:
         "counts": lambda: (rng.integers(0, 5, shape).astype(float), rng.uniform(0.1, 4, shape)),
         "signs": lambda: (rng.choice([-1.0, 1.0], size=shape), rng.normal(size=shape) * 2),
         "one_hot": lambda: (np.eye(5)[rng.integers(0, 5, (4, 3))], rng.normal(size=shape) * 2),
+        "groups": lambda: (np.array([0, 1, 0, 2, 1, 3]), rng.normal(size=(6, 3)) / np.sqrt(3.0)),
     }[kind]()
 
 
@@ -564,6 +567,10 @@ CONFIG_CASES = [
     (bk.CosineDistance, dict(axis=0, dtype="float64")),
     (bk.CosineEmbedding, dict(margin=0.25, reduction="sum")),
     (bk.TripletMargin, dict(margin=0.5, p=1.0, epsilon=0.0, swap=True, name="t")),
+    # --- contrastive ---
+    (bk.Circle, dict(gamma=16.0, margin=0.3, remove_diagonal=False, reduction="sum")),
+    (bk.NTXent, dict(temperature=0.2, name="simclr")),
+    (bk.RankingSoftmax, dict(reduction="mean_with_sample_weight")),
 ]
 
 

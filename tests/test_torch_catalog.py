@@ -881,7 +881,10 @@ def _catalog_args(name, n=4):
             # --- similarity ---
             "CosineEmbeddingLoss": (x, t, 1.0 - 2.0 * (torch.arange(n) % 2)),
             "TripletMarginLoss": (x, t, _randn((n, 3), 133)),
-            "TripletMarginWithDistanceLoss": (x, t, _randn((n, 3), 133))}.get(name, (x, t))
+            "TripletMarginWithDistanceLoss": (x, t, _randn((n, 3), 133)),
+            # --- contrastive: [N, D] embeddings and [N] group labels ---
+            "CircleLoss": (torch.nn.functional.normalize(x, dim=1), torch.arange(n) % 2),
+            "NTXentLoss": (x, torch.arange(n) % 2)}.get(name, (x, t))
 
 
 def _catalog_module(name):
