@@ -99,6 +99,10 @@ OPTIONS: dict[type, list[dict]] = {
     bk.Poisson: [{}, {}, {}],
     bk.PoissonNLL: [{}, dict(full=True), dict(log_input=False), dict(log_input=False, full=True, epsilon=1e-3)],
     bk.GaussianNLL: [{}, dict(full=True), dict(epsilon=0.05)],
+    # --- overlap ---
+    bk.Dice: [dict(axis=-1), dict(axis=1), dict(axis=[-1])],
+    bk.Tversky: [dict(axis=-1), dict(alpha=0.2, beta=0.8, axis=1), dict(alpha=1.5, beta=0.0, axis=-1)],
+    bk.CategoricalGeneralizedCrossEntropy: [{}, dict(q=0.2), dict(q=0.9)],
 }
 CLASSES = tuple(OPTIONS)
 CLASS_AXIS = (bk.CategoricalFocalCrossentropy, bk.SparseCategoricalFocalCrossentropy,
@@ -196,6 +200,13 @@ def inputs(case: Case) -> dict:
         y_true = rng.normal(size=shape)
         var = rng.uniform(0.1, 2.0, size=shape)  # above every epsilon: the clamp is tested apart
         y_pred = np.concatenate([y_true + rng.normal(size=shape), var], axis=-1)
+    elif cls in (bk.Dice, bk.Tversky):  # masks against probabilities
+        y_true = (rng.uniform(size=shape) < 0.4).astype(float)
+        y_pred = rng.uniform(0.0, 1.0, size=shape)
+    elif cls is bk.CategoricalGeneralizedCrossEntropy:  # labels, probabilities on the last axis
+        labels = y_true = rng.integers(0, C, size=loss_shape)
+        e = np.exp(z)
+        y_pred = e / e.sum(-1, keepdims=True)
     else:  # MSE, MAE, Huber, SmoothL1, LogCosh: errors on both sides of 0.5, 1, 2
         y_true = rng.normal(size=shape)
         y_pred = y_true + rng.normal(size=shape) * 1.5
@@ -324,7 +335,7 @@ def check(case: Case) -> str | None:
     d = inputs(case)
     ours = case.cls(**case.options, reduction=case.reduction, dtype=case.dtype)
     ref, ref_true, ref_mask, channels_last = reference(case, d)
-    sparse = case.cls is bk.SparseCategoricalFocalCrossentropy
+    sparse = case.cls in (bk.SparseCategoricalFocalCrossentropy, bk.CategoricalGeneralizedCrossEntropy)
     y_true = d["y_true"] if sparse else d["y_true"].astype(case.dtype)
     ref_true = ref_true.astype(case.dtype)
     sw = None if d["sw"] is None else d["sw"].astype(case.dtype)

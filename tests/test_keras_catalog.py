@@ -179,6 +179,10 @@ FUNCTION_CASES = {
     "mean_absolute_percentage_error": ("real", {}),
     "mean_squared_logarithmic_error": ("real", {}),
     "poisson": ("counts", {}),
+    # --- overlap ---
+    "dice": ("masks", dict(axis=(1, 2))),
+    "tversky": ("masks", dict(alpha=0.3, beta=0.9, axis=2)),
+    "categorical_generalized_cross_entropy": ("labels_probs", dict(q=0.3)),
 }
 
 
@@ -193,6 +197,8 @@ def function_inputs(kind: str) -> tuple[np.ndarray, np.ndarray]:
         "labels_logits": lambda: (rng.integers(0, 5, (4, 3)), rng.normal(size=shape) * 2),
         "real": lambda: (rng.normal(size=shape), rng.normal(size=shape) * 2),
         "counts": lambda: (rng.integers(0, 5, shape).astype(float), rng.uniform(0.1, 4, shape)),
+        "masks": lambda: ((rng.uniform(size=shape) < 0.4).astype(float), rng.uniform(size=shape)),
+        "labels_probs": lambda: (rng.integers(0, 5, (4, 3)), rng.dirichlet(np.ones(5), size=(4, 3))),
     }[kind]()
 
 
@@ -547,6 +553,10 @@ CONFIG_CASES = [
     (bk.Poisson, dict(reduction="none")),
     (bk.PoissonNLL, dict(log_input=False, full=True, epsilon=1e-4)),
     (bk.GaussianNLL, dict(full=True, epsilon=1e-3)),
+    # --- overlap ---
+    (bk.Dice, dict(axis=(1, 2), reduction="sum", name="d")),
+    (bk.Tversky, dict(alpha=0.3, beta=0.9, axis=-1, dtype="float64")),
+    (bk.CategoricalGeneralizedCrossEntropy, dict(q=0.2, name="gce")),
 ]
 
 
