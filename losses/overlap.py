@@ -106,10 +106,13 @@ def _sums(xp: Any, y_true: Any, y_pred: Array, axis: Any, from_logits: bool,
     t = _target(xp, y_true, y_pred)
     p, back = _probabilities(xp, y_pred, from_logits, class_axis)
     axes = _axes(axis, xp.ndim(y_pred))
-    inter, pred, true = t * p, p, t
-    for a in reversed(axes):
-        inter, pred, true = xp.sum(inter, a), xp.sum(pred, a), xp.sum(true, a)
+    inter, pred, true = (_total(xp, x, axes) for x in (t * p, p, t))
     return t, p, back, axes, inter, pred, true
+
+
+def _total(xp: Any, x: Array, axes: tuple[int, ...]) -> Array:
+    """``x`` summed over ``axes`` in one reduction (the natives' rounding)."""
+    return xp.sum(x, axes) if axes else x
 
 
 def _spread(xp: Any, x: Array, axes: tuple[int, ...]) -> Array:
@@ -127,9 +130,10 @@ def _tversky_terms(xp: Any, y_true: Any, y_pred: Array, grad: bool, alpha: Any, 
     t, p, back, axes, inter, pred, true = _sums(xp, y_true, y_pred, axis, from_logits, class_axis)
     if alpha is None:  # Dice: 1 - (2 I + s_n) / (P + T + s_d)
         num, den = 2.0 * inter + smooth_nr, pred + true + smooth_dr
-    else:  # I + alpha (P - I) + beta (T - I), written without the cancellation
+    else:  # I + beta FN + alpha FP, the soft counts summed directly (no cancellation)
+        fn, fp = _total(xp, (1.0 - p) * t, axes), _total(xp, p * (1.0 - t), axes)
         num = inter + smooth_nr
-        den = alpha * pred + beta * true + (1.0 - alpha - beta) * inter + smooth_dr
+        den = inter + fn * beta + fp * alpha + smooth_dr
     loss = 1.0 - num / den
     if weight is not None:
         wl = weight

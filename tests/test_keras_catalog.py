@@ -198,7 +198,9 @@ def function_inputs(kind: str) -> tuple[np.ndarray, np.ndarray]:
         "real": lambda: (rng.normal(size=shape), rng.normal(size=shape) * 2),
         "counts": lambda: (rng.integers(0, 5, shape).astype(float), rng.uniform(0.1, 4, shape)),
         "masks": lambda: ((rng.uniform(size=shape) < 0.4).astype(float), rng.uniform(size=shape)),
-        "labels_probs": lambda: (rng.integers(0, 5, (4, 3)), rng.dirichlet(np.ones(5), size=(4, 3))),
+        # a tensor: the native multiplies y_pred by a tensor, which fails for NumPy on torch
+        "labels_probs": lambda: (rng.integers(0, 5, (4, 3)),
+                                 ops.convert_to_tensor(rng.dirichlet(np.ones(5), size=(4, 3)))),
     }[kind]()
 
 
@@ -212,7 +214,10 @@ def test_functional_form_signature_and_value_match_native(fn):
     a, b = ours(y, p, **kw), native(ops.convert_to_tensor(y), p, **kw)
     assert tuple(a.shape) == tuple(b.shape)
     atol = 3e-9 if fn == "log_cosh" else 1e-14  # Keras' float32 log 2 (documented)
-    np.testing.assert_allclose(np_(a), np_(b), rtol=1e-12, atol=atol)
+    # Keras' torch backend rounds q to float32 in ops.power (documented; ours is exact:
+    # tests/test_overlap.py)
+    rtol = 1e-7 if fn == "categorical_generalized_cross_entropy" and BACKEND == "torch" else 1e-12
+    np.testing.assert_allclose(np_(a), np_(b), rtol=rtol, atol=atol)
 
 
 def test_every_declared_native_has_conformance_cases():
