@@ -289,9 +289,9 @@ def generalized_dice(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, smooth_
 
     >>> import numpy as np
     >>> t = np.array([[[1., 0.], [1., 0.]]])  # class 1 absent: weight ~ 2, class 0 ~ 0
-    >>> v = generalized_dice(t, t, reduction="none")
+    >>> v = generalized_dice(t, np.full((1, 2, 2), 0.5), reduction="none")  # 2 (1 - 2/3)
     >>> [round(float(x), 6) for x in v.ravel()]
-    [0.0, 0.5]
+    [0.0, 0.666667]
     """
     nd = xp.ndim(y_pred)
     cax = _checks.axis(class_axis, nd, "class_axis")

@@ -32,7 +32,8 @@ from backends import jax as bj  # noqa: E402
 #: the upstream test module -> its global that names the optax module under test
 UPSTREAM = {"optax.losses._classification_test": "_classification",
             "optax.losses._regression_test": "_regression",
-            "optax.losses._smoothing_test": "_smoothing"}
+            "optax.losses._smoothing_test": "_smoothing",
+            "optax.losses._segmentation_test": "_segmentation"}
 
 #: each name of ``bj.CATALOG`` -> the upstream test classes that exercise it (the
 #: peer-suite conformance case every native claim must have)
@@ -51,6 +52,12 @@ CLASSES = {
     "huber_loss": ("_regression_test", "HuberLossTest"),
     "log_cosh": ("_regression_test", "LogCoshTest"),
     "smooth_labels": ("_smoothing_test", "SmoothLabelsTest"),
+    # --- overlap ---
+    "dice_loss": ("_segmentation_test", "DiceLossTest"),
+    "binary_dice_loss": ("_segmentation_test", "DiceLossTest"),
+    "multiclass_generalized_dice_loss": ("_segmentation_test", "DiceLossTest"),
+    "generalized_kl_divergence": ("_classification_test", "GeneralizedKLDivergenceTest"),
+    "convex_kl_divergence": ("_classification_test", "GeneralizedKLDivergenceTest"),
 }
 
 #: upstream tests that fail with ours substituted: test id -> why. Each is
