@@ -208,7 +208,76 @@ def log_cosh_cases():
     }
 
 
+# --- overlap ---
+
+
+def _onehot(rng, shape, dtype):
+    return jnp.asarray(np.eye(shape[-1])[rng.integers(0, shape[-1], shape[:-1])], dtype=dtype)
+
+
+def _binary(rng, shape, dtype, p=0.4):
+    return jnp.asarray(rng.uniform(size=shape) < p, dtype=dtype)
+
+
+def dice_cases():
+    return {
+        "multiclass": (lambda r, d: [_n(r, (2, 4, 3, 3), d), _onehot(r, (2, 4, 3, 3), d)],
+                       lambda f, x, y: f(x, y), XY),
+        "binary_no_channel": (lambda r, d: [_n(r, (3, 5), d), _binary(r, (3, 5, 1), d)],
+                              lambda f, x, y: f(x, y), X),
+        "tversky_weights_none": (lambda r, d: [_n(r, (2, 5, 4), d), _onehot(r, (2, 5, 4), d),
+                                               _u(r, (4,), d)],
+                                 lambda f, x, y, w: f(x, y, class_weights=w, alpha=0.3, beta=0.7,
+                                                      smooth=0.5, reduction="none"), X),
+        # (apply_softmax=False: eager only in optax, its check reads the data: tests/test_overlap.py)
+        "sum_background": (lambda r, d: [_n(r, (2, 6, 3), d), _onehot(r, (2, 6, 3), d)],
+                           lambda f, x, y: f(x, y, reduction="sum", ignore_background=True,
+                                             smooth=0.0), XY),
+        "axis": (lambda r, d: [_n(r, (3, 4, 2), d), _onehot(r, (3, 4, 2), d)],
+                 lambda f, x, y: f(x, y, axis=(0, 1), alpha=0.8, beta=0.1), X),
+    }
+
+
+def binary_dice_cases():
+    return {
+        "plain": (lambda r, d: [_n(r, (3, 4, 4), d), _binary(r, (3, 4, 4), d)], lambda f, x, y: f(x, y), XY),
+        "channel": (lambda r, d: [_n(r, (2, 5, 1), d), _binary(r, (2, 5, 1), d)],
+                    lambda f, x, y: f(x, y, smooth=0.1), X),
+    }
+
+
+def generalized_dice_cases():
+    return {
+        "plain": (lambda r, d: [_n(r, (2, 4, 4, 3), d), _onehot(r, (2, 4, 4, 3), d)],
+                  lambda f, x, y: f(x, y), X),
+        "background": (lambda r, d: [_n(r, (3, 5, 4), d), _onehot(r, (3, 5, 4), d)],
+                       lambda f, x, y: f(x, y, ignore_background=True, smooth=0.3), X),
+    }
+
+
+def generalized_kl_cases():
+    return {
+        "plain": (lambda r, d: [_n(r, (5, 4), d, 1.0), _u(r, (5, 4), d) * 2.0],
+                  lambda f, x, y: f(x, y), XY),
+        "zero_targets": (lambda r, d: [_logdist(r, (6, 4), -1, d), _dist(r, (6, 4), -1, d, zeros=True)],
+                         lambda f, x, y: f(x, y), X),
+        "axis_tuple": (lambda r, d: [_n(r, (2, 3, 4), d, 1.0), _u(r, (2, 3, 4), d)],
+                       lambda f, x, y: f(x, y, axis=(2, 0)), XY),
+        "where": (lambda r, d: [_n(r, (5, 4), d, 1.0), _u(r, (5, 4), d), _mask(r, (5, 4))],
+                  lambda f, x, y, w: f(x, y, where=w), XY),
+    }
+
+
 FUNCS = {
+    "dice_loss": (bj.dice_loss, optax.losses.dice_loss, dice_cases()),
+    "binary_dice_loss": (bj.binary_dice_loss, optax.losses.binary_dice_loss, binary_dice_cases()),
+    "multiclass_generalized_dice_loss": (bj.multiclass_generalized_dice_loss,
+                                         optax.losses.multiclass_generalized_dice_loss,
+                                         generalized_dice_cases()),
+    "generalized_kl_divergence": (bj.generalized_kl_divergence, optax.losses.generalized_kl_divergence,
+                                  generalized_kl_cases()),
+    "convex_kl_divergence": (bj.convex_kl_divergence, optax.losses.convex_kl_divergence,
+                             {"plain": generalized_kl_cases()["plain"]}),
     "sigmoid_focal_loss": (bj.sigmoid_focal_loss, optax.losses.sigmoid_focal_loss, focal_cases()),
     "poly_loss_cross_entropy": (bj.poly_loss_cross_entropy, optax.losses.poly_loss_cross_entropy,
                                 poly_cases()),
@@ -227,7 +296,10 @@ CASES = [(f, c) for f, (_, _, cases) in FUNCS.items() for c in cases]
 REPRESENTATIVE = {"sigmoid_focal_loss": "broadcast", "poly_loss_cross_entropy": "where_axis0",
                   "safe_softmax_cross_entropy": "neg_inf_logits", "kl_divergence": "where",
                   "kl_divergence_with_log_targets": "axis_tuple", "squared_error": "targets",
-                  "l2_loss": "no_targets", "huber_loss": "broadcast", "log_cosh": "broadcast"}
+                  "l2_loss": "no_targets", "huber_loss": "broadcast", "log_cosh": "broadcast",
+                  "dice_loss": "tversky_weights_none", "binary_dice_loss": "plain",
+                  "multiclass_generalized_dice_loss": "plain", "generalized_kl_divergence": "where",
+                  "convex_kl_divergence": "plain"}
 
 
 def _inputs(func, case, dtype, mode):
@@ -326,8 +398,9 @@ def test_catalog_lists_every_public_function_with_its_specs_and_native():
     for name, (specs, native) in bj.CATALOG.items():
         assert callable(getattr(bj, name))
         assert set(specs) <= registry, (name, specs)
-        if native is None:  # ours only: optax has no fused linear cross-entropy
-            assert name == "linear_softmax_cross_entropy_with_integer_labels"
+        if native is None:  # ours only: optax has no fused linear cross-entropy, no GCE
+            assert name in ("linear_softmax_cross_entropy_with_integer_labels",
+                            "generalized_cross_entropy_with_integer_labels")
             continue
         assert _resolve(native) is getattr(optax.losses, name), name
 
@@ -346,7 +419,8 @@ def test_catalog_specs_are_the_ones_called(name, monkeypatch):
                 "softmax_cross_entropy_with_integer_labels": lambda f: f(x, jnp.asarray([1])),
                 "sigmoid_binary_cross_entropy": lambda f: f(x, y),
                 "linear_softmax_cross_entropy_with_integer_labels":
-                    lambda f: f(x, jnp.ones((3, 4)), jnp.asarray([1]))}[name]
+                    lambda f: f(x, jnp.ones((3, 4)), jnp.asarray([1])),
+                "generalized_cross_entropy_with_integer_labels": lambda f: f(x, jnp.asarray([1]))}[name]
         call(getattr(bj, name))
     else:
         arrays = _inputs(func, case, "float64", "eager")
