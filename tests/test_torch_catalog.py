@@ -873,7 +873,13 @@ def _catalog_args(name, n=4):
     x, t = _randn((n, 3), 131).log_softmax(1), _randn((n, 3), 132).softmax(1)  # log-probabilities, probabilities
     return {"EntropyLoss": (x,), "GaussianNLLLoss": (x, t, 0.5), "BCELoss": (t, t),
             "NLLLoss": (x, torch.arange(n) % 3),
-            "LinearCrossEntropyLoss": (x.exp(), torch.arange(n) % 5)}.get(name, (x, t))
+            "LinearCrossEntropyLoss": (x.exp(), torch.arange(n) % 5),
+            # --- overlap --- (maps [N, C, d]: probabilities and one-hot masks)
+            **dict.fromkeys(("DiceLoss", "TverskyLoss", "GeneralizedDiceLoss"),
+                            (_randn((n, 3, 4), 133).softmax(1),
+                             torch.nn.functional.one_hot(torch.arange(4 * n).reshape(n, 4) % 3, 3)
+                             .movedim(-1, 1).to(F64))),
+            "GeneralizedCrossEntropyLoss": (x, torch.arange(n) % 3)}.get(name, (x, t))
 
 
 def _catalog_module(name):
