@@ -15,7 +15,7 @@ from typing import Any
 from . import _checks
 from ._declare import ARRAY, loss
 from ._makers import make_sparse
-from ._xent import poison, sparse_labels
+from ._xent import IGNORE_INDEX, counted, drop_ignored, poison, sparse_labels
 
 Array = Any
 
@@ -24,11 +24,13 @@ Array = Any
       formula="(1 - p_y^q) / q",
       make=make_sparse,
       cases=({}, {"q": 0.8, "from_logits": True, "sample_weight": ARRAY},
-             {"q": 0.2, "axis": 1, "reduction": "sum"}),
+             {"q": 0.2, "axis": 1, "ignore_index": 0, "reduction": "sum"}),
       natives={"keras": "keras.losses.categorical_generalized_cross_entropy"},
-      checks={"q": _checks.in_range(0.0, 1.0, lo_open=True, hi_open=True), "from_logits": _checks.flag})
+      checks={"q": _checks.in_range(0.0, 1.0, lo_open=True, hi_open=True), "from_logits": _checks.flag,
+              "ignore_index": IGNORE_INDEX})
 def generalized_cross_entropy(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, q: float = 0.5,
-                              from_logits: bool = False, axis: int = -1) -> tuple:
+                              from_logits: bool = False, axis: int = -1,
+                              ignore_index: int | None = None) -> tuple:
     r"""Generalized cross-entropy of integer labels.
 
     .. math:: \ell = \frac{1 - p_y^{\,q}}{q}, \qquad
@@ -46,6 +48,8 @@ def generalized_cross_entropy(xp: Any, y_true: Any, y_pred: Array, grad: bool, *
       q: the exponent, a number in ``(0, 1)``.
       from_logits: whether ``y_pred`` holds logits.
       axis: the class axis.
+      ignore_index: a label value that is not scored (loss 0, not counted by
+        ``"mean"``), as torch's ``CrossEntropyLoss``; ``None``: every label counts.
       reduction, sample_weight: as in :func:`~losses.sparse_categorical_crossentropy`.
 
     Native equivalent: ``keras.losses.categorical_generalized_cross_entropy(
@@ -59,7 +63,7 @@ def generalized_cross_entropy(xp: Any, y_true: Any, y_pred: Array, grad: bool, *
     """
     ax = _checks.axis(axis, xp.ndim(y_pred))
     c = xp.shape(y_pred)[ax]
-    lab = sparse_labels(xp, y_true, y_pred, ax, c, None)
+    lab = sparse_labels(xp, y_true, y_pred, ax, c, ignore_index)
     idx = xp.expand_dims(lab.safe, ax)
     g = None
     if from_logits:
@@ -74,5 +78,8 @@ def generalized_cross_entropy(xp: Any, y_true: Any, y_pred: Array, grad: bool, *
         if grad:
             onehot = xp.one_hot(lab.safe, c, ax, xp.dtype_of(y_pred))
             g = xp.where(onehot != 0, -(py ** (q - 1.0)) + 0.0 * y_pred, xp.zeros_like(y_pred))
-    loss_ = poison(xp, xp.squeeze((1.0 - pq) / q, ax), lab.bad)
-    return loss_, None, g, ax
+    loss_ = xp.squeeze((1.0 - pq) / q, ax)
+    if lab.keep is not None:  # ignored labels: 0, no gradient, not counted
+        loss_ = xp.where(lab.keep, loss_, xp.zeros_like(loss_))
+        g = None if g is None else drop_ignored(xp, g, lab.keep, ax)
+    return poison(xp, loss_, lab.bad), counted(xp, lab.keep, None, loss_), g, ax
