@@ -146,7 +146,9 @@ def _tversky_terms(xp: Any, y_true: Any, y_pred: Array, grad: bool, alpha: Any, 
         if alpha is None:  # d/dp of -(2I + s_n)/S = -(2 t S - N) / S^2
             g = (n - 2.0 * t * d) / (d * d)
         else:  # -(t D - N (alpha + (1 - alpha - beta) t)) / D^2
-            a, b = (v if isinstance(v, (int, float)) else _spread(xp, v, axes) for v in (alpha, beta))
+            # an array option broadcasts against the loss (trailing dims): spread its full shape
+            a, b = (v if isinstance(v, (int, float)) else _spread(xp, xp.zeros_like(loss) + v, axes)
+                    for v in (alpha, beta))
             g = (n * (a + (1.0 - a - b) * t) - t * d) / (d * d)
         g = back(g if weight is None else g * weight)
     return loss, g, axes
