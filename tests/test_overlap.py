@@ -204,7 +204,7 @@ def test_generalized_cross_entropy_limits_and_gradient():
         _, g = losses.value_and_grad(losses.generalized_cross_entropy, labels, x, q=0.3, from_logits=fl,
                                      reduction="sum")
         ref = (lambda y: _gce_ref(labels, _softmax(y), 0.3)) if fl else (lambda y: _gce_ref(labels, y, 0.3))
-        np.testing.assert_allclose(g, _fd(lambda y: float(ref(y).sum()), x), rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(g, _fd(lambda y: float(ref(y).sum()), x), rtol=1e-6, atol=1e-8)  # noqa: B023
     # ignore_index: 0 and not counted by "mean"
     lab = labels.copy()
     lab[:2] = -1
