@@ -11,18 +11,16 @@ module (``@loss`` in ``losses/<family>.py``) is exported here through that
 module's ``__all__``.
 """
 
-from . import crossentropy, divergence, focal, regression
-from . import overlap
-from . import robust
+from . import crossentropy, divergence, focal, overlap, regression, robust
 from ._core import reduce, sum_and_count, value_and_grad
 from ._registry import REGISTRY, Entry, entries
 from .crossentropy import *  # noqa: F403  (each family: its declared losses and helpers)
 from .divergence import *  # noqa: F403
 from .focal import *  # noqa: F403
 from .linear import linear_cross_entropy
+from .overlap import *  # noqa: F403
 from .regression import *  # noqa: F403
 from .regression import gaussian_nll_grads
-from .overlap import *  # noqa: F403
 from .robust import *  # noqa: F403
 
 __all__ = ["REGISTRY", "Entry", "entries", "gaussian_nll_grads", "linear_cross_entropy", "reduce", "sum_and_count",
