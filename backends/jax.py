@@ -53,6 +53,7 @@ import contextlib
 import functools
 import math
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -772,6 +773,13 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "ntxent": (("ntxent",), "optax.losses.ntxent"),
     "ranking_softmax_loss": (("ranking_softmax_loss",), "optax.losses.ranking_softmax_loss"),
     "circle_loss": (("circle",), None),
+    # --- overlap ---
+    "dice_loss": (("tversky",), "optax.losses.dice_loss"),
+    "binary_dice_loss": (("tversky",), "optax.losses.binary_dice_loss"),
+    "multiclass_generalized_dice_loss": (("generalized_dice",), "optax.losses.multiclass_generalized_dice_loss"),
+    "generalized_kl_divergence": (("generalized_kl_divergence",), "optax.losses.generalized_kl_divergence"),
+    "convex_kl_divergence": (("generalized_kl_divergence",), "optax.losses.convex_kl_divergence"),
+    "generalized_cross_entropy_with_integer_labels": (("generalized_cross_entropy",), None),
 }
 __all__ = ["CATALOG", *CATALOG]  # the table is the adapter's public names
 
@@ -1258,3 +1266,283 @@ def circle_loss(
     with _optax_names("labels", "embeddings"):
         return losses.circle(jnp.asarray(labels), e, gamma=gamma, margin=margin,
                              remove_diagonal=remove_diagonal, reduction="none")
+
+
+# ==== overlap (Dice, Tversky, generalized Dice), generalized KL, robust ==================
+
+_SEG_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _seg_inputs(predictions: Any, targets: Any) -> tuple:
+    """optax's segmentation inputs: floating ``predictions``, a missing trailing
+    channel added to one of them, equal shapes (``ValueError`` otherwise)."""
+    p = _array(predictions, "predictions", jnp.floating, "floating-point logits or probabilities")
+    t = jnp.asarray(targets)
+    if p.ndim == t.ndim - 1:
+        p = p[..., None]
+    if t.ndim == p.ndim - 1:
+        t = t[..., None]
+    if p.shape != t.shape:
+        _fail(f"`predictions` and `targets` must have the same shape (a trailing channel of size 1 "
+              f"may be missing from one); got {p.shape} and {t.shape}")
+    return p, t
+
+
+def _check_distributions(p: jax.Array) -> None:
+    """optax's check of ``apply_softmax=False`` inputs: rows summing to 1 along the
+    class axis, read when ``p`` is concrete (optax cannot run it under ``jit``).
+    Skipped for a single channel, whose "sum" is the probability itself (optax
+    raises there unless every probability is 1)."""
+    if p.shape[-1] == 1 or isinstance(p, jax.core.Tracer):
+        return
+    s = jnp.sum(p, axis=-1)
+    if not bool(jnp.allclose(s, 1.0, rtol=1e-5)):
+        _fail("When apply_softmax=False, predictions must be valid probability distributions "
+              f"that sum to 1 along the class axis. Found sum range: [{float(jnp.min(s)):.6f}, "
+              f"{float(jnp.max(s)):.6f}]")
+
+
+def _seg_axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    """optax's ``axis``: ``None`` is every axis but the first and the last."""
+    if axis is None:
+        return tuple(range(1, ndim - 1))
+    ax = _canon_axes(axis, ndim, allow_none=False)
+    if isinstance(ax, int):
+        if not -ndim <= ax < ndim:
+            _fail(f"`axis`={axis!r} is out of range for `predictions` with {ndim} dimension(s)")
+        ax = (ax % ndim,)
+    return tuple(sorted(ax))
+
+
+def _over_classes(loss: jax.Array, reduction: str, ignore_background: bool, classes: int) -> jax.Array:
+    """optax's class step: drop class 0 (``ignore_background``, more than one
+    class), then ``reduction`` over the last axis."""
+    if ignore_background and classes > 1:
+        loss = loss[..., 1:]
+    if reduction == "mean":
+        return jnp.mean(loss, axis=-1)
+    return jnp.sum(loss, axis=-1) if reduction == "sum" else loss
+
+
+@_optax("targets", "predictions")
+def dice_loss(
+    predictions: Any,
+    targets: Any,
+    *,
+    class_weights: Any = None,
+    smooth: Any = 1.0,
+    alpha: Any = 0.5,
+    beta: Any = 0.5,
+    apply_softmax: bool = True,
+    reduction: str = "mean",
+    ignore_background: bool = False,
+    axis: Any = None,
+) -> jax.Array:
+    r"""Soft Dice / Tversky loss per class, reduced over the classes (optax's).
+
+    .. math:: \ell_c = 1 - \frac{I_c + s}{I_c + \alpha (P_c - I_c) + \beta (T_c - I_c) + s}
+
+    with ``I_c = sum(p t)``, ``P_c = sum(p)``, ``T_c = sum(t)`` over ``axis``
+    (``None``: every axis but the first and the last), ``p = softmax`` over the
+    last axis (``sigmoid`` for one channel) when ``apply_softmax``.
+
+    Args:
+      predictions: logits (or probabilities) ``[..., C]``, or ``[...]`` for one channel.
+      targets: one-hot or binary targets, ``predictions``' shape.
+      class_weights: ``[C]`` weights of the per-class losses.
+      smooth, alpha, beta: numbers >= 0 (arrays and traced values too).
+      apply_softmax: whether ``predictions`` are logits.
+      reduction: over the classes: ``"mean"``, ``"sum"`` or ``"none"`` (per class).
+      ignore_background: drop class 0 (with more than one class).
+      axis: the summed axes.
+
+    Native equivalent: ``optax.losses.dice_loss`` (equal on every option); the
+    loss is :func:`losses.tversky` (``smooth_nr = smooth_dr = smooth``).
+    Differences: an unknown ``reduction`` raises before computing; the
+    probability check of ``apply_softmax=False`` is skipped for one channel
+    (optax then raises unless every probability is 1) and under ``jit``
+    (where optax cannot run it); ``alpha``, ``beta``, ``smooth`` < 0 raise.
+
+    >>> import jax.numpy as jnp
+    >>> v = dice_loss(jnp.array([[[0.9, 0.1], [0.2, 0.8]]]), jnp.array([[[1., 0.], [0., 1.]]]),
+    ...               apply_softmax=False, smooth=0.0)
+    >>> [round(float(x), 6) for x in v]
+    [0.150376]
+    """
+    _checks_reduction(reduction)
+    p, t = _seg_inputs(predictions, targets)
+    if not apply_softmax:
+        _check_distributions(p)
+    axes = _seg_axes(axis, p.ndim)
+    sw = None
+    if class_weights is not None:
+        cw = jnp.asarray(class_weights)
+        if cw.ndim != 1:
+            _fail(f"`class_weights` must be a 1-D array (one weight per class); got shape {cw.shape}")
+        sw = jnp.broadcast_to(cw, tuple(d for i, d in enumerate(p.shape) if i not in axes))
+    per = losses.tversky(t, p, alpha=alpha, beta=beta, smooth_nr=smooth, smooth_dr=smooth, axis=axes,
+                         from_logits=apply_softmax, class_axis=-1, reduction="none", sample_weight=sw)
+    return _over_classes(per, reduction, ignore_background, p.shape[-1])
+
+
+def _checks_reduction(reduction: Any) -> None:
+    if reduction not in _SEG_REDUCTIONS:
+        _fail(f"`reduction` must be one of 'mean', 'sum', 'none'; got {reduction!r}")
+
+
+def binary_dice_loss(
+    predictions: Any,
+    targets: Any,
+    *,
+    smooth: Any = 1.0,
+    apply_sigmoid: bool = True,
+) -> jax.Array:
+    r"""Binary Dice loss: :func:`dice_loss` of one channel.
+
+    Args:
+      predictions: logits (or probabilities) ``[...]`` or ``[..., 1]``.
+      targets: binary targets, the same shape.
+      smooth: the smoothing term.
+      apply_sigmoid: whether ``predictions`` are logits.
+
+    Returns:
+      ``[N]``: one loss per example (summed over every axis but the first).
+
+    Native equivalent: ``optax.losses.binary_dice_loss`` (equal); with
+    ``apply_sigmoid=False`` ours takes any probabilities (optax raises
+    unless every one is 1: its distribution check sums a single channel).
+
+    >>> import jax.numpy as jnp
+    >>> v = binary_dice_loss(jnp.array([[0.5, 1.0]]), jnp.array([[1., 1.]]), apply_sigmoid=False,
+    ...                      smooth=0.0)  # 1 - 1.5 / 1.75
+    >>> [round(float(x), 6) for x in v]
+    [0.142857]
+    """
+    p = jnp.asarray(predictions)
+    t = jnp.asarray(targets)
+    if p.ndim == t.ndim and p.shape[-1] != 1:
+        p, t = p[..., None], t[..., None]
+    return dice_loss(p, t, smooth=smooth, apply_softmax=apply_sigmoid, reduction="mean")
+
+
+@_optax("targets", "predictions")
+def multiclass_generalized_dice_loss(
+    predictions: Any,
+    targets: Any,
+    *,
+    smooth: Any = 1.0,
+    apply_softmax: bool = True,
+    ignore_background: bool = False,
+) -> jax.Array:
+    r"""Generalized Dice loss (Sudre et al., 2017): per-class Dice losses
+    weighed by the inverse square class masses of the targets, averaged.
+
+    .. math:: \ell = \operatorname{mean}_{n, c}\, w_c \Big(1 - \frac{I_{n,c} + s}
+              {(P_{n,c} + T_{n,c}) / 2 + s}\Big), \qquad
+              w_c = C \frac{v_c}{\sum_k v_k},\ v_c = \frac{1}{F_c^2 + 10^{-7}}
+
+    Args:
+      predictions: logits (or probabilities) ``[N, ..., C]``.
+      targets: one-hot targets, the same shape.
+      smooth: the smoothing term.
+      apply_softmax: whether ``predictions`` are logits.
+      ignore_background: leave class 0 out of the mean (its weight still counts in ``w``).
+
+    Returns:
+      A scalar.
+
+    Native equivalent: ``optax.losses.multiclass_generalized_dice_loss``
+    (equal); the loss is :func:`losses.generalized_dice` with ``smooth_nr =
+    smooth_dr = 2 smooth``.
+
+    >>> import jax.numpy as jnp
+    >>> t = jnp.array([[[1., 0.], [0., 1.]]])
+    >>> float(multiclass_generalized_dice_loss(t, t, apply_softmax=False, smooth=0.0))
+    0.0
+    """
+    p = _array(predictions, "predictions", jnp.floating, "floating-point logits or probabilities")
+    t = jnp.asarray(targets)
+    if p.shape != t.shape:
+        _fail(f"`predictions` and `targets` must have the same shape; got {p.shape} and {t.shape}")
+    if not apply_softmax:
+        _check_distributions(p)
+    per = losses.generalized_dice(t, p, smooth_nr=2.0 * smooth, smooth_dr=2.0 * smooth,
+                                  from_logits=apply_softmax, reduction="none")
+    return jnp.mean(_over_classes(per, "none", ignore_background, p.shape[-1]))
+
+
+def generalized_kl_divergence(
+    log_predictions: Any,
+    targets: Any,
+    axis: Axis = -1,
+    where: Any = None,
+) -> jax.Array:
+    r"""Generalized Kullback-Leibler divergence of unnormalised measures.
+
+    .. math:: \ell = \sum_j t_j (\log t_j - \log q_j) + q_j - t_j, \qquad 0 \log 0 = 0
+
+    Args:
+      log_predictions: ``log q``, the predicted measure in log space.
+      targets: the target measure ``t`` (non-negative), broadcast against it.
+      axis, where: as in :func:`kl_divergence`.
+
+    Returns:
+      The inputs' shape without ``axis``.
+
+    Native equivalent: ``optax.losses.generalized_kl_divergence`` (equal on
+    every option); the loss is :func:`losses.generalized_kl_divergence`.
+
+    >>> import jax.numpy as jnp
+    >>> generalized_kl_divergence(jnp.log(jnp.array([2.0, 1.0])), jnp.array([1.0, 1.0])).round(6).tolist()
+    0.306853
+    """
+    lp = _array(log_predictions, "log_predictions", jnp.floating, "floating-point log-values")
+    t = _array(targets, "targets", jnp.floating, "floating-point values")
+    lp = _promote(lp, t)
+    lp, t, w, ax = _dist_inputs(lp, t, axis, where, ("log_predictions", "targets"))
+    with _optax_names("targets", "log_predictions"):
+        return losses.generalized_kl_divergence(t, lp, axis=ax, where=w, reduction="none")
+
+
+def convex_kl_divergence(
+    log_predictions: Any,
+    targets: Any,
+    axis: Axis = -1,
+    where: Any = None,
+) -> jax.Array:
+    """Deprecated alias of :func:`generalized_kl_divergence` (``DeprecationWarning``),
+    as ``optax.losses.convex_kl_divergence``."""
+    warnings.warn("The function convex_kl_divergence is deprecated. Please use "
+                  "generalized_kl_divergence instead.", DeprecationWarning, stacklevel=2)
+    return generalized_kl_divergence(log_predictions, targets, axis=axis, where=where)
+
+
+@_optax()
+def generalized_cross_entropy_with_integer_labels(
+    logits: Any,
+    labels: Any,
+    *,
+    q: float = 0.5,
+    axis: int = -1,
+) -> jax.Array:
+    r"""Generalized cross-entropy (Zhang and Sabuncu, 2018) of logits and
+    integer labels, optax-style (Keras' ``CategoricalGeneralizedCrossEntropy``;
+    optax has none).
+
+    .. math:: \ell = \frac{1 - p_y^{\,q}}{q}, \qquad p = \mathrm{softmax}(z)
+
+    Args:
+      logits: ``[..., C]`` (class axis ``axis``).
+      labels: integer labels, ``logits``' shape without ``axis``; out of range:
+        ``ValueError`` (NaN under ``jit``).
+      q: a number in ``(0, 1)``.
+
+    The loss is :func:`losses.generalized_cross_entropy` with ``from_logits=True``.
+
+    >>> import jax.numpy as jnp
+    >>> generalized_cross_entropy_with_integer_labels(jnp.log(jnp.array([[0.25, 0.75]])),
+    ...                                               jnp.array([0])).round(6).tolist()
+    [1.0]
+    """
+    return losses.generalized_cross_entropy(labels, _logits(logits), q=q, from_logits=True, axis=axis,
+                                            reduction="none")

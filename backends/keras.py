@@ -199,6 +199,19 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "ntxent": (("ntxent",), None),
     "RankingSoftmax": (("ranking_softmax_loss",), None),
     "ranking_softmax": (("ranking_softmax_loss",), None),
+    # --- overlap ---
+    "Dice": (("dice",), "keras.losses.Dice"),
+    "dice": (("dice",), "keras.losses.dice"),
+    "Tversky": (("tversky",), "keras.losses.Tversky"),
+    "tversky": (("tversky",), "keras.losses.tversky"),
+    "CategoricalGeneralizedCrossEntropy": (("generalized_cross_entropy",),
+                                           "keras.losses.CategoricalGeneralizedCrossEntropy"),
+    "categorical_generalized_cross_entropy": (("generalized_cross_entropy",),
+                                              "keras.losses.categorical_generalized_cross_entropy"),
+    "GeneralizedDice": (("generalized_dice",), None),
+    "generalized_dice": (("generalized_dice",), None),
+    "GeneralizedKLDivergence": (("generalized_kl_divergence",), None),
+    "generalized_kl_divergence": (("generalized_kl_divergence",), None),
 }
 
 __all__ = ["CATALOG", *CATALOG]
@@ -1035,7 +1048,9 @@ class _LossFunctionWrapper(keras.losses.Loss):
             "name": P("name", P.POSITIONAL_OR_KEYWORD, default=name or fn.__name__, annotation="str"),
             "dtype": P("dtype", P.POSITIONAL_OR_KEYWORD, default=None, annotation="Any"),
         }
-        names = (order.split() if order else [*cls._options, "reduction"]) + ["name", "dtype"]
+        names = order.split() if order else [*cls._options, "reduction"]
+        if "name" not in names:  # Keras' usual tail; an order naming it places it (Dice)
+            names += ["name", "dtype"]
         if sorted(names) != sorted(given):
             raise TypeError(f"{cls.__name__}: order {names} is not a permutation of {sorted(given)}")
         self_ = P("self", P.POSITIONAL_OR_KEYWORD)
@@ -2226,4 +2241,246 @@ class RankingSoftmax(_LossFunctionWrapper, fn=ranking_softmax):
     >>> import numpy as np
     >>> round(float(RankingSoftmax()(np.array([[1., 0., 0.]]), np.array([[2., 1., 3.]]))), 3)
     1.408
+    """
+
+
+# ==== overlap (Dice, Tversky, generalized Dice), robust and generalized KL ==============
+
+
+def _sum_axes(name: str, value: Any) -> int | tuple[int, ...] | None:
+    """``axis`` of the overlap losses: ``None``, an integer or a sequence of
+    integers (kept as a tuple: Keras' config round trip)."""
+    if value is None:
+        return None
+    items = list(value) if isinstance(value, (tuple, list)) else None
+    if items is None:
+        return _integer(name, value)
+    return tuple(_integer(name, a) for a in items)
+
+
+def _open_unit(name: str, value: Any) -> float:
+    """``q`` of the generalized cross-entropy: a real number in ``(0, 1)``."""
+    v = _real(0.0, 1.0, lo_open=True)(name, value)
+    if v >= 1.0:
+        _fail(f"`{name}` must be a finite real number in (0, 1); got {value!r}")
+    return v
+
+
+@_functional(axis=_sum_axes)
+def dice(y_true: Any, y_pred: Any, axis: Any = None) -> Tensor:
+    r"""Dice loss of sums over ``axis``, as ``keras.losses.dice``.
+
+    .. math:: \ell = 1 - \frac{2 \sum y \hat y}{\sum y + \sum \hat y + \epsilon}
+
+    ``epsilon = keras.config.epsilon()``; ``axis``: ``None`` (every axis, one
+    number), an integer or a tuple. The loss is :func:`losses.dice`
+    (``smooth_nr=0, smooth_dr=epsilon``).
+
+    Returns:
+      ``y_pred``'s shape without ``axis``.
+
+    Native: ``keras.losses.dice`` -- equal. ``y_true`` and ``y_pred`` must have
+    the same shape (Keras broadcasts them).
+
+    >>> import numpy as np
+    >>> round(float(dice(np.array([[1., 0.]]), np.array([[1., 1.]]))), 6)  # 1 - 2/3
+    0.333333
+    """
+    y_true, y_pred = _real_tensors(y_true, y_pred)
+    return _lb.dice(y_true, y_pred, axis=axis, smooth_dr=_eps(), reduction="none")
+
+
+@_functional(alpha=_real(0.0), beta=_real(0.0), axis=_sum_axes)
+def tversky(y_true: Any, y_pred: Any, alpha: float = 0.5, beta: float = 0.5, axis: Any = None) -> Tensor:
+    r"""Tversky loss of sums over ``axis``, as ``keras.losses.tversky``.
+
+    .. math:: \ell = 1 - \frac{I}{I + \alpha \sum (1 - \hat y) y + \beta \sum \hat y (1 - y)
+              + \epsilon}, \qquad I = \sum y \hat y
+
+    Keras' ``alpha`` multiplies ``sum((1 - y_pred) y_true)``, the false
+    *negatives* (its docstring says false positives), ``beta`` the false
+    positives: this is :func:`losses.tversky` (whose ``alpha`` weighs the false
+    positives, as Salehi et al. and optax) with ``alpha`` and ``beta`` swapped,
+    ``smooth_dr = keras.config.epsilon()``.
+
+    Args:
+      alpha, beta: numbers >= 0 (``ValueError`` otherwise; Keras takes any).
+      axis: as in :func:`dice`.
+
+    Native: ``keras.losses.tversky`` -- equal; shapes as :func:`dice`.
+
+    >>> import numpy as np
+    >>> round(float(tversky(np.array([[1., 0.]]), np.array([[1., 1.]]))), 6)  # 1 - 1/1.5
+    0.333333
+    """
+    y_true, y_pred = _real_tensors(y_true, y_pred)
+    return _lb.tversky(y_true, y_pred, alpha=beta, beta=alpha, axis=axis, smooth_dr=_eps(),
+                       reduction="none")
+
+
+@_functional(q=_open_unit)
+def _generalized_cross_entropy(y_true: Any, y_pred: Any, q: float = 0.5) -> Tensor:
+    y_true, y_pred = _tensors(y_true, y_pred, cast=False)
+    return _lb.generalized_cross_entropy(y_true, y_pred, q=q, reduction="none")
+
+
+def categorical_generalized_cross_entropy(y_true: Any, y_pred: Any, q: float) -> Tensor:
+    r"""Per-example generalized cross-entropy of integer labels, as
+    ``keras.losses.categorical_generalized_cross_entropy``.
+
+    .. math:: \ell = \frac{1 - p_y^{\,q}}{q}
+
+    Args:
+      y_true: integer class labels ``[...]`` (or ``[..., 1]``).
+      y_pred: class probabilities ``[..., C]``.
+      q: a number in ``(0, 1)`` (``ValueError`` otherwise; the native function
+        takes any).
+
+    Native: ``keras.losses.categorical_generalized_cross_entropy`` -- equal.
+    Differences: a label outside ``[0, C)`` or a fractional one raises
+    ``ValueError`` (the native scores it as ``p_y = 0`` or truncates it);
+    labels ``[N, 1]`` score ``[N]`` (the native broadcasts them to ``[N, N]``);
+    at ``p_y = 0`` the gradient of the other classes is 0 (native NaN).
+    The loss is :func:`losses.generalized_cross_entropy`.
+
+    >>> import numpy as np
+    >>> round(float(categorical_generalized_cross_entropy(np.array([0]), np.array([[0.25, 0.75]]), 0.5)[0]), 6)
+    1.0
+    """
+    return _generalized_cross_entropy(y_true, y_pred, q)
+
+
+categorical_generalized_cross_entropy.checks = _generalized_cross_entropy.checks
+
+
+@_functional(smooth=_real(0.0), from_logits=_flag, axis=_sum_axes)
+def generalized_dice(y_true: Any, y_pred: Any, smooth: float = 1.0, from_logits: bool = False,
+                     axis: Any = None) -> Tensor:
+    r"""Generalized Dice loss (Sudre et al., 2017) per example and class (no Keras native).
+
+    .. math:: \ell_{n,c} = w_c \Big(1 - \frac{I_{n,c} + s}{(P_{n,c} + T_{n,c}) / 2 + s}\Big),
+              \qquad w_c \propto \frac{1}{T_c^2 + 10^{-7}}
+
+    over the spatial axes (``axis=None``: all but the batch and the last, the
+    class axis); the weights ``w`` (mean 1) come from the targets' class masses
+    in the batch. ``optax.losses.multiclass_generalized_dice_loss`` is the
+    mean of this. The loss is :func:`losses.generalized_dice`
+    (``smooth_nr = smooth_dr = 2 smooth``).
+
+    Args:
+      smooth: the smoothing term, a number >= 0 (optax's ``smooth``).
+      from_logits: whether ``y_pred`` holds logits (``softmax`` over the last
+        axis; ``sigmoid`` for one class).
+      axis: the summed axes.
+
+    Returns:
+      ``[N, C]`` for ``[N, ..., C]`` inputs with the default ``axis``.
+
+    >>> import numpy as np
+    >>> t = np.array([[[1., 0.], [1., 0.]]])
+    >>> np.round(keras.ops.convert_to_numpy(generalized_dice(t, t)), 6).tolist()
+    [[0.0, 0.0]]
+    """
+    y_true, y_pred = _real_tensors(y_true, y_pred)
+    return _lb.generalized_dice(y_true, y_pred, smooth_nr=2.0 * smooth, smooth_dr=2.0 * smooth,
+                                from_logits=from_logits, axis=axis, reduction="none")
+
+
+@_functional(log_input=_flag, axis=_integer)
+def generalized_kl_divergence(y_true: Any, y_pred: Any, log_input: bool = False, axis: int = -1) -> Tensor:
+    r"""Per-example generalized Kullback-Leibler divergence of unnormalised
+    measures (no Keras native).
+
+    .. math:: \ell = \sum_c y_c (\log y_c - \log \hat y_c) + \hat y_c - y_c
+
+    over ``axis`` (``0 log 0 = 0``); ``y_pred`` holds the measure ``Q``, or
+    ``log Q`` with ``log_input=True``. For distributions it is
+    ``keras.losses.kl_divergence`` without the clip. The loss is
+    :func:`losses.generalized_kl_divergence`; equals
+    ``optax.losses.generalized_kl_divergence(log(y_pred), y_true)``.
+
+    >>> import numpy as np
+    >>> round(float(generalized_kl_divergence(np.array([[1., 1.]]), np.array([[2., 1.]]))[0]), 6)
+    0.306853
+    """
+    y_true, y_pred = _real_tensors(y_true, y_pred)
+    return _lb.generalized_kl_divergence(y_true, y_pred, log_input=log_input, axis=axis,
+                                         reduction="none")
+
+
+class Dice(_LossFunctionWrapper, fn=dice, order="reduction name axis dtype"):
+    r"""Drop-in ``keras.losses.Dice``: :func:`dice` of sums over ``axis``.
+
+    .. math:: \ell = 1 - \frac{2 \sum y \hat y}{\sum y + \sum \hat y + \epsilon}
+
+    Args:
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+      axis: the summed axes: ``None`` (every axis: one number per call), an
+        integer or a tuple (``(1, 2, 3)``: one loss per image of ``[N, H, W, C]``).
+
+    Native: ``keras.losses.Dice`` -- equal. Differences: a non-integer
+    ``axis`` raises ``ValueError`` when the loss is built; shapes as
+    :func:`dice`; ``get_config`` keeps ``dtype`` when given.
+
+    >>> import numpy as np
+    >>> round(float(Dice()(np.array([[1., 0.]]), np.array([[1., 1.]]))), 6)
+    0.333333
+    """
+
+
+class Tversky(_LossFunctionWrapper, fn=tversky, order="alpha beta reduction name axis dtype"):
+    r"""Drop-in ``keras.losses.Tversky``: :func:`tversky` of sums over ``axis``.
+
+    Args:
+      alpha: Keras' weight of ``sum((1 - y_pred) y_true)`` (the false
+        negatives), a number >= 0.
+      beta: Keras' weight of ``sum(y_pred (1 - y_true))`` (the false
+        positives), a number >= 0.
+      reduction, name, axis, dtype: as in :class:`Dice`.
+
+    Native: ``keras.losses.Tversky`` -- equal; ``alpha``/``beta`` < 0 raise
+    ``ValueError`` (the native takes them); shapes as :func:`dice`.
+
+    >>> import numpy as np
+    >>> round(float(Tversky(alpha=0.2, beta=0.8)(np.array([[1., 0.]]), np.array([[1., 1.]]))), 6)
+    0.444444
+    """
+
+
+class CategoricalGeneralizedCrossEntropy(_LossFunctionWrapper, fn=_generalized_cross_entropy,
+                                         name="categorical_generalized_cross_entropy"):
+    r"""Drop-in ``keras.losses.CategoricalGeneralizedCrossEntropy``:
+    ``(1 - p_y^q) / q`` of integer labels and probabilities.
+
+    Args:
+      q: a number in ``(0, 1)`` (``ValueError`` otherwise, as the native).
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+
+    Native: ``keras.losses.CategoricalGeneralizedCrossEntropy`` -- equal;
+    differences as :func:`categorical_generalized_cross_entropy`.
+
+    >>> import numpy as np
+    >>> round(float(CategoricalGeneralizedCrossEntropy()(np.array([0]), np.array([[0.25, 0.75]]))), 6)
+    1.0
+    """
+
+
+class GeneralizedDice(_LossFunctionWrapper, fn=generalized_dice, same_rank=False):
+    r"""Generalized Dice loss (no Keras native): :func:`generalized_dice` per
+    example and class, then Keras' reduction (``"sum_over_batch_size"``: the
+    mean over examples and classes, ``optax.losses.multiclass_generalized_dice_loss``).
+
+    Args:
+      smooth, from_logits, axis: as in :func:`generalized_dice`.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+    """
+
+
+class GeneralizedKLDivergence(_LossFunctionWrapper, fn=generalized_kl_divergence):
+    r"""Generalized Kullback-Leibler divergence of unnormalised measures (no Keras
+    native): :func:`generalized_kl_divergence` per example, then Keras' reduction.
+
+    Args:
+      log_input, axis: as in :func:`generalized_kl_divergence`.
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
     """

@@ -103,6 +103,12 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "CircleLoss": (("circle",), None),
     "NTXentLoss": (("ntxent",), None),
     "RankingSoftmaxLoss": (("ranking_softmax_loss",), None),
+    # --- overlap ---
+    "DiceLoss": (("dice",), None),
+    "TverskyLoss": (("tversky",), None),
+    "GeneralizedDiceLoss": (("generalized_dice",), None),
+    "GeneralizedCrossEntropyLoss": (("generalized_cross_entropy",), None),
+    "GeneralizedKLDivLoss": (("generalized_kl_divergence",), None),
 }
 __all__ = ["CATALOG", *CATALOG]  # the table is the adapter's public names
 
@@ -1572,3 +1578,183 @@ class RankingSoftmaxLoss(_Loss):
         _tensors(input=input, target=target)
         return self._translated(lambda x, t: self._call(0, t, x, where=where, weights=weight,
                                                         **self._options(x)), input, target)
+
+
+# ==== overlap (Dice, Tversky, generalized Dice), robust, generalized KL =================
+
+
+class _OverlapLoss(_Loss):
+    """The segmentation losses: ``input`` ``[N, C, d1, ...]`` (logits with
+    ``log_input``: ``softmax`` over dim 1, ``sigmoid`` for one channel; else
+    probabilities), ``target`` of the same shape (one-hot or binary masks); the
+    overlap sums run over the spatial dims ``d1, ...``, one loss per sample and
+    class: ``reduction='none'`` gives ``[N, C]``."""
+
+    _reductions = _PLAIN
+    _fixed = {"class_axis": 1}
+
+    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        if input.dim() < 3:
+            _fail(f"`input` must be [N, C, d1, ...] (a batch of C-channel maps); got shape {_shape(input)}")
+        _same_shape(input, target)
+        axis = tuple(range(2, input.dim()))
+        return self._call(0, target, input, axis=axis, **self._options(input))
+
+
+class DiceLoss(_OverlapLoss):
+    r"""Soft Dice loss per sample and class (no torch native) over :func:`losses.dice`.
+
+    .. math:: \ell_{n,c} = 1 - \frac{2 \sum_i p_{n,c,i} t_{n,c,i} + s_n}
+              {\sum_i p_{n,c,i} + \sum_i t_{n,c,i} + s_d}
+
+    Args:
+      reduction: ``'mean'`` over the ``N C`` losses, ``'sum'`` or ``'none'`` (``[N, C]``).
+      smooth_nr, smooth_dr: the smoothing terms, numbers >= 0 (MONAI's names and defaults).
+      log_input: ``input`` holds logits (``softmax`` over dim 1; ``sigmoid`` for
+        one channel); ``False`` (default): probabilities.
+
+    Equals ``keras.losses.dice(t, p, axis=spatial axes)`` (``smooth_nr=0,
+    smooth_dr=1e-7``) and MONAI's ``DiceLoss`` (probabilities, ``include_background=True``).
+
+    >>> import torch
+    >>> p = torch.tensor([[[0.9, 0.2], [0.1, 0.8]]])  # [N=1, C=2, 2 pixels]
+    >>> t = torch.tensor([[[1.0, 0.0], [0.0, 1.0]]])
+    >>> [round(v, 6) for v in DiceLoss(reduction="none", smooth_nr=0.0, smooth_dr=0.0)(p, t)[0].tolist()]
+    [0.142857, 0.157895]
+    """
+
+    _args = {"smooth_nr": "smooth_nr", "smooth_dr": "smooth_dr", "log_input": "from_logits"}
+
+    def __init__(self, reduction: str = "mean", smooth_nr: float = 1e-5, smooth_dr: float = 1e-5,
+                 log_input: bool = False) -> None:
+        super().__init__(reduction=reduction, smooth_nr=smooth_nr, smooth_dr=smooth_dr, log_input=log_input)
+
+
+class TverskyLoss(_OverlapLoss):
+    r"""Tversky loss per sample and class (no torch native) over :func:`losses.tversky`.
+
+    .. math:: \ell_{n,c} = 1 - \frac{I + s_n}{I + \alpha\,FP + \beta\,FN + s_d},
+              \quad I = \sum p t,\ FP = \sum p (1 - t),\ FN = \sum (1 - p) t
+
+    over the spatial dims. ``alpha = beta = 1/2`` is :class:`DiceLoss` with the
+    smoothing terms doubled.
+
+    Args:
+      alpha: weight of the false positives, a number >= 0.
+      beta: weight of the false negatives, a number >= 0.
+      reduction, smooth_nr, smooth_dr, log_input: as in :class:`DiceLoss`.
+
+    Equals ``optax.losses.dice_loss(x, t, alpha=a, beta=b, smooth=s,
+    reduction="none")`` (channels last, ``smooth_nr = smooth_dr = s``,
+    ``log_input=True``) and ``keras.losses.tversky`` with ``alpha`` and ``beta``
+    swapped (Keras' ``alpha`` weighs the false negatives).
+
+    >>> import torch
+    >>> p, t = torch.tensor([[[1.0, 1.0]]]), torch.tensor([[[1.0, 0.0]]])  # I = 1, FP = 1, FN = 0
+    >>> round(TverskyLoss(alpha=0.2, beta=0.8, smooth_nr=0.0, smooth_dr=0.0)(p, t).item(), 6)
+    0.166667
+    """
+
+    _args = {"alpha": "alpha", "beta": "beta", **DiceLoss._args}
+
+    def __init__(self, alpha: float = 0.5, beta: float = 0.5, reduction: str = "mean",
+                 smooth_nr: float = 1e-5, smooth_dr: float = 1e-5, log_input: bool = False) -> None:
+        super().__init__(reduction=reduction, alpha=alpha, beta=beta, smooth_nr=smooth_nr,
+                         smooth_dr=smooth_dr, log_input=log_input)
+
+
+class GeneralizedDiceLoss(_OverlapLoss):
+    r"""Generalized Dice loss (Sudre et al., 2017; no torch native) over
+    :func:`losses.generalized_dice`: per sample and class, weighed by the
+    inverse square class masses of the batch's targets.
+
+    .. math:: \ell_{n,c} = w_c \Big(1 - \frac{2 I_{n,c} + s_n}{P_{n,c} + T_{n,c} + s_d}\Big),
+              \qquad w_c = C \frac{v_c}{\sum_k v_k},\ v_c = \frac{1}{F_c^2 + 10^{-7}}
+
+    Args:
+      reduction, log_input: as in :class:`DiceLoss`.
+      smooth_nr, smooth_dr: the smoothing terms (default 2: optax's ``smooth=1``).
+
+    ``'mean'`` with ``log_input=True`` equals
+    ``optax.losses.multiclass_generalized_dice_loss`` (channels last).
+
+    >>> import torch
+    >>> t = torch.tensor([[[1.0, 1.0], [0.0, 0.0]]])  # class 1 absent: weight ~ 2
+    >>> [round(v, 6) for v in GeneralizedDiceLoss(reduction="none")(torch.full((1, 2, 2), 0.5), t)[0].tolist()]
+    [0.0, 0.666667]
+    """
+
+    _args = DiceLoss._args
+
+    def __init__(self, reduction: str = "mean", smooth_nr: float = 2.0, smooth_dr: float = 2.0,
+                 log_input: bool = False) -> None:
+        super().__init__(reduction=reduction, smooth_nr=smooth_nr, smooth_dr=smooth_dr, log_input=log_input)
+
+
+class GeneralizedCrossEntropyLoss(_Loss):
+    r"""Generalized cross-entropy (Zhang and Sabuncu, 2018; no torch native) over
+    :func:`losses.generalized_cross_entropy`, in :class:`CrossEntropyLoss`'s form.
+
+    .. math:: \ell = \frac{1 - p_y^{\,q}}{q}, \qquad p = \mathrm{softmax}(x, \text{dim}=1)
+
+    ``input`` ``[C]``, ``[N, C]`` or ``[N, C, d1, ...]`` (class dim 1),
+    ``target`` class indices (``input``'s shape without the class dim).
+
+    Args:
+      q: a number in ``(0, 1)``: near 0 the cross-entropy, at 1 the MAE of the
+        probabilities.
+      reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+      log_input: ``input`` holds logits (default); ``False``: probabilities.
+
+    Equals ``keras.losses.CategoricalGeneralizedCrossEntropy(q)`` on
+    probabilities (``log_input=False``, class axis last there).
+
+    >>> import torch
+    >>> x = torch.log(torch.tensor([[0.25, 0.75]]))
+    >>> round(GeneralizedCrossEntropyLoss()(x, torch.tensor([0])).item(), 6)  # (1 - 0.5) / 0.5
+    1.0
+    """
+
+    _reductions = _PLAIN
+    _args = {"q": "q", "log_input": "from_logits"}
+
+    def __init__(self, q: float = 0.5, reduction: str = "mean", log_input: bool = True) -> None:
+        super().__init__(reduction=reduction, q=q, log_input=log_input)
+
+    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        cdim = _class_dim(input)
+        _index_target(input, target, cdim, probabilities=False)
+        return self._call(0, target, input, axis=cdim, **self._options(input))
+
+
+class GeneralizedKLDivLoss(_Loss):
+    r"""Generalized Kullback-Leibler divergence of unnormalised measures (no torch
+    native) over :func:`losses.generalized_kl_divergence`, in :class:`KLDivLoss`'s form.
+
+    .. math:: \ell = \sum_c t_c (\log t_c - x_c) + e^{x_c} - t_c
+
+    per distribution along the class dim 1 (0 for ``[C]``), ``input`` ``x`` the
+    log-measure (``log_input=True``, default) or the measure, ``target`` ``t``
+    (non-negative) of the same shape.
+
+    Args:
+      reduction: ``'mean'`` over the distributions, ``'sum'`` or ``'none'``.
+      log_input: whether ``input`` holds log-values.
+
+    Equals ``optax.losses.generalized_kl_divergence(x, t, axis=1)``.
+
+    >>> import torch
+    >>> x, t = torch.log(torch.tensor([[2.0, 1.0]])), torch.tensor([[1.0, 1.0]])
+    >>> round(GeneralizedKLDivLoss()(x, t).item(), 6)  # log(1/2) + 2 - 1
+    0.306853
+    """
+
+    _reductions = _PLAIN
+    _args = {"log_input": "log_input"}
+
+    def __init__(self, reduction: str = "mean", log_input: bool = True) -> None:
+        super().__init__(reduction=reduction, log_input=log_input)
+
+    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        _same_shape(input, target)
+        return self._call(0, target, input, axis=_class_dim(input), **self._options(input))

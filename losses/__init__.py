@@ -11,7 +11,7 @@ module (``@loss`` in ``losses/<family>.py``) is exported here through that
 module's ``__all__``.
 """
 
-from . import contrastive, crossentropy, divergence, focal, margin, regression, similarity
+from . import contrastive, crossentropy, divergence, focal, margin, overlap, regression, robust, similarity
 from ._core import reduce, sum_and_count, value_and_grad
 from ._registry import REGISTRY, Entry, entries
 from .contrastive import *  # noqa: F403
@@ -20,8 +20,10 @@ from .divergence import *  # noqa: F403
 from .focal import *  # noqa: F403
 from .linear import linear_cross_entropy
 from .margin import *  # noqa: F403
+from .overlap import *  # noqa: F403
 from .regression import *  # noqa: F403
 from .regression import gaussian_nll_grads
+from .robust import *  # noqa: F403
 from .similarity import *  # noqa: F403
 
 __all__ = ["REGISTRY", "Entry", "entries", "gaussian_nll_grads", "linear_cross_entropy", "reduce", "sum_and_count",
@@ -30,4 +32,6 @@ __all__ += crossentropy.__all__ + divergence.__all__ + focal.__all__ + regressio
 __all__ += margin.__all__
 __all__ += similarity.__all__
 __all__ += contrastive.__all__
+__all__ += overlap.__all__
+__all__ += robust.__all__
 __version__ = "0.1.0"

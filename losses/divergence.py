@@ -413,3 +413,66 @@ def conditional_entropy(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, x_ax
     return loss, None, g, (min(xa, ya), max(xa, ya))
 
 
+
+
+# --- generalized KL divergence (unnormalised measures) -----------------------------------
+
+
+@loss("divergence",
+      formula="sum_c p_c (log p_c - log q_c) + q_c - p_c",
+      make=make_distributions,
+      cases=({"log_input": True, "unnormalised": True},
+             {"log_input": True, "zeros": True, "unnormalised": True, "sample_weight": ARRAY, "axis": 1},
+             {"log_input": False, "unnormalised": True, "reduction": "sum"}),
+      natives={"optax": "optax.losses.generalized_kl_divergence"},
+      checks={"log_input": _checks.flag},
+      arrays=("where",))
+def generalized_kl_divergence(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, log_input: bool = True,
+                              axis: int = -1, where: Any = None) -> tuple:
+    r"""Generalized Kullback-Leibler divergence of unnormalised measures.
+
+    .. math:: \ell = \sum_c p_c\,(\log p_c - \log q_c) + q_c - p_c
+
+    The Bregman divergence of ``x log x - x``; for distributions (both
+    summing to 1) it is :func:`kl_divergence`. ``p log p = 0`` where
+    ``p = 0``; a negative ``p`` gives NaN (its log), as optax.
+
+    Args:
+      y_true: the target measure ``P`` (non-negative), ``y_pred``'s shape.
+      y_pred: ``log Q`` (``log_input=True``, the default, optax's form) or ``Q``.
+      log_input: whether ``y_pred`` holds log-values.
+      axis: the axis summed over.
+      where: a mask broadcastable to ``y_pred`` (nonzero = included), as
+        optax's ``where``: excluded elements leave the sum; a row with none
+        included has loss 0 and is not counted by ``"mean"``.
+      reduction, sample_weight: as in :func:`~losses.categorical_crossentropy`.
+
+    Native equivalent: ``optax.losses.generalized_kl_divergence(log_q, p,
+    axis=a, where=w)`` (and its deprecated alias ``convex_kl_divergence``) =
+    ``generalized_kl_divergence(p, log_q, axis=a, where=w, reduction="none")``.
+
+    >>> import numpy as np
+    >>> # p = (1, 1), q = (2, 1): log(1/2) + 2 - 1
+    >>> round(float(generalized_kl_divergence(np.array([1.0, 1.0]), np.log(np.array([2.0, 1.0])))), 6)
+    0.306853
+    """
+    ax = _checks.axis(axis, xp.ndim(y_pred))
+    y = dense_true(xp, y_true, y_pred)
+    m = None
+    if where is not None:
+        m, mf, rows, _ = where_mask(xp, where, y_pred, ax)
+    logq = y_pred if log_input else xp.log(y_pred)
+    q = xp.exp(y_pred) if log_input else y_pred
+    pos = y != 0.0  # t log t = 0 at t = 0; a negative t keeps its log: NaN
+    lt = xp.log(xp.where(pos, y, xp.ones_like(y)))
+    point = xp.where(pos, y * (lt - logq), xp.zeros_like(y)) + q - y
+    if m is not None:
+        point = xp.where(m, point, xp.zeros_like(point))
+    loss_ = xp.sum(point, ax)
+    denom = None if m is None else xp.cast(xp.squeeze(rows, ax), xp.dtype_of(y_pred))
+    g = None
+    if grad:
+        g = q - y if log_input else 1.0 - xp.where(pos, y, xp.zeros_like(y)) / y_pred
+        if m is not None:
+            g = g * mf
+    return loss_, denom, g, ax

@@ -108,6 +108,10 @@ OPTIONS: dict[type, list[dict]] = {
     bk.CosineDistance: [{}, dict(axis=1), dict(axis=-1)],
     bk.CosineEmbedding: [{}, dict(margin=0.2), dict(margin=-0.3)],
     bk.TripletMargin: [{}, dict(margin=0.5, p=1.0, swap=True), dict(p=3.0, epsilon=1e-3, margin=2.0)],
+    # --- overlap ---
+    bk.Dice: [dict(axis=-1), dict(axis=1), dict(axis=[-1])],
+    bk.Tversky: [dict(axis=-1), dict(alpha=0.2, beta=0.8, axis=1), dict(alpha=1.5, beta=0.0, axis=-1)],
+    bk.CategoricalGeneralizedCrossEntropy: [{}, dict(q=0.2), dict(q=0.9)],
 }
 CLASSES = tuple(OPTIONS)
 CLASS_AXIS = (bk.CategoricalFocalCrossentropy, bk.SparseCategoricalFocalCrossentropy,
@@ -222,6 +226,13 @@ def inputs(case: Case) -> dict:
         y_true = np.zeros(loss_shape)
         a = rng.normal(size=shape)
         y_pred = np.concatenate([a, a + 0.6 * rng.normal(size=shape), a + rng.normal(size=shape)], axis=-1)
+    elif cls in (bk.Dice, bk.Tversky):  # masks against probabilities
+        y_true = (rng.uniform(size=shape) < 0.4).astype(float)
+        y_pred = rng.uniform(0.0, 1.0, size=shape)
+    elif cls is bk.CategoricalGeneralizedCrossEntropy:  # labels, probabilities on the last axis
+        labels = y_true = rng.integers(0, C, size=loss_shape)
+        e = np.exp(z)
+        y_pred = e / e.sum(-1, keepdims=True)
     else:  # MSE, MAE, Huber, SmoothL1, LogCosh: errors on both sides of 0.5, 1, 2
         y_true = rng.normal(size=shape)
         y_pred = y_true + rng.normal(size=shape) * 1.5
@@ -381,7 +392,7 @@ def check(case: Case) -> str | None:
     d = inputs(case)
     ours = case.cls(**case.options, reduction=case.reduction, dtype=case.dtype)
     ref, ref_true, ref_mask, channels_last = reference(case, d)
-    sparse = case.cls is bk.SparseCategoricalFocalCrossentropy
+    sparse = case.cls in (bk.SparseCategoricalFocalCrossentropy, bk.CategoricalGeneralizedCrossEntropy)
     y_true = d["y_true"] if sparse else d["y_true"].astype(case.dtype)
     ref_true = ref_true.astype(case.dtype)
     sw = None if d["sw"] is None else d["sw"].astype(case.dtype)

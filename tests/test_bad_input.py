@@ -44,7 +44,7 @@ DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 
 # --- the losses by input kind ------------------------------------------------
 
 #: the kind of inputs a loss takes follows from its declared input maker
-_KINDS = {"dense": ("make_dense", "make_focal_dense", "make_distributions"),
+_KINDS = {"dense": ("make_dense", "make_focal_dense", "make_distributions", "make_segmentation"),
           "sparse": ("make_sparse", "make_log_probs", "make_focal_sparse"),
           "binary": ("make_binary",),
           "real": ("make_real", "make_rates", "make_poisson_nll", "make_gaussian"),
@@ -113,6 +113,8 @@ def base(name: str, n: int = N, c: int = C, k: int = K, axis: int = -1) -> tuple
             y = np.moveaxis(np.eye(c)[rng.integers(0, c, per)], -1, 1 if kdim else -1)
         else:
             y = _probs(rng, shape, 1 if kdim else -1)
+        if name in ("dice", "tversky"):  # a loss per row (their default, axis=None, sums the batch)
+            opts.setdefault("axis", -1)
         return y, _probs(rng, shape, 1 if kdim else -1), opts
     if name in SPARSE:
         labels = rng.integers(0, c, per)
@@ -308,7 +310,8 @@ def _nan_at(where: str) -> Callable[[str], tuple]:
         y, p, o = base(name)
         if where == "y_pred":
             p = p.copy()
-            p[0, y[0] if name == "nll_loss" else 0] = np.nan  # nll reads the target's entry only
+            # nll and the generalized cross-entropy read the target's entry only
+            p[0, y[0] if name in ("nll_loss", "generalized_cross_entropy") else 0] = np.nan
         elif where == "y_true":
             y = y.copy()
             y[0, 0] = np.nan

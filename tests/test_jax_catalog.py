@@ -267,7 +267,76 @@ def ranking_cases():
     }
 
 
+# --- overlap ---
+
+
+def _onehot(rng, shape, dtype):
+    return jnp.asarray(np.eye(shape[-1])[rng.integers(0, shape[-1], shape[:-1])], dtype=dtype)
+
+
+def _binary(rng, shape, dtype, p=0.4):
+    return jnp.asarray(rng.uniform(size=shape) < p, dtype=dtype)
+
+
+def dice_cases():
+    return {
+        "multiclass": (lambda r, d: [_n(r, (2, 4, 3, 3), d), _onehot(r, (2, 4, 3, 3), d)],
+                       lambda f, x, y: f(x, y), XY),
+        "binary_no_channel": (lambda r, d: [_n(r, (3, 5), d), _binary(r, (3, 5, 1), d)],
+                              lambda f, x, y: f(x, y), X),
+        "tversky_weights_none": (lambda r, d: [_n(r, (2, 5, 4), d), _onehot(r, (2, 5, 4), d),
+                                               _u(r, (4,), d)],
+                                 lambda f, x, y, w: f(x, y, class_weights=w, alpha=0.3, beta=0.7,
+                                                      smooth=0.5, reduction="none"), X),
+        # (apply_softmax=False: eager only in optax, its check reads the data: tests/test_overlap.py)
+        "sum_background": (lambda r, d: [_n(r, (2, 6, 3), d), _onehot(r, (2, 6, 3), d)],
+                           lambda f, x, y: f(x, y, reduction="sum", ignore_background=True,
+                                             smooth=0.0), XY),
+        "axis": (lambda r, d: [_n(r, (3, 4, 2), d), _onehot(r, (3, 4, 2), d)],
+                 lambda f, x, y: f(x, y, axis=(0, 1), alpha=0.8, beta=0.1), X),
+    }
+
+
+def binary_dice_cases():
+    return {
+        "plain": (lambda r, d: [_n(r, (3, 4, 4), d), _binary(r, (3, 4, 4), d)], lambda f, x, y: f(x, y), XY),
+        "channel": (lambda r, d: [_n(r, (2, 5, 1), d), _binary(r, (2, 5, 1), d)],
+                    lambda f, x, y: f(x, y, smooth=0.1), X),
+    }
+
+
+def generalized_dice_cases():
+    return {
+        "plain": (lambda r, d: [_n(r, (2, 4, 4, 3), d), _onehot(r, (2, 4, 4, 3), d)],
+                  lambda f, x, y: f(x, y), X),
+        "background": (lambda r, d: [_n(r, (3, 5, 4), d), _onehot(r, (3, 5, 4), d)],
+                       lambda f, x, y: f(x, y, ignore_background=True, smooth=0.3), X),
+    }
+
+
+def generalized_kl_cases():
+    return {
+        "plain": (lambda r, d: [_n(r, (5, 4), d, 1.0), _u(r, (5, 4), d) * 2.0],
+                  lambda f, x, y: f(x, y), XY),
+        "zero_targets": (lambda r, d: [_logdist(r, (6, 4), -1, d), _dist(r, (6, 4), -1, d, zeros=True)],
+                         lambda f, x, y: f(x, y), X),
+        "axis_tuple": (lambda r, d: [_n(r, (2, 3, 4), d, 1.0), _u(r, (2, 3, 4), d)],
+                       lambda f, x, y: f(x, y, axis=(2, 0)), XY),
+        "where": (lambda r, d: [_n(r, (5, 4), d, 1.0), _u(r, (5, 4), d), _mask(r, (5, 4))],
+                  lambda f, x, y, w: f(x, y, where=w), XY),
+    }
+
+
 FUNCS = {
+    "dice_loss": (bj.dice_loss, optax.losses.dice_loss, dice_cases()),
+    "binary_dice_loss": (bj.binary_dice_loss, optax.losses.binary_dice_loss, binary_dice_cases()),
+    "multiclass_generalized_dice_loss": (bj.multiclass_generalized_dice_loss,
+                                         optax.losses.multiclass_generalized_dice_loss,
+                                         generalized_dice_cases()),
+    "generalized_kl_divergence": (bj.generalized_kl_divergence, optax.losses.generalized_kl_divergence,
+                                  generalized_kl_cases()),
+    "convex_kl_divergence": (bj.convex_kl_divergence, optax.losses.convex_kl_divergence,
+                             {"plain": generalized_kl_cases()["plain"]}),
     "sigmoid_focal_loss": (bj.sigmoid_focal_loss, optax.losses.sigmoid_focal_loss, focal_cases()),
     "poly_loss_cross_entropy": (bj.poly_loss_cross_entropy, optax.losses.poly_loss_cross_entropy,
                                 poly_cases()),
@@ -353,7 +422,11 @@ REPRESENTATIVE = {"sigmoid_focal_loss": "broadcast", "poly_loss_cross_entropy": 
                   "cosine_similarity": "where", "cosine_distance": "axis_tuple",
                   "triplet_margin_loss": "broadcast",
                   # --- contrastive ---
-                  "ntxent": "temperature_0.5", "ranking_softmax_loss": "where_empty_list"}
+                  "ntxent": "temperature_0.5", "ranking_softmax_loss": "where_empty_list",
+                  # --- overlap ---
+                  "dice_loss": "tversky_weights_none", "binary_dice_loss": "plain",
+                  "multiclass_generalized_dice_loss": "plain", "generalized_kl_divergence": "where",
+                  "convex_kl_divergence": "plain"}
 
 
 def _inputs(func, case, dtype, mode):
@@ -490,7 +563,8 @@ def test_catalog_specs_are_the_ones_called(name, monkeypatch):
                 "linear_softmax_cross_entropy_with_integer_labels":
                     lambda f: f(x, jnp.ones((3, 4)), jnp.asarray([1])),
                 "cosine_embedding_loss": lambda f: f(x, y, jnp.asarray([-1])),
-                "circle_loss": lambda f: f(jnp.eye(3), jnp.asarray([0, 0, 1]))}[name]
+                "circle_loss": lambda f: f(jnp.eye(3), jnp.asarray([0, 0, 1])),
+                "generalized_cross_entropy_with_integer_labels": lambda f: f(x, jnp.asarray([1]))}[name]
         call(getattr(bj, name))
     else:
         arrays = _inputs(func, case, "float64", "eager")

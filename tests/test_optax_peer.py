@@ -36,7 +36,8 @@ UPSTREAM = {"optax.losses._classification_test": "_classification",
             "optax.losses._smoothing_test": "_smoothing",
             "optax.losses._self_supervised_test": "_self_supervised",
             # --- contrastive ---
-            "optax.losses._ranking_test": "_ranking"}
+            "optax.losses._ranking_test": "_ranking",
+            "optax.losses._segmentation_test": "_segmentation"}
 
 #: each name of ``bj.CATALOG`` -> the upstream test classes that exercise it (the
 #: peer-suite conformance case every native claim must have)
@@ -67,6 +68,12 @@ CLASSES = {
     # --- contrastive ---
     "ntxent": ("_self_supervised_test", "NtxentTest"),
     "ranking_softmax_loss": ("_ranking_test", "RankingLossesTest"),
+    # --- overlap ---
+    "dice_loss": ("_segmentation_test", "DiceLossTest"),
+    "binary_dice_loss": ("_segmentation_test", "DiceLossTest"),
+    "multiclass_generalized_dice_loss": ("_segmentation_test", "DiceLossTest"),
+    "generalized_kl_divergence": ("_classification_test", "GeneralizedKLDivergenceTest"),
+    "convex_kl_divergence": ("_classification_test", "GeneralizedKLDivergenceTest"),
 }
 
 #: upstream tests that fail with ours substituted: test id -> why. Each is

@@ -884,7 +884,13 @@ def _catalog_args(name, n=4):
             "TripletMarginWithDistanceLoss": (x, t, _randn((n, 3), 133)),
             # --- contrastive: [N, D] embeddings and [N] group labels ---
             "CircleLoss": (torch.nn.functional.normalize(x, dim=1), torch.arange(n) % 2),
-            "NTXentLoss": (x, torch.arange(n) % 2)}.get(name, (x, t))
+            "NTXentLoss": (x, torch.arange(n) % 2),
+            # --- overlap --- (maps [N, C, d]: probabilities and one-hot masks)
+            **dict.fromkeys(("DiceLoss", "TverskyLoss", "GeneralizedDiceLoss"),
+                            (_randn((n, 3, 4), 133).softmax(1),
+                             torch.nn.functional.one_hot(torch.arange(4 * n).reshape(n, 4) % 3, 3)
+                             .movedim(-1, 1).to(F64))),
+            "GeneralizedCrossEntropyLoss": (x, torch.arange(n) % 3)}.get(name, (x, t))
 
 
 def _catalog_module(name):
