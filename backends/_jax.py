@@ -323,3 +323,16 @@ def exp_sub(x: Any, m: Any) -> jax.Array:
 def scale(x: Any, c: Any) -> jax.Array:
     """``x * c``."""
     return x * c
+
+
+# --- sort-based projections (sparsemax) ----------------------------------------
+
+
+def sort_desc(x: Any, axis: int) -> jax.Array:
+    """See ``backends/_numpy.py``."""
+    return jnp.flip(jnp.sort(x, axis=axis), axis=axis)
+
+
+def cumsum(x: Any, axis: int) -> jax.Array:
+    """See ``backends/_numpy.py``."""
+    return jnp.cumsum(x, axis=axis)

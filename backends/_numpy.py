@@ -307,3 +307,16 @@ def exp_sub(x: Any, m: Any) -> np.ndarray:
 def scale(x: Any, c: Any) -> np.ndarray:
     """``x * c``, overwriting ``x`` (an intermediate the caller is done with)."""
     return np.multiply(x, c, out=x)
+
+
+# --- sort-based projections (sparsemax) ----------------------------------------
+
+
+def sort_desc(x: Any, axis: int) -> np.ndarray:
+    """``x`` sorted along ``axis``, largest first."""
+    return np.flip(np.sort(x, axis=axis), axis=axis)
+
+
+def cumsum(x: Any, axis: int) -> np.ndarray:
+    """Running sum along ``axis``."""
+    return np.cumsum(x, axis=axis)

@@ -340,3 +340,16 @@ def exp_sub(x: Any, m: Any) -> tf.Tensor:
 def scale(x: Any, c: Any) -> tf.Tensor:
     """``x * c``."""
     return x * c
+
+
+# --- sort-based projections (sparsemax) ----------------------------------------
+
+
+def sort_desc(x: Any, axis: int) -> tf.Tensor:
+    """See ``backends/_numpy.py``."""
+    return tf.sort(x, axis=axis, direction="DESCENDING")
+
+
+def cumsum(x: Any, axis: int) -> tf.Tensor:
+    """See ``backends/_numpy.py``."""
+    return tf.cumsum(x, axis=axis)

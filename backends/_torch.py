@@ -416,3 +416,16 @@ def exp_sub(x: Any, m: Any) -> torch.Tensor:
 def scale(x: Any, c: Any) -> torch.Tensor:
     """``x * c``: in place on ``x`` where no graph is recorded."""
     return x * c if _recording(x) else x.mul_(c)
+
+
+# --- sort-based projections (sparsemax) ----------------------------------------
+
+
+def sort_desc(x: Any, axis: int) -> torch.Tensor:
+    """See ``backends/_numpy.py``."""
+    return torch.sort(x, dim=axis, descending=True).values
+
+
+def cumsum(x: Any, axis: int) -> torch.Tensor:
+    """See ``backends/_numpy.py``."""
+    return torch.cumsum(x, dim=axis)

@@ -45,8 +45,8 @@ DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 
 
 #: the kind of inputs a loss takes follows from its declared input maker
 _KINDS = {"dense": ("make_dense", "make_focal_dense", "make_distributions"),
-          "sparse": ("make_sparse", "make_log_probs", "make_focal_sparse"),
-          "binary": ("make_binary",),
+          "sparse": ("make_sparse", "make_log_probs", "make_focal_sparse", "make_sparse_scores"),
+          "binary": ("make_binary", "make_binary_scores"),
           "real": ("make_real", "make_rates", "make_poisson_nll", "make_gaussian"),
           "unary": ("make_single", "make_joint")}
 

@@ -32,7 +32,8 @@ from backends import jax as bj  # noqa: E402
 #: the upstream test module -> its global that names the optax module under test
 UPSTREAM = {"optax.losses._classification_test": "_classification",
             "optax.losses._regression_test": "_regression",
-            "optax.losses._smoothing_test": "_smoothing"}
+            "optax.losses._smoothing_test": "_smoothing",
+            "optax.losses._fenchel_young_test": "_fenchel_young"}
 
 #: each name of ``bj.CATALOG`` -> the upstream test classes that exercise it (the
 #: peer-suite conformance case every native claim must have)
@@ -51,6 +52,10 @@ CLASSES = {
     "huber_loss": ("_regression_test", "HuberLossTest"),
     "log_cosh": ("_regression_test", "LogCoshTest"),
     "smooth_labels": ("_smoothing_test", "SmoothLabelsTest"),
+    # --- structured ---
+    "sparsemax_loss": ("_classification_test", "SparsemaxTest"),
+    "multiclass_sparsemax_loss": ("_classification_test", "SparsemaxTest"),
+    "make_fenchel_young_loss": ("_fenchel_young_test", "FenchelYoungTest"),
 }
 
 #: upstream tests that fail with ours substituted: test id -> why. Each is
