@@ -18,6 +18,7 @@ from ._registry import REGISTRY, Entry, entries
 from .crossentropy import *  # noqa: F403  (each family: its declared losses and helpers)
 from .divergence import *  # noqa: F403
 from .focal import *  # noqa: F403
+from .adaptive import adaptive_log_prob, adaptive_softmax_loss
 from .linear import linear_cross_entropy
 from .regression import *  # noqa: F403
 from .regression import gaussian_nll_grads
@@ -26,5 +27,5 @@ from .structured import *  # noqa: F403
 __all__ = ["REGISTRY", "Entry", "entries", "gaussian_nll_grads", "linear_cross_entropy", "reduce", "sum_and_count",
            "value_and_grad"]
 __all__ += crossentropy.__all__ + divergence.__all__ + focal.__all__ + regression.__all__
-__all__ += structured.__all__
+__all__ += structured.__all__ + ["adaptive_log_prob", "adaptive_softmax_loss"]
 __version__ = "0.1.0"
