@@ -1108,10 +1108,10 @@ class AdaptiveLogSoftmaxWithLoss(nn.Module):
     (the native's shortcut gives the same class).
 
     >>> import torch
-    >>> asm = AdaptiveLogSoftmaxWithLoss(8, 10, [4, 7])
-    >>> native = torch.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [4, 7])
+    >>> asm = AdaptiveLogSoftmaxWithLoss(16, 10, [4, 7])
+    >>> native = torch.nn.AdaptiveLogSoftmaxWithLoss(16, 10, [4, 7])
     >>> _ = native.load_state_dict(asm.state_dict())
-    >>> x, y = torch.randn(5, 8), torch.tensor([0, 3, 4, 7, 9])
+    >>> x, y = torch.randn(5, 16), torch.tensor([0, 3, 4, 7, 9])
     >>> torch.allclose(asm(x, y).loss, native(x, y).loss)
     True
     """
