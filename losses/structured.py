@@ -170,8 +170,9 @@ def multiclass_sparsemax_loss(xp: Any, y_true: Any, y_pred: Array, grad: bool, *
     p = sparsemax(xp, y_pred, ax)
     onehot = xp.one_hot(labels.safe, c, ax, xp.dtype_of(y_pred))
     zy = xp.take_along_axis(y_pred, xp.expand_dims(labels.safe, ax), ax)
-    zero = xp.zeros_like(y_pred)
-    d = xp.where(onehot > 0.0, zero, y_pred - zy)
-    loss = xp.sum(xp.where(p > 0.0, p * d, zero), ax) + 0.5 * (1.0 - xp.sum(p * p, ax))
+    # z_c - z_y on the support, 0 elsewhere and at the label: a -inf score (p = 0)
+    # never meets a multiplication, so its gradient is 0, not NaN
+    d = xp.where((p > 0.0) & (onehot == 0.0), y_pred - zy, xp.zeros_like(y_pred))
+    loss = xp.sum(p * d, ax) + 0.5 * (1.0 - xp.sum(p * p, ax))
     g = p - onehot if grad else None
     return poison(xp, loss, labels.bad), None, g, ax
