@@ -1161,7 +1161,12 @@ class AdaptiveLogSoftmaxWithLoss(nn.Module):
             h2o.reset_parameters()
 
     def _weights(self) -> tuple:
-        return self.head.weight, [(seq[0].weight, seq[1].weight) for seq in self.tail], self.head.bias
+        """The parameters as plain-tensor views (free; a ``Parameter``'s type is then never
+        looked up inside a ``torch.compile`` trace, where the dispatch cache cannot fill)."""
+        def v(p: Tensor | None) -> Tensor | None:
+            return None if p is None else p.view(p.shape)
+
+        return v(self.head.weight), [(v(seq[0].weight), v(seq[1].weight)) for seq in self.tail], v(self.head.bias)
 
     def forward(self, input_: Tensor, target_: Tensor) -> Any:
         """``_ASMoutput(output, loss)``: ``output[n] = log p(target[n] | input[n])``,

@@ -873,12 +873,17 @@ def _catalog_args(name, n=4):
     x, t = _randn((n, 3), 131).log_softmax(1), _randn((n, 3), 132).softmax(1)  # log-probabilities, probabilities
     return {"EntropyLoss": (x,), "GaussianNLLLoss": (x, t, 0.5), "BCELoss": (t, t),
             "NLLLoss": (x, torch.arange(n) % 3),
-            "LinearCrossEntropyLoss": (x.exp(), torch.arange(n) % 5)}.get(name, (x, t))
+            "LinearCrossEntropyLoss": (x.exp(), torch.arange(n) % 5),
+            # --- structured ---
+            "SparsemaxLoss": (x, (t > 0.3).to(t.dtype)), "MulticlassSparsemaxLoss": (x, torch.arange(n) % 3),
+            "AdaptiveLogSoftmaxWithLoss": (x.exp(), torch.arange(n) % 5)}.get(name, (x, t))
 
 
 def _catalog_module(name):
     """Module ``name`` with its default options (the linear loss: 3 features, 5 classes)."""
     cls = getattr(bt, name)
+    if name == "AdaptiveLogSoftmaxWithLoss":  # 3 features, 5 classes: a shortlist of 2, clusters [2, 4), [4, 5)
+        return cls(3, 5, [2, 4], div_value=1.0).double()
     return cls(3, 5) if name == "LinearCrossEntropyLoss" else cls()
 
 
