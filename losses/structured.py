@@ -26,7 +26,7 @@ import numpy as np
 from . import _checks
 from ._declare import ARRAY, loss
 from ._makers import make_binary, make_sparse
-from ._xent import dense_true, poison, sparse_labels
+from ._xent import IGNORE_INDEX, counted, dense_true, poison, sparse_labels
 
 Array = Any
 
@@ -131,9 +131,11 @@ def sparsemax_loss(xp: Any, y_true: Any, y_pred: Array, grad: bool) -> tuple:
 
 @loss("structured", formula="sum_c p_c (z_c - z_y) + (1 - ||p||^2) / 2, p = sparsemax(z)",
       make=make_sparse_scores,
-      cases=({}, {"axis": 1}, {"sample_weight": ARRAY, "reduction": "sum"}),
-      natives={"optax": "optax.losses.multiclass_sparsemax_loss"})
-def multiclass_sparsemax_loss(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, axis: int = -1) -> tuple:
+      cases=({}, {"axis": 1, "ignore_index": -100}, {"sample_weight": ARRAY, "reduction": "sum"}),
+      natives={"optax": "optax.losses.multiclass_sparsemax_loss"},
+      checks={"ignore_index": IGNORE_INDEX})
+def multiclass_sparsemax_loss(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, axis: int = -1,
+                              ignore_index: int | None = None) -> tuple:
     r"""Multiclass sparsemax loss: the Fenchel--Young loss of the sparsemax.
 
     .. math:: \ell = \sum_c p_c (z_c - z_y) + \tfrac12 \left(1 - \|p\|^2\right),
@@ -148,6 +150,8 @@ def multiclass_sparsemax_loss(xp: Any, y_true: Any, y_pred: Array, grad: bool, *
         ``[0, C)`` raises in eager mode, NaN under tracing).
       y_pred: real scores.
       axis: the class axis.
+      ignore_index: a label value that contributes 0 and is not counted by
+        ``reduction="mean"`` (torch's rule).
       reduction, sample_weight: as in :func:`~losses.sparse_categorical_crossentropy`.
 
     The scores are taken relative to the label's (``z_c - z_y``, the label's
@@ -166,7 +170,7 @@ def multiclass_sparsemax_loss(xp: Any, y_true: Any, y_pred: Array, grad: bool, *
     """
     ax = _checks.axis(axis, xp.ndim(y_pred))
     c = xp.shape(y_pred)[ax]
-    labels = sparse_labels(xp, y_true, y_pred, ax, c, None)
+    labels = sparse_labels(xp, y_true, y_pred, ax, c, ignore_index)
     p = sparsemax(xp, y_pred, ax)
     onehot = xp.one_hot(labels.safe, c, ax, xp.dtype_of(y_pred))
     zy = xp.take_along_axis(y_pred, xp.expand_dims(labels.safe, ax), ax)
@@ -175,4 +179,7 @@ def multiclass_sparsemax_loss(xp: Any, y_true: Any, y_pred: Array, grad: bool, *
     d = xp.where((p > 0.0) & (onehot == 0.0), y_pred - zy, xp.zeros_like(y_pred))
     loss = xp.sum(p * d, ax) + 0.5 * (1.0 - xp.sum(p * p, ax))
     g = p - onehot if grad else None
-    return poison(xp, loss, labels.bad), None, g, ax
+    if labels.keep is not None:  # ignored labels: loss 0, no gradient, not counted
+        loss = xp.where(labels.keep, loss, xp.zeros_like(loss))
+        g = None if g is None else g * xp.expand_dims(xp.cast(labels.keep, xp.dtype_of(g)), ax)
+    return poison(xp, loss, labels.bad), counted(xp, labels.keep, None, loss), g, ax
