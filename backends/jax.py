@@ -851,7 +851,7 @@ def multiclass_sparsemax_loss(scores: Any, labels: Any) -> jax.Array:
     scores = _array(scores, "scores", jnp.floating, "floating-point scores")
     labels = _array(labels, "labels", jnp.integer, "integer class labels")
     if scores.ndim < 1:
-        _fail(f"`scores` must have a class axis (last); got a 0-d array")
+        _fail("`scores` must have a class axis (last); got a 0-d array")
     return losses.multiclass_sparsemax_loss(labels, scores, reduction="none")
 
 

@@ -11,14 +11,13 @@ module (``@loss`` in ``losses/<family>.py``) is exported here through that
 module's ``__all__``.
 """
 
-from . import crossentropy, divergence, focal, regression
-from . import structured
+from . import crossentropy, divergence, focal, regression, structured
 from ._core import reduce, sum_and_count, value_and_grad
 from ._registry import REGISTRY, Entry, entries
+from .adaptive import adaptive_log_prob, adaptive_softmax_loss
 from .crossentropy import *  # noqa: F403  (each family: its declared losses and helpers)
 from .divergence import *  # noqa: F403
 from .focal import *  # noqa: F403
-from .adaptive import adaptive_log_prob, adaptive_softmax_loss
 from .linear import linear_cross_entropy
 from .regression import *  # noqa: F403
 from .regression import gaussian_nll_grads
