@@ -18,6 +18,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from _fw import FRAMEWORKS
@@ -69,12 +71,24 @@ MULTI_INPUTS = {
 }
 
 
+@functools.cache
+def _multi_ref(case):
+    return _optax_multiclass(*MULTI_INPUTS[case]())
+
+
+@functools.cache
+def _binary_inputs():
+    z = np.concatenate([_scores(4, (13,)), [-1.0, 1.0, -3.0, 3.0, 0.0, 1e6, -1e6]])
+    y = (np.arange(z.size) % 3 == 0) * 1.0
+    return z, y, *_optax_binary(z, y)
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("fw", FRAMEWORKS, ids=[f.id for f in FRAMEWORKS])
 @pytest.mark.parametrize("case", sorted(MULTI_INPUTS))
 def test_multiclass_sparsemax_on_every_backend_equals_optax(case, fw, dtype):
     z, y = MULTI_INPUTS[case]()
-    v_ref, g_ref = _optax_multiclass(z, y)
+    v_ref, g_ref = _multi_ref(case)
     v, g = losses.value_and_grad(losses.multiclass_sparsemax_loss, fw.to(y, None), fw.to(z, dtype),
                                  reduction="sum")
     tol = TOL[dtype] if case != "huge" else dict(rtol=1e-6, atol=1e-6)
@@ -87,9 +101,7 @@ def test_multiclass_sparsemax_on_every_backend_equals_optax(case, fw, dtype):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("fw", FRAMEWORKS, ids=[f.id for f in FRAMEWORKS])
 def test_binary_sparsemax_on_every_backend_equals_optax(fw, dtype):
-    z = np.concatenate([_scores(4, (13,)), [-1.0, 1.0, -3.0, 3.0, 0.0, 1e6, -1e6]])
-    y = (np.arange(z.size) % 3 == 0) * 1.0
-    v_ref, g_ref = _optax_binary(z, y)
+    z, y, v_ref, g_ref = _binary_inputs()
     v, g = losses.value_and_grad(losses.sparsemax_loss, fw.to(y, dtype), fw.to(z, dtype), reduction="none")
     np.testing.assert_allclose(fw.back(v), v_ref, **TOL[dtype])
     np.testing.assert_allclose(fw.back(g), g_ref, **TOL[dtype])
@@ -145,31 +157,7 @@ def test_bad_labels_under_jit_are_nan_for_their_element_only():
 # --- backends.jax against optax ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_jax_sparsemax_losses_equal_optax_under_jit(dtype):
-    # float32 as optax's CI runs it: with x64 off (on, optax's projection's custom JVP
-    # promotes its float32 tangent to float64 and JAX rejects it)
-    with jax.enable_x64(dtype == "float64"):
-        _jax_sparsemax_losses_equal_optax(dtype)
-
-
-def _jax_sparsemax_losses_equal_optax(dtype):
-    rng = np.random.default_rng(8)
-    cases = [
-        (bj.sparsemax_loss, optax.losses.sparsemax_loss,
-         jnp.asarray(rng.normal(0, 1.5, (6, 3)), dtype), jnp.asarray(rng.integers(0, 2, (6, 3)))),
-        (bj.sparsemax_loss, optax.losses.sparsemax_loss,  # bool labels, broadcast
-         jnp.asarray(rng.normal(0, 1.5, (4, 3)), dtype), jnp.asarray([True, False, True])),
-        (bj.multiclass_sparsemax_loss, optax.losses.multiclass_sparsemax_loss,
-         jnp.asarray(rng.normal(0, 1.5, (6, 5)), dtype), jnp.asarray(rng.integers(0, 5, 6))),
-    ]
-    for ours, theirs, z, y in cases:
-        def vg(f, y=y):
-            return jax.jit(lambda q: jax.value_and_grad(lambda s: jnp.sum(f(s, y) * jnp.arange(1.0, 1.0 + f(s, y).size).reshape(f(s, y).shape)))(q))
-        (v, g), (v_ref, g_ref) = vg(ours)(z), vg(theirs)(z)
-        assert ours(z, y).dtype == theirs(z, y).dtype == z.dtype and ours(z, y).shape == theirs(z, y).shape
-        np.testing.assert_allclose(v, v_ref, **TOL[dtype])
-        np.testing.assert_allclose(g, g_ref, **TOL[dtype])
+# (under jit, float32/float64, values and gradients: tests/test_jax_catalog.py)
 
 
 def test_jax_multiclass_sparsemax_vmap_and_errors():
@@ -190,15 +178,10 @@ def _sparsemax_max(z):
     return jnp.dot(p, z) + 0.5 * (1.0 - jnp.dot(p, p))
 
 
-def _tempered_lse(z, temperature=1.0):
-    return temperature * jax.nn.logsumexp(z / temperature)
-
-
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("max_fun,kwargs", [(jax.nn.logsumexp, {}), (_sparsemax_max, {}),
-                                            (_tempered_lse, {"temperature": 0.5})],
-                         ids=["logsumexp", "sparsemax", "tempered_kwargs"])
-def test_make_fenchel_young_loss_equals_optax(max_fun, kwargs, dtype):
+def test_make_fenchel_young_loss_of_sparsemax_equals_optax(dtype):
+    """The sparsemax max function (logsumexp and keyword arguments: tests/test_jax_catalog.py)."""
+    max_fun, kwargs = _sparsemax_max, {}
     with jax.enable_x64(dtype == "float64"):  # float32: as above
         _fenchel_young_equals_optax(max_fun, kwargs, dtype)
 
@@ -208,7 +191,7 @@ def _fenchel_young_equals_optax(max_fun, kwargs, dtype):
     z = jnp.asarray(rng.normal(0, 1.5, (2, 3, 5)), dtype)
     soft = jnp.asarray(rng.dirichlet(np.ones(5), (2, 3)), dtype)
     ours, theirs = bj.make_fenchel_young_loss(max_fun), optax.losses.make_fenchel_young_loss(max_fun)
-    for t in (soft, jax.nn.one_hot(jnp.asarray(rng.integers(0, 5, (2, 3))), 5, dtype=dtype), soft[0, 0]):
+    for t in (soft, soft[0, 0]):
         def vg(f, t=t):
             return jax.jit(jax.value_and_grad(lambda s, u: jnp.sum(f(s, u, **kwargs) ** 2), argnums=(0, 1)))(z, t)
         (v, (gz, gt)), (v_ref, (gz_ref, gt_ref)) = vg(ours), vg(theirs)
@@ -226,15 +209,20 @@ def _fenchel_young_equals_optax(max_fun, kwargs, dtype):
 # --- torch and Keras styles --------------------------------------------------------------------
 
 
+@functools.cache
+def _module_inputs():
+    z = _scores(11, (6, 4))
+    yb = (np.random.default_rng(12).uniform(size=(6, 4)) < 0.5) * 1.0
+    yc = np.random.default_rng(13).integers(0, 4, 6)
+    return z, yb, yc, (_optax_binary(z, yb), _optax_multiclass(z, yc))
+
+
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_torch_sparsemax_modules_equal_optax_reduced(reduction, dtype):
     red = {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction]
-    z = _scores(11, (6, 4))
-    yb = (np.random.default_rng(12).uniform(size=(6, 4)) < 0.5) * 1.0
-    yc = np.random.default_rng(13).integers(0, 4, 6)
-    for module, target, (v_ref, g_ref) in ((bt.SparsemaxLoss, yb, _optax_binary(z, yb)),
-                                           (bt.MulticlassSparsemaxLoss, yc, _optax_multiclass(z, yc))):
+    z, yb, yc, refs = _module_inputs()
+    for module, target, (v_ref, g_ref) in zip((bt.SparsemaxLoss, bt.MulticlassSparsemaxLoss), (yb, yc), refs):
         x = torch.tensor(z, dtype=dtype, requires_grad=True)
         out = module(reduction=reduction)(x, torch.tensor(target, dtype=dtype if target.dtype.kind == "f" else None))
         out.sum().backward()
@@ -242,7 +230,10 @@ def test_torch_sparsemax_modules_equal_optax_reduced(reduction, dtype):
         np.testing.assert_allclose(out.detach().numpy(), red(v_ref), **tol)
         scale = 1.0 / v_ref.size if reduction == "mean" else 1.0
         np.testing.assert_allclose(x.grad.numpy(), g_ref * scale, **tol)
-    # K-dim (class dim 1) and unbatched inputs, as CrossEntropyLoss lays them out
+
+
+def test_torch_multiclass_sparsemax_k_dim_unbatched_and_errors():
+    """K-dim (class dim 1) and unbatched inputs, as CrossEntropyLoss lays them out."""
     x3, y3 = torch.tensor(_scores(14, (3, 4, 5))), torch.tensor(np.random.default_rng(15).integers(0, 4, (3, 5)))
     np.testing.assert_allclose(bt.MulticlassSparsemaxLoss(reduction="none")(x3, y3).numpy(),
                                _optax_multiclass(np.moveaxis(x3.numpy(), 1, -1).reshape(-1, 4),
