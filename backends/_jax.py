@@ -382,3 +382,16 @@ power = jnp.power
 def eye_like(x: Any) -> jax.Array:
     """The boolean identity of a 2-D ``x``'s shape (``True`` at ``[i, i]``)."""
     return jnp.eye(x.shape[0], x.shape[1], dtype=bool)
+
+
+# --- sort-based projections (sparsemax) ----------------------------------------
+
+
+def sort_desc(x: Any, axis: int) -> jax.Array:
+    """See ``backends/_numpy.py``."""
+    return jnp.flip(jnp.sort(x, axis=axis), axis=axis)
+
+
+def cumsum(x: Any, axis: int) -> jax.Array:
+    """See ``backends/_numpy.py``."""
+    return jnp.cumsum(x, axis=axis)

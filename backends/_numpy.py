@@ -343,3 +343,16 @@ power = np.power
 def eye_like(x: Any) -> np.ndarray:
     """The boolean identity of a 2-D ``x``'s shape (``True`` at ``[i, i]``)."""
     return np.eye(x.shape[0], x.shape[1], dtype=bool)
+
+
+# --- sort-based projections (sparsemax) ----------------------------------------
+
+
+def sort_desc(x: Any, axis: int) -> np.ndarray:
+    """``x`` sorted along ``axis``, largest first."""
+    return np.flip(np.sort(x, axis=axis), axis=axis)
+
+
+def cumsum(x: Any, axis: int) -> np.ndarray:
+    """Running sum along ``axis``."""
+    return np.cumsum(x, axis=axis)

@@ -385,3 +385,16 @@ def eye_like(x: Any) -> tf.Tensor:
     sizes under ``tf.function``)."""
     n = tf.shape(x)
     return tf.cast(tf.eye(n[0], n[1]), tf.bool)
+
+
+# --- sort-based projections (sparsemax) ----------------------------------------
+
+
+def sort_desc(x: Any, axis: int) -> tf.Tensor:
+    """See ``backends/_numpy.py``."""
+    return tf.sort(x, axis=axis, direction="DESCENDING")
+
+
+def cumsum(x: Any, axis: int) -> tf.Tensor:
+    """See ``backends/_numpy.py``."""
+    return tf.cumsum(x, axis=axis)

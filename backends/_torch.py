@@ -445,3 +445,16 @@ power = torch.pow
 def eye_like(x: Any) -> torch.Tensor:
     """The boolean identity of a 2-D ``x``'s shape (``True`` at ``[i, i]``)."""
     return torch.eye(x.shape[0], x.shape[1], dtype=torch.bool, device=x.device)
+
+
+# --- sort-based projections (sparsemax) ----------------------------------------
+
+
+def sort_desc(x: Any, axis: int) -> torch.Tensor:
+    """See ``backends/_numpy.py``."""
+    return torch.sort(x, dim=axis, descending=True).values
+
+
+def cumsum(x: Any, axis: int) -> torch.Tensor:
+    """See ``backends/_numpy.py``."""
+    return torch.cumsum(x, dim=axis)

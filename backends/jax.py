@@ -780,6 +780,10 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "generalized_kl_divergence": (("generalized_kl_divergence",), "optax.losses.generalized_kl_divergence"),
     "convex_kl_divergence": (("generalized_kl_divergence",), "optax.losses.convex_kl_divergence"),
     "generalized_cross_entropy_with_integer_labels": (("generalized_cross_entropy",), None),
+    # --- structured ---
+    "sparsemax_loss": (("sparsemax_loss",), "optax.losses.sparsemax_loss"),
+    "multiclass_sparsemax_loss": (("multiclass_sparsemax_loss",), "optax.losses.multiclass_sparsemax_loss"),
+    "make_fenchel_young_loss": ((), "optax.losses.make_fenchel_young_loss"),
 }
 __all__ = ["CATALOG", *CATALOG]  # the table is the adapter's public names
 
@@ -1546,3 +1550,107 @@ def generalized_cross_entropy_with_integer_labels(
     """
     return losses.generalized_cross_entropy(labels, _logits(logits), q=q, from_logits=True, axis=axis,
                                             reduction="none")
+
+
+# ==== sparsemax and Fenchel-Young losses (issue 13): self-contained section ====
+
+
+@_optax()
+def sparsemax_loss(logits: Any, labels: Any) -> jax.Array:
+    r"""Binary sparsemax loss, element-wise.
+
+    .. math:: \ell = \mathrm{sparse\_plus}((1 - 2y)\,z)
+
+    zero if and only if ``jax.nn.sparse_sigmoid(logits) == labels``.
+
+    Args:
+      logits: real scores.
+      labels: 0 or 1 (bool, integer or float), broadcast against ``logits``.
+
+    Returns:
+      The element-wise loss, of the broadcast shape, in ``logits``' dtype.
+
+    Native equivalent: ``optax.losses.sparsemax_loss`` (equal, values and
+    gradients). Difference: a label other than 0 or 1 raises ``ValueError``
+    (NaN under ``jit``); optax counts every nonzero label as 1. Calls
+    :func:`losses.sparsemax_loss` with ``reduction="none"``.
+
+    >>> import jax.numpy as jnp
+    >>> sparsemax_loss(jnp.array([0.0, 3.0, -2.0]), jnp.array([1, 0, 0])).tolist()
+    [0.25, 3.0, 0.0]
+    """
+    return losses.sparsemax_loss(*_binary(logits, labels), reduction="none")
+
+
+@_optax(pred="scores")
+def multiclass_sparsemax_loss(scores: Any, labels: Any) -> jax.Array:
+    r"""Multiclass sparsemax loss, per example.
+
+    .. math:: \ell = \sum_c p_c (z_c - z_y) + \tfrac12 (1 - \|p\|^2),\qquad
+              p = \mathrm{sparsemax}(z)
+
+    Args:
+      scores: ``[N, C]`` real scores (any leading shape: the class axis is last).
+      labels: integer labels, ``scores``' shape without the last axis.
+
+    Returns:
+      The per-example loss, ``scores.shape[:-1]``.
+
+    Native equivalent: ``optax.losses.multiclass_sparsemax_loss`` (equal,
+    values and gradients ``sparsemax(z) - onehot(y)``). Differences: a label
+    outside ``[0, C)`` raises ``ValueError`` (NaN for that example under
+    ``jit``), where optax reads some score; leading shapes other than
+    ``[N]`` are per-example too (optax's ``vmap`` takes ``[N, C]`` only).
+    Calls :func:`losses.multiclass_sparsemax_loss` with ``reduction="none"``.
+
+    >>> import jax.numpy as jnp
+    >>> multiclass_sparsemax_loss(jnp.array([[1.0, 0.0], [0.0, 0.0]]), jnp.array([1, 0])).tolist()
+    [1.0, 0.25]
+    """
+    scores = _array(scores, "scores", jnp.floating, "floating-point scores")
+    labels = _array(labels, "labels", jnp.integer, "integer class labels")
+    if scores.ndim < 1:
+        _fail("`scores` must have a class axis (last); got a 0-d array")
+    return losses.multiclass_sparsemax_loss(labels, scores, reduction="none")
+
+
+def make_fenchel_young_loss(max_fun: Any) -> Callable:
+    r"""The Fenchel--Young loss of a regularized max function ``max_fun``.
+
+    .. math:: L(\theta, y) = \Omega^*(\theta) - \langle \theta, y\rangle
+
+    where ``max_fun`` is :math:`\Omega^*` (``jax.nn.logsumexp``: the
+    softmax cross-entropy; ``p . z + (1 - ||p||^2) / 2`` with ``p =
+    sparsemax(z)``: the sparsemax loss). Its gradient is
+    :math:`\nabla\Omega^*(\theta) - y`.
+
+    Args:
+      max_fun: a function of one ``[n]`` vector of scores (and extra
+        arguments) to a scalar.
+
+    Returns:
+      ``fy_loss(scores, targets, *args, **kwargs)``: ``max_fun`` applied to
+      each vector along the last axis of ``scores`` (any leading shape) minus
+      the dot product with ``targets`` (broadcast against ``scores``) over
+      that axis; ``args``/``kwargs`` go to ``max_fun``.
+
+    Native equivalent: ``optax.losses.make_fenchel_young_loss`` (equal,
+    values and gradients). Our losses of this form, on every backend:
+    :func:`losses.multiclass_sparsemax_loss` (and, for ``logsumexp``,
+    :func:`losses.sparse_categorical_crossentropy` with ``from_logits=True``).
+
+    >>> import jax.numpy as jnp
+    >>> fy = make_fenchel_young_loss(jax.nn.logsumexp)
+    >>> round(float(fy(jnp.array([0.0, 0.0]), jnp.array([1.0, 0.0]))), 6)  # log 2
+    0.693147
+    """
+    if not callable(max_fun):
+        _fail(f"`max_fun` must be a function of a score vector to a scalar; got {max_fun!r}")
+    rowwise = jnp.vectorize(max_fun, signature="(n)->()")
+    dot = jnp.vectorize(jnp.vdot, signature="(n),(n)->()")
+
+    def fenchel_young_loss(scores: Any, targets: Any, *args: Any, **kwargs: Any) -> jax.Array:
+        return rowwise(scores, *args, **kwargs) - dot(targets, scores)
+
+    fenchel_young_loss.__doc__ = f"The Fenchel-Young loss of {getattr(max_fun, '__name__', max_fun)!s}."
+    return fenchel_young_loss

@@ -212,6 +212,11 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "generalized_dice": (("generalized_dice",), None),
     "GeneralizedKLDivergence": (("generalized_kl_divergence",), None),
     "generalized_kl_divergence": (("generalized_kl_divergence",), None),
+    # --- structured ---
+    "SparsemaxLoss": (("sparsemax_loss",), None),
+    "sparsemax_loss": (("sparsemax_loss",), None),
+    "MulticlassSparsemaxLoss": (("multiclass_sparsemax_loss",), None),
+    "multiclass_sparsemax_loss": (("multiclass_sparsemax_loss",), None),
 }
 
 __all__ = ["CATALOG", *CATALOG]
@@ -2483,4 +2488,74 @@ class GeneralizedKLDivergence(_LossFunctionWrapper, fn=generalized_kl_divergence
     Args:
       log_input, axis: as in :func:`generalized_kl_divergence`.
       reduction, name, dtype: as in :class:`CategoricalCrossentropy`.
+    """
+# ==== sparsemax losses (issue 13): self-contained section ====
+
+
+@_functional()
+def sparsemax_loss(y_true: Any, y_pred: Any) -> Tensor:
+    r"""Binary sparsemax loss averaged over the last axis (optax's
+    ``sparsemax_loss``; no Keras native).
+
+    .. math:: \ell = \operatorname{mean}_{-1} \mathrm{sparse\_plus}((1 - 2y)\,z)
+
+    ``y_pred`` holds scores (logits), ``y_true`` 0 or 1 (another value raises
+    ``ValueError`` eagerly, NaN in a compiled step); shapes as in
+    :func:`binary_crossentropy`. The element-wise loss is
+    :func:`losses.sparsemax_loss`: zero once ``z >= 1`` for ``y = 1``
+    (``z <= -1`` for ``y = 0``).
+
+    >>> import numpy as np
+    >>> np.round(keras.ops.convert_to_numpy(sparsemax_loss(np.array([[1., 0.]]), np.array([[0., 3.]]))), 6).tolist()
+    [1.625]
+    """
+    return _last_axis_mean(_lb.sparsemax_loss, y_true, y_pred)
+
+
+@_functional()
+def multiclass_sparsemax_loss(y_true: Any, y_pred: Any, axis: int = -1) -> Tensor:
+    r"""Per-example multiclass sparsemax loss with integer labels (optax's
+    ``multiclass_sparsemax_loss``; no Keras native).
+
+    .. math:: \ell = \sum_c p_c (z_c - z_y) + \tfrac12 (1 - \|p\|^2),\qquad
+              p = \mathrm{sparsemax}(z)
+
+    ``y_true``: integer labels of ``y_pred``'s shape less ``axis`` (or with a
+    size-1 axis there), as :func:`sparse_categorical_crossentropy`;
+    ``y_pred``: scores. The loss is :func:`losses.multiclass_sparsemax_loss`.
+
+    >>> import numpy as np
+    >>> loss = multiclass_sparsemax_loss(np.array([1, 0]), np.array([[1., 0.], [0., 0.]]))
+    >>> np.round(keras.ops.convert_to_numpy(loss), 6).tolist()
+    [1.0, 0.25]
+    """
+    y_true, y_pred = _labels(y_true, y_pred, axis)
+    return _lb.multiclass_sparsemax_loss(y_true, y_pred, axis=axis, reduction="none")
+
+
+class SparsemaxLoss(_LossFunctionWrapper, fn=sparsemax_loss):
+    r"""Binary sparsemax loss, Keras-style (no Keras native): :func:`sparsemax_loss`
+    with Keras' ``reduction`` (``"sum_over_batch_size"`` default), ``name``, ``dtype``.
+
+    .. math:: \ell = \operatorname{mean}_{-1} \mathrm{sparse\_plus}((1 - 2y)\,z)
+
+    Equals ``optax.losses.sparsemax_loss`` averaged as Keras averages.
+
+    >>> import numpy as np
+    >>> round(float(SparsemaxLoss()(np.array([[1., 0.]]), np.array([[0., 3.]]))), 6)
+    1.625
+    """
+
+
+class MulticlassSparsemaxLoss(_LossFunctionWrapper, fn=multiclass_sparsemax_loss):
+    r"""Multiclass sparsemax loss, Keras-style (no Keras native):
+    :func:`multiclass_sparsemax_loss` with Keras' ``reduction``, ``name``, ``dtype``.
+
+    .. math:: \ell = \sum_c p_c (z_c - z_y) + \tfrac12 (1 - \|p\|^2)
+
+    Equals ``optax.losses.multiclass_sparsemax_loss`` reduced as Keras reduces.
+
+    >>> import numpy as np
+    >>> round(float(MulticlassSparsemaxLoss()(np.array([1, 0]), np.array([[1., 0.], [0., 0.]]))), 6)
+    0.625
     """

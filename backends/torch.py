@@ -53,6 +53,7 @@ from typing import Any
 
 import torch
 from torch import Tensor, nn
+from torch.nn.modules.adaptive import _ASMoutput
 
 import losses
 
@@ -109,6 +110,10 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "GeneralizedDiceLoss": (("generalized_dice",), None),
     "GeneralizedCrossEntropyLoss": (("generalized_cross_entropy",), None),
     "GeneralizedKLDivLoss": (("generalized_kl_divergence",), None),
+    # --- structured ---
+    "AdaptiveLogSoftmaxWithLoss": (("adaptive_softmax_loss",), "torch.nn.AdaptiveLogSoftmaxWithLoss"),
+    "SparsemaxLoss": (("sparsemax_loss",), None),
+    "MulticlassSparsemaxLoss": (("multiclass_sparsemax_loss",), None),
 }
 __all__ = ["CATALOG", *CATALOG]  # the table is the adapter's public names
 
@@ -1758,3 +1763,187 @@ class GeneralizedKLDivLoss(_Loss):
     def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
         _same_shape(input, target)
         return self._call(0, target, input, axis=_class_dim(input), **self._options(input))
+
+
+# ==== sparsemax and adaptive softmax (issue 13): self-contained section ====
+
+
+class SparsemaxLoss(_Loss):
+    r"""Binary sparsemax loss (no torch native) over :func:`losses.sparsemax_loss`.
+
+    .. math:: \ell = \mathrm{sparse\_plus}((1 - 2y)\,x),\qquad
+              \mathrm{sparse\_plus}(u) = \begin{cases} 0 & u \le -1 \\
+              \tfrac14 (u + 1)^2 & |u| < 1 \\ u & u \ge 1 \end{cases}
+
+    The Fenchel--Young loss of the sparse sigmoid: zero once ``x >= 1`` for
+    ``y = 1`` (``x <= -1`` for ``y = 0``). Torch-style: ``forward(input,
+    target)`` with ``input`` scores (logits) and ``target`` of its shape
+    holding 0 or 1 (another value raises ``ValueError``; NaN under
+    ``torch.func``/``torch.compile`` tracing); ``reduction`` ``'mean'``
+    (every element), ``'sum'`` or ``'none'``. Equals
+    ``optax.losses.sparsemax_loss(input, target)`` reduced.
+
+    >>> import torch
+    >>> SparsemaxLoss(reduction="none")(torch.tensor([0.0, 3.0]), torch.tensor([1.0, 0.0])).tolist()
+    [0.25, 3.0]
+    """
+
+    _reductions = _PLAIN
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+
+
+class MulticlassSparsemaxLoss(_Loss):
+    r"""Multiclass sparsemax loss (no torch native) over
+    :func:`losses.multiclass_sparsemax_loss`.
+
+    .. math:: \ell = \sum_c p_c (x_c - x_y) + \tfrac12 (1 - \|p\|^2),\qquad
+              p = \mathrm{sparsemax}(x)
+
+    The Fenchel--Young loss of the sparsemax (gradient ``p - onehot(y)``),
+    laid out as :class:`CrossEntropyLoss` with class indices: ``input``
+    ``[C]``, ``[N, C]`` or ``[N, C, d1, ...]`` scores (class dim 1, 0
+    unbatched), ``target`` class indices of ``input``'s shape without the
+    class dim (out of ``[0, C)``: ``ValueError``); ``reduction`` ``'mean'``,
+    ``'sum'`` or ``'none'``. Equals
+    ``optax.losses.multiclass_sparsemax_loss(input, target)`` reduced.
+
+    >>> import torch
+    >>> loss = MulticlassSparsemaxLoss(reduction="none")
+    >>> loss(torch.tensor([[1.0, 0.0], [0.0, 0.0]]), torch.tensor([1, 0])).tolist()
+    [1.0, 0.25]
+    """
+
+    _reductions = _PLAIN
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+
+    def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        cdim = _class_dim(input)
+        _index_target(input, target, cdim, probabilities=False)
+        return self._call(0, target, input, axis=cdim, **self._options(input))
+
+
+class AdaptiveLogSoftmaxWithLoss(nn.Module):
+    r"""Drop-in for :class:`torch.nn.AdaptiveLogSoftmaxWithLoss` over
+    :func:`losses.adaptive_softmax_loss` and :func:`losses.adaptive_log_prob`.
+
+    Same constructor (``in_features, n_classes, cutoffs, div_value=4.0,
+    head_bias=False, device=None, dtype=None``, its checks and error), the
+    same parameters under the same names (``head`` a ``Linear(in_features,
+    shortlist + n_clusters)``, ``tail[i]`` a ``Sequential`` of two bias-free
+    ``Linear``), so a ``state_dict`` loads both ways, and the same methods:
+    ``forward(input, target)`` returns ``_ASMoutput(output, loss)`` (torch's
+    namedtuple: ``output`` the target's log-probability per row, ``loss``
+    their negated mean), ``log_prob(input)`` ``[N, n_classes]``,
+    ``predict(input)`` the most likely class, ``reset_parameters()``;
+    unbatched ``input`` ``[in_features]`` with a 0-d ``target``. Values and
+    gradients (input and every parameter) equal the native's.
+
+    The computation is the backend-neutral spec of :mod:`losses.adaptive`
+    (the same runs on NumPy, TensorFlow and JAX). Differences: every tail
+    cluster is scored for every row, the rows of other clusters masked out
+    (the native gathers each cluster's rows first: less arithmetic when
+    clusters are large, but data-dependent shapes and a host sync), so
+    ``torch.compile`` captures it in one graph and ``torch.func`` transforms
+    it; bad shapes and targets out of ``[0, n_classes)`` raise ``ValueError``
+    (native: ``RuntimeError``); ``predict`` is ``log_prob(input).argmax(1)``
+    (the native's shortcut gives the same class).
+
+    >>> import torch
+    >>> asm = AdaptiveLogSoftmaxWithLoss(16, 10, [4, 7])
+    >>> native = torch.nn.AdaptiveLogSoftmaxWithLoss(16, 10, [4, 7])
+    >>> _ = native.load_state_dict(asm.state_dict())
+    >>> x, y = torch.randn(5, 16), torch.tensor([0, 3, 4, 7, 9])
+    >>> torch.allclose(asm(x, y).loss, native(x, y).loss)
+    True
+    """
+
+    _specs = CATALOG["AdaptiveLogSoftmaxWithLoss"][0]
+
+    in_features: int
+    n_classes: int
+    cutoffs: list[int]
+    div_value: float
+    head_bias: bool
+    head: nn.Linear
+    tail: nn.ModuleList
+
+    def __init__(self, in_features: int, n_classes: int, cutoffs: Any, div_value: float = 4.0,
+                 head_bias: bool = False, device: Any = None, dtype: Any = None) -> None:
+        factory = {"device": device, "dtype": dtype}
+        super().__init__()
+        cutoffs = list(cutoffs)
+        if len(cutoffs) == 0:
+            raise ValueError("cutoffs should be a sequence of length larger than 0")
+        if (cutoffs != sorted(cutoffs) or min(cutoffs) <= 0 or max(cutoffs) > n_classes - 1
+                or len(set(cutoffs)) != len(cutoffs) or any(int(c) != c for c in cutoffs)):
+            raise ValueError("cutoffs should be a sequence of unique, positive integers sorted in an "
+                             "increasing order, where each value is between 1 and n_classes-1")
+        self.in_features = in_features
+        self.n_classes = n_classes
+        self.cutoffs = cutoffs + [n_classes]
+        self.div_value = div_value
+        self.head_bias = head_bias
+        self.shortlist_size = self.cutoffs[0]
+        self.n_clusters = len(self.cutoffs) - 1
+        self.head_size = self.shortlist_size + self.n_clusters
+        self.head = nn.Linear(in_features, self.head_size, bias=head_bias, **factory)
+        self.tail = nn.ModuleList()
+        for i in range(self.n_clusters):
+            hsz = int(in_features // (div_value ** (i + 1)))
+            osz = self.cutoffs[i + 1] - self.cutoffs[i]
+            self.tail.append(nn.Sequential(nn.Linear(in_features, hsz, bias=False, **factory),
+                                           nn.Linear(hsz, osz, bias=False, **factory)))
+
+    def reset_parameters(self) -> None:
+        """Re-initialises the parameters as ``__init__`` does."""
+        self.head.reset_parameters()
+        for i2h, h2o in self.tail:
+            i2h.reset_parameters()
+            h2o.reset_parameters()
+
+    def _weights(self) -> tuple:
+        """The parameters as plain-tensor views (free; a ``Parameter``'s type is then never
+        looked up inside a ``torch.compile`` trace, where the dispatch cache cannot fill)."""
+        def v(p: Tensor | None) -> Tensor | None:
+            return None if p is None else p.view(p.shape)
+
+        return v(self.head.weight), [(v(seq[0].weight), v(seq[1].weight)) for seq in self.tail], v(self.head.bias)
+
+    def forward(self, input_: Tensor, target_: Tensor) -> Any:
+        """``_ASMoutput(output, loss)``: ``output[n] = log p(target[n] | input[n])``,
+        ``loss = -output.mean()``."""
+        _tensors(input=input_, target=target_)
+        if target_.dim() == 1:
+            if input_.dim() != 2 or input_.size(0) != target_.size(0):
+                _fail(f"a 1-D `target` needs a 2-D `input` of the same batch size; got input.shape="
+                      f"{_shape(input_)} and target.shape={_shape(target_)}")
+        elif target_.dim() == 0:
+            if input_.dim() != 1:
+                _fail(f"a 0-d `target` needs a 1-D `input`; got input.shape={_shape(input_)}")
+        else:
+            _fail(f"`target` must be 0-d or 1-D (multi-target not supported); got shape {_shape(target_)}")
+        batched = target_.dim() > 0
+        x, t = (input_, target_) if batched else (input_.unsqueeze(0), target_.unsqueeze(0))
+        hw, tail, hb = self._weights()
+        try:
+            nll = losses.adaptive_softmax_loss(t, x, hw, tail, hb, reduction="none")
+        except ValueError as e:
+            raise _renamed(e, {"hidden": "input"}) from None
+        output = -nll
+        return _ASMoutput(output if batched else output.squeeze(0), nll.mean())
+
+    def log_prob(self, input: Tensor) -> Tensor:  # noqa: A002
+        """Log-probabilities of every class: ``[N, n_classes]`` for ``input`` ``[N, in_features]``."""
+        hw, tail, hb = self._weights()
+        try:
+            return losses.adaptive_log_prob(input, hw, tail, hb)
+        except ValueError as e:
+            raise _renamed(e, {"hidden": "input"}) from None
+
+    def predict(self, input: Tensor) -> Tensor:  # noqa: A002
+        """The most likely class of each row: ``log_prob(input).argmax(1)``."""
+        return torch.argmax(self.log_prob(input), dim=1)

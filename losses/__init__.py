@@ -11,9 +11,21 @@ module (``@loss`` in ``losses/<family>.py``) is exported here through that
 module's ``__all__``.
 """
 
-from . import contrastive, crossentropy, divergence, focal, margin, overlap, regression, robust, similarity
+from . import (
+               contrastive,
+               crossentropy,
+               divergence,
+               focal,
+               margin,
+               overlap,
+               regression,
+               robust,
+               similarity,
+               structured,
+)
 from ._core import reduce, sum_and_count, value_and_grad
 from ._registry import REGISTRY, Entry, entries
+from .adaptive import adaptive_log_prob, adaptive_softmax_loss
 from .contrastive import *  # noqa: F403
 from .crossentropy import *  # noqa: F403  (each family: its declared losses and helpers)
 from .divergence import *  # noqa: F403
@@ -25,6 +37,7 @@ from .regression import *  # noqa: F403
 from .regression import gaussian_nll_grads
 from .robust import *  # noqa: F403
 from .similarity import *  # noqa: F403
+from .structured import *  # noqa: F403
 
 __all__ = ["REGISTRY", "Entry", "entries", "gaussian_nll_grads", "linear_cross_entropy", "reduce", "sum_and_count",
            "value_and_grad"]
@@ -34,4 +47,5 @@ __all__ += similarity.__all__
 __all__ += contrastive.__all__
 __all__ += overlap.__all__
 __all__ += robust.__all__
+__all__ += structured.__all__ + ["adaptive_log_prob", "adaptive_softmax_loss"]
 __version__ = "0.1.0"

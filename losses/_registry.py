@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from . import crossentropy, divergence, focal, regression  # noqa: F401  (declare their losses)
 from ._declare import ARRAY, DECLARED, Entry
+from .adaptive import adaptive_softmax_loss
 from .linear import linear_cross_entropy
 
 __all__ = ["ARRAY", "LOSS_NAMES", "OTHER", "REGISTRY", "Entry", "entries", "option_label"]
@@ -25,6 +26,9 @@ OTHER: tuple[Entry, ...] = (
     Entry("linear_cross_entropy", linear_cross_entropy, "crossentropy", None, (),
           "sparse CE of hidden @ weight.T + bias, in row chunks (no [N, C] logits)",
           {"torch": "F.linear_cross_entropy"}),
+    Entry("adaptive_softmax_loss", adaptive_softmax_loss, "structured", None, (),
+          "-log p(y): head log-softmax (+ the tail cluster's log-softmax) from hidden and the projections",
+          {"torch": "torch.nn.AdaptiveLogSoftmaxWithLoss"}),
 )
 
 #: every loss an adapter may name as its spec

@@ -53,6 +53,9 @@ _KINDS = {"dense": ("make_dense", "make_focal_dense", "make_distributions", "mak
           "margin": ("make_signs", "make_embedding", "make_multilabel", "make_multilabel_soft")}
 _KINDS["dense"] += ("make_one_hot_scores",)
 _KINDS["sparse"] += ("make_class_scores",)
+# --- structured ---
+_KINDS["sparse"] += ("make_sparse_scores",)
+_KINDS["binary"] += ("make_binary_scores",)
 # --- similarity ---
 _KINDS["real"] += ("make_pairs", "make_embedding_pairs", "make_triplets")
 # --- contrastive ---

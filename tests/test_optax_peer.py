@@ -37,7 +37,8 @@ UPSTREAM = {"optax.losses._classification_test": "_classification",
             "optax.losses._self_supervised_test": "_self_supervised",
             # --- contrastive ---
             "optax.losses._ranking_test": "_ranking",
-            "optax.losses._segmentation_test": "_segmentation"}
+            "optax.losses._segmentation_test": "_segmentation",
+            "optax.losses._fenchel_young_test": "_fenchel_young"}
 
 #: each name of ``bj.CATALOG`` -> the upstream test classes that exercise it (the
 #: peer-suite conformance case every native claim must have)
@@ -74,6 +75,10 @@ CLASSES = {
     "multiclass_generalized_dice_loss": ("_segmentation_test", "DiceLossTest"),
     "generalized_kl_divergence": ("_classification_test", "GeneralizedKLDivergenceTest"),
     "convex_kl_divergence": ("_classification_test", "GeneralizedKLDivergenceTest"),
+    # --- structured ---
+    "sparsemax_loss": ("_classification_test", "SparsemaxTest"),
+    "multiclass_sparsemax_loss": ("_classification_test", "SparsemaxTest"),
+    "make_fenchel_young_loss": ("_fenchel_young_test", "FenchelYoungTest"),
 }
 
 #: upstream tests that fail with ours substituted: test id -> why. Each is

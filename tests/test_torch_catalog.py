@@ -890,12 +890,17 @@ def _catalog_args(name, n=4):
                             (_randn((n, 3, 4), 133).softmax(1),
                              torch.nn.functional.one_hot(torch.arange(4 * n).reshape(n, 4) % 3, 3)
                              .movedim(-1, 1).to(F64))),
-            "GeneralizedCrossEntropyLoss": (x, torch.arange(n) % 3)}.get(name, (x, t))
+            "GeneralizedCrossEntropyLoss": (x, torch.arange(n) % 3),
+            # --- structured ---
+            "SparsemaxLoss": (x, (t > 0.3).to(t.dtype)), "MulticlassSparsemaxLoss": (x, torch.arange(n) % 3),
+            "AdaptiveLogSoftmaxWithLoss": (x.exp(), torch.arange(n) % 5)}.get(name, (x, t))
 
 
 def _catalog_module(name):
     """Module ``name`` with its default options (the linear loss: 3 features, 5 classes)."""
     cls = getattr(bt, name)
+    if name == "AdaptiveLogSoftmaxWithLoss":  # 3 features, 5 classes: a shortlist of 2, clusters [2, 4), [4, 5)
+        return cls(3, 5, [2, 4], div_value=1.0).double()
     return cls(3, 5) if name == "LinearCrossEntropyLoss" else cls()
 
 
