@@ -323,3 +323,28 @@ def exp_sub(x: Any, m: Any) -> jax.Array:
 def scale(x: Any, c: Any) -> jax.Array:
     """``x * c``."""
     return x * c
+
+
+# --- loops over time (ctc_loss) ------------------------------------------------
+
+
+def scan(fn: Any, carry: Any, xs: tuple, reverse: bool = False) -> tuple:
+    """See ``backends/_numpy.py``: one ``lax.scan`` (compiled: no Python loop)."""
+    def step(c: Any, x: Any) -> tuple:
+        c = fn(c, x)
+        return c, c
+
+    return jax.lax.scan(step, tuple(carry), tuple(xs), reverse=reverse)[1]
+
+
+moveaxis = jnp.moveaxis
+
+
+def arange(n: int, like: Any = None) -> jax.Array:
+    """``[0, 1, ..., n - 1]`` as int64 (int32 without x64)."""
+    return jnp.arange(n, dtype=int64)
+
+
+def take_classes(x: Any, idx: Any) -> jax.Array:
+    """See ``backends/_numpy.py``."""
+    return jnp.take_along_axis(x, idx[:, None, :], axis=2)

@@ -307,3 +307,38 @@ def exp_sub(x: Any, m: Any) -> np.ndarray:
 def scale(x: Any, c: Any) -> np.ndarray:
     """``x * c``, overwriting ``x`` (an intermediate the caller is done with)."""
     return np.multiply(x, c, out=x)
+
+
+# --- loops over time (ctc_loss) ------------------------------------------------
+
+
+def scan(fn: Any, carry: Any, xs: tuple, reverse: bool = False) -> tuple:
+    """``carry = fn(carry, tuple(x[t] for x in xs))`` for each ``t`` of the leading
+    axis (last to first with ``reverse``); returns the carries (a tuple of
+    arrays) stacked along a new leading axis, entry ``t`` the carry after
+    step ``t`` -- ``tf.scan``'s contract. A Python loop here and in torch; a
+    compiled loop in JAX (``lax.scan``) and TensorFlow (``tf.scan``)."""
+    return _loop_scan(fn, carry, xs, reverse, np.stack)
+
+
+def _loop_scan(fn: Any, carry: Any, xs: tuple, reverse: bool, stack: Any) -> tuple:
+    n = xs[0].shape[0]
+    outs = [None] * n
+    for t in (range(n - 1, -1, -1) if reverse else range(n)):
+        carry = fn(carry, tuple(x[t] for x in xs))
+        outs[t] = carry
+    return tuple(stack([o[i] for o in outs]) for i in range(len(carry)))
+
+
+def moveaxis(x: Any, source: int, destination: int) -> np.ndarray:
+    return np.moveaxis(x, source, destination)
+
+
+def arange(n: int, like: Any = None) -> np.ndarray:
+    """``[0, 1, ..., n - 1]`` as int64 (on ``like``'s device)."""
+    return np.arange(n, dtype=np.int64)
+
+
+def take_classes(x: Any, idx: Any) -> np.ndarray:
+    """``out[n, t, s] = x[n, t, idx[n, s]]`` (``x`` is ``[N, T, C]``, ``idx`` ``[N, S]``)."""
+    return np.take_along_axis(x, idx[:, None, :], axis=2)

@@ -340,3 +340,26 @@ def exp_sub(x: Any, m: Any) -> tf.Tensor:
 def scale(x: Any, c: Any) -> tf.Tensor:
     """``x * c``."""
     return x * c
+
+
+# --- loops over time (ctc_loss) ------------------------------------------------
+
+
+def scan(fn: Any, carry: Any, xs: tuple, reverse: bool = False) -> tuple:
+    """See ``backends/_numpy.py``: one ``tf.scan`` (a ``while_loop``: compiled
+    under ``tf.function``)."""
+    return tuple(tf.scan(lambda c, x: tuple(fn(c, x)), tuple(xs), initializer=tuple(carry), reverse=reverse))
+
+
+def moveaxis(x: Any, source: int, destination: int) -> tf.Tensor:
+    return tf.experimental.numpy.moveaxis(x, source, destination)
+
+
+def arange(n: int, like: Any = None) -> tf.Tensor:
+    """``[0, 1, ..., n - 1]`` as int64."""
+    return tf.range(n, dtype=tf.int64)
+
+
+def take_classes(x: Any, idx: Any) -> tf.Tensor:
+    """See ``backends/_numpy.py``: one batched gather."""
+    return tf.gather(x, idx, axis=2, batch_dims=1)

@@ -416,3 +416,26 @@ def exp_sub(x: Any, m: Any) -> torch.Tensor:
 def scale(x: Any, c: Any) -> torch.Tensor:
     """``x * c``: in place on ``x`` where no graph is recorded."""
     return x * c if _recording(x) else x.mul_(c)
+
+
+# --- loops over time (ctc_loss) ------------------------------------------------
+
+
+def scan(fn: Any, carry: Any, xs: tuple, reverse: bool = False) -> tuple:
+    """See ``backends/_numpy.py``: a Python loop over the leading axis."""
+    from ._numpy import _loop_scan
+
+    return _loop_scan(fn, carry, xs, reverse, torch.stack)
+
+
+moveaxis = torch.movedim
+
+
+def arange(n: int, like: Any = None) -> torch.Tensor:
+    """``[0, 1, ..., n - 1]`` as int64 on ``like``'s device."""
+    return torch.arange(n, device=None if like is None else like.device)
+
+
+def take_classes(x: Any, idx: Any) -> torch.Tensor:
+    """See ``backends/_numpy.py``."""
+    return torch.take_along_dim(x, _index(idx)[:, None, :], dim=2)

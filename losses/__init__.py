@@ -12,6 +12,7 @@ module's ``__all__``.
 """
 
 from . import crossentropy, divergence, focal, regression
+from . import sequence  # the sequence family (CTC)
 from ._core import reduce, sum_and_count, value_and_grad
 from ._registry import REGISTRY, Entry, entries
 from .crossentropy import *  # noqa: F403  (each family: its declared losses and helpers)
@@ -20,8 +21,10 @@ from .focal import *  # noqa: F403
 from .linear import linear_cross_entropy
 from .regression import *  # noqa: F403
 from .regression import gaussian_nll_grads
+from .sequence import *  # noqa: F403
 
 __all__ = ["REGISTRY", "Entry", "entries", "gaussian_nll_grads", "linear_cross_entropy", "reduce", "sum_and_count",
            "value_and_grad"]
 __all__ += crossentropy.__all__ + divergence.__all__ + focal.__all__ + regression.__all__
+__all__ += sequence.__all__
 __version__ = "0.1.0"
