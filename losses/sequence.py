@@ -122,12 +122,12 @@ def _add_phi(xp: Any, phi: Array, added: Array) -> Array:
 
 
 def _lattice(xp: Any, y_pred: Array, labels: Array, blank: int, log_zero: float,
-             in_pad: Array) -> tuple:
+             in_pad: Array, log_probs: bool) -> tuple:
     """Time-major inputs of the recursion: ``(lp_emit [T,N,S], lp_blank [T,N,1],
     pad [T,N,1], r, rr, log-softmax [N,T,C])``; ``r``/``rr``: the weights of the
     emit-to-blank epsilon and blank transitions (0 or ``log_zero``: a repeated
     label must pass through a blank)."""
-    lp = xp.log_softmax(y_pred, -1)
+    lp = y_pred if log_probs else xp.log_softmax(y_pred, -1)
     c = xp.shape(y_pred)[2]
     inside = (labels >= 0) & (labels < c)
     idx = xp.where(inside, labels, xp.zeros_like(labels))
@@ -189,9 +189,10 @@ def _end_weights(xp: Any, lab_len: Array, like_phi: Array) -> tuple:
 
 
 def _grad(xp: Any, lat: tuple, alpha: tuple, labels: Array, blank: int, lab_len: Array,
-          log_z: Array) -> Array:
+          log_z: Array, log_probs: bool) -> Array:
     """Closed-form d(-log Z)/d logits: softmax times the occupancy of each step,
-    less the occupancy of each class (forward--backward)."""
+    less the occupancy of each class (forward--backward). ``log_probs``: torch's
+    ``exp(y_pred)`` at each live step, less the occupancy."""
     lpe, lpb, pad, r, rr, lp = lat
     beta = _backward(xp, lpe, lpb, pad, r, rr, _end_weights(xp, lab_len, alpha[0][-1]))
     live = xp.cast(~pad, xp.dtype_of(lp))  # [T, N, 1]: padded steps emit nothing
@@ -205,12 +206,14 @@ def _grad(xp: Any, lat: tuple, alpha: tuple, labels: Array, blank: int, lab_len:
     occ = xp.sum(xp.expand_dims(xp.moveaxis(occ_emit, 0, 1), 3) * xp.expand_dims(hot, 1), axis=2)
     occ = occ + xp.moveaxis(occ_phi, 0, 1) * xp.one_hot(blank + xp.zeros_like(labels[:, :1]), c, -1,
                                                         xp.dtype_of(lp))
+    if log_probs:
+        return xp.exp(lp) * xp.moveaxis(live, 0, 1) - occ
     return xp.exp(lp) * xp.sum(occ, axis=2, keepdims=True) - occ
 
 
 def ctc_lattice(xp: Any, y_true: Any, y_pred: Array, *, input_lengths: Any = None, label_lengths: Any = None,
                 input_paddings: Any = None, label_paddings: Any = None, blank: int = 0,
-                log_epsilon: Any = None, grad: bool = False) -> dict:
+                log_epsilon: Any = None, log_probs: bool = False, grad: bool = False) -> dict:
     """The forward recursion and what the losses read from it: ``loss`` ([N],
     ``-log`` of the mass of every alignment), ``alpha_blank``/``alpha_emit``
     (optax's forward probabilities), ``feasible`` ([N] bool), ``label_lengths``
@@ -227,7 +230,7 @@ def ctc_lattice(xp: Any, y_true: Any, y_pred: Array, *, input_lengths: Any = Non
     cols = xp.cast(xp.arange(s, like=y_pred), xp.dtype_of(y_pred))
     lab_valid = xp.expand_dims(cols, 0) < xp.expand_dims(lab_len, 1)
     bad = _check_labels(xp, labels, lab_valid, blank, c)
-    lat = _lattice(xp, y_pred, labels, blank, log_zero, in_pad)
+    lat = _lattice(xp, y_pred, labels, blank, log_zero, in_pad, log_probs)
     alpha = _forward(xp, *lat[:5], log_zero)
     last = _add_phi(xp, alpha[0][-1], alpha[1][-1])
     hit = xp.expand_dims(xp.cast(xp.arange(s + 1, like=y_pred), xp.dtype_of(y_pred)), 0) == xp.expand_dims(lab_len, 1)
@@ -236,9 +239,9 @@ def ctc_lattice(xp: Any, y_true: Any, y_pred: Array, *, input_lengths: Any = Non
     need = lab_len + xp.sum(xp.cast(rep, xp.dtype_of(y_pred)), axis=1)
     out = {"loss": -log_z, "feasible": need <= t - xp.sum(xp.cast(in_pad, xp.dtype_of(y_pred)), axis=1),
            "alpha_blank": alpha[0], "alpha_emit": alpha[1], "last": last, "label_lengths": lab_len,
-           "poison": _poison(xp, bad, in_len, lab_len)}
+           "poison": _poison(xp, bad, in_len, lab_len), "input_paddings": in_pad}
     if grad:
-        out["grad"] = _grad(xp, lat, alpha, labels, blank, lab_len, log_z)
+        out["grad"] = _grad(xp, lat, alpha, labels, blank, lab_len, log_z, log_probs)
     return out
 
 
@@ -248,6 +251,13 @@ def _poison(xp: Any, bad: Array | None, in_len: Array, lab_len: Array) -> Array 
     if bad is not None:
         rows = rows | (xp.sum(xp.cast(bad, xp.dtype_of(in_len)), axis=1) > 0)
     return None if xp.is_concrete(rows) and not xp.any_true(rows) else rows
+
+
+def _log_epsilon(name: str, value: Any) -> Any:
+    """``None`` (exact) or a finite negative number (``log 0``'s stand-in); arrays pass."""
+    if value is None or _checks.is_array(value):
+        return value
+    return _checks.number(name, value, None, 0.0, hi_open=True)
 
 
 def _infinite(xp: Any, loss: Array, feasible: Array) -> Array:
@@ -266,12 +276,13 @@ def _infinite(xp: Any, loss: Array, feasible: Array) -> Array:
              {"blank": 3, "input_lengths": ARRAY, "label_lengths": ARRAY, "scale_by_length": True,
               "sample_weight": ARRAY}),
       natives={"torch": "F.ctc_loss", "keras": "keras.losses.ctc", "optax": "optax.ctc_loss"},
-      checks={"zero_infinity": _checks.flag, "scale_by_length": _checks.flag},
+      checks={"zero_infinity": _checks.flag, "scale_by_length": _checks.flag, "log_probs": _checks.flag,
+              "log_epsilon": _log_epsilon},
       arrays=("input_lengths", "label_lengths", "input_paddings", "label_paddings"))
 def ctc_loss(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, input_lengths: Any = None,
              label_lengths: Any = None, input_paddings: Any = None, label_paddings: Any = None,
              blank: int = 0, log_epsilon: float | None = None, zero_infinity: bool = False,
-             scale_by_length: bool = False) -> tuple:
+             scale_by_length: bool = False, log_probs: bool = False) -> tuple:
     r"""Connectionist temporal classification loss, one value per sequence.
 
     .. math:: \ell_n = -\log \sum_{\pi \in \mathcal B^{-1}(y_n)} \prod_{t < T_n}
@@ -301,6 +312,10 @@ def ctc_loss(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, input_lengths: 
       zero_infinity: give 0 (and a zero gradient) where no alignment exists.
       scale_by_length: divide each loss by ``max(label length, 1)`` (torch's
         ``reduction='mean'`` then averages these).
+      log_probs: ``y_pred`` holds log-probabilities, used as they are (no
+        log-softmax), with torch's gradient ``exp(y_pred) - occupancy`` at
+        each live step: the gradient through a log-softmax when ``y_pred``
+        is normalised (torch's ``ctc_loss`` convention).
       reduction, sample_weight: as :func:`losses.mean_squared_error`; the loss has shape ``[N]``.
 
     Native equivalents: ``torch.nn.functional.ctc_loss`` (log-probs ``[T, N, C]``),
@@ -313,8 +328,12 @@ def ctc_loss(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, input_lengths: 
     """
     out = ctc_lattice(xp, y_true, y_pred, input_lengths=input_lengths, label_lengths=label_lengths,
                       input_paddings=input_paddings, label_paddings=label_paddings, blank=blank,
-                      log_epsilon=log_epsilon, grad=grad)
+                      log_epsilon=log_epsilon, log_probs=log_probs, grad=grad)
     value, g, ok = out["loss"], out.get("grad"), out["feasible"]
+    if log_probs and g is None:  # torch's gradient: + exp(y_pred) at live steps (a term of value 0)
+        e = xp.exp(y_pred)
+        live = xp.expand_dims(~out["input_paddings"], 2)
+        value = value + xp.sum(xp.where(live, e - xp.stop_gradient(e), xp.zeros_like(e)), axis=(1, 2))
     if zero_infinity:
         value = xp.where(ok, value, xp.zeros_like(value))
     elif log_epsilon is None:
@@ -325,7 +344,10 @@ def ctc_loss(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, input_lengths: 
         value = xp.where(out["poison"], xp.zeros_like(value) + float("nan"), value)
     if g is not None:
         keep = xp.expand_dims(xp.expand_dims(ok, 1), 2) | (log_epsilon is not None and not zero_infinity)
-        g = xp.where(keep, g, xp.zeros_like(g) + (0.0 if zero_infinity else float("nan")))
+        # no alignment: torch's NaN at the live steps (0 at padded ones), or zero_infinity's 0
+        lost = xp.where(xp.expand_dims(out["input_paddings"], 2) | zero_infinity, xp.zeros_like(g),
+                        xp.zeros_like(g) + float("nan"))
+        g = xp.where(keep, g, lost)
         if scale_by_length:
             g = g / xp.reshape(xp.maximum(out["label_lengths"], 1.0), (-1, 1, 1))
     return value, None, g, (1, 2)
