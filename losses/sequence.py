@@ -108,12 +108,13 @@ def _blank(blank: Any, c: int) -> int:
     return int(blank)
 
 
-def _check_labels(xp: Any, labels: Array, valid: Array, blank: int, c: int) -> Array | None:
-    """Labels inside their length must be classes other than ``blank``."""
-    bad = valid & ((labels < 0) | (labels >= c) | (labels == blank))
+def _check_labels(xp: Any, labels: Array, valid: Array, c: int) -> Array | None:
+    """Labels inside their length must be classes in ``[0, C)``. (A label equal to
+    ``blank`` is a state that emits the blank class, as torch's and TensorFlow's
+    kernels compute it; Keras' own test feeds one.)"""
+    bad = valid & ((labels < 0) | (labels >= c))
     return _checks.data(xp, bad, labels, "y_true", "invalid labels",
-                        f"labels within label_lengths must be class indices in [0, {c}) other "
-                        f"than blank={blank}")
+                        f"labels within the label lengths must be class indices in [0, {c})")
 
 
 def _add_phi(xp: Any, phi: Array, added: Array) -> Array:
@@ -229,7 +230,7 @@ def ctc_lattice(xp: Any, y_true: Any, y_pred: Array, *, input_lengths: Any = Non
         in_pad = xp.expand_dims(steps, 0) >= xp.expand_dims(in_len, 1)
     cols = xp.cast(xp.arange(s, like=y_pred), xp.dtype_of(y_pred))
     lab_valid = xp.expand_dims(cols, 0) < xp.expand_dims(lab_len, 1)
-    bad = _check_labels(xp, labels, lab_valid, blank, c)
+    bad = _check_labels(xp, labels, lab_valid, c)
     lat = _lattice(xp, y_pred, labels, blank, log_zero, in_pad, log_probs)
     alpha = _forward(xp, *lat[:5], log_zero)
     last = _add_phi(xp, alpha[0][-1], alpha[1][-1])
@@ -297,8 +298,10 @@ def ctc_loss(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, input_lengths: 
 
     Args:
       y_true: integer labels ``[N, S]``, right-padded (any value past a
-        sequence's length). Within the length: classes in ``[0, C)`` other
-        than ``blank`` (else ``ValueError``; NaN rows under a trace).
+        sequence's length). Within the length: classes in ``[0, C)`` (else
+        ``ValueError``; NaN rows under a trace); a label equal to ``blank``
+        is a state that emits the blank class, as torch's and TensorFlow's
+        kernels take it.
       y_pred: logits ``[N, T, C]`` (log-softmax is applied, so log-probabilities
         pass unchanged).
       input_lengths: ``[N]`` whole numbers in ``[0, T]`` (default ``T``), or
