@@ -19,12 +19,14 @@ from typing import Any
 
 import numpy as np
 
+from backends import table_for
+
 from . import _checks
 from ._declare import ARRAY, loss
 
 Array = Any
 
-__all__: list[str] = []
+__all__: list[str] = ["ctc_forward_probs"]
 
 #: the stand-in for ``log 0`` of the exact form (``log_epsilon=None``): no
 #: ``-inf`` enters the recursion, so autodiff never meets ``-inf - -inf``
@@ -354,3 +356,35 @@ def ctc_loss(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, input_lengths: 
         if scale_by_length:
             g = g / xp.reshape(xp.maximum(out["label_lengths"], 1.0), (-1, 1, 1))
     return value, None, g, (1, 2)
+
+
+def ctc_forward_probs(y_true: Any, y_pred: Any, *, input_lengths: Any = None, label_lengths: Any = None,
+                      input_paddings: Any = None, label_paddings: Any = None, blank: int = 0,
+                      log_epsilon: Any = -1e5) -> tuple[Array, Array, Array]:
+    r"""``(loss [N], log alpha_blank [T, N, S+1], log alpha_emit [T, N, S])`` of
+    :func:`ctc_loss` (``reduction="none"``, no ``inf`` handling): the forward
+    probabilities after each step, optax's ``ctc_loss_with_forward_probs``
+    (whose last ``alpha_blank`` row holds the final emit-to-blank move).
+    Arguments as :func:`ctc_loss`; half precision is computed in float32.
+
+    >>> import numpy as np
+    >>> loss, a_blank, a_emit = ctc_forward_probs(np.array([[1]]), np.zeros((1, 2, 2)))
+    >>> a_blank.shape, a_emit.shape, round(float(np.exp(-loss[0])), 6)
+    ((2, 1, 2), (2, 1, 1), 0.75)
+    """
+    xp = table_for(y_true, y_pred, input_lengths, label_lengths, input_paddings, label_paddings,
+                   names=("y_true", "y_pred", "input_lengths", "label_lengths", "input_paddings",
+                          "label_paddings"))
+    y_pred = xp.asarray(y_pred)
+    _checks.float_pred(xp, y_pred)
+    half = xp.is_half(y_pred)
+    work = xp.cast(y_pred, xp.float32) if half else y_pred
+    opts = {}
+    for k, v in (("input_lengths", input_lengths), ("label_lengths", label_lengths),
+                 ("input_paddings", input_paddings), ("label_paddings", label_paddings)):
+        opts[k] = None if v is None else xp.cast(xp.asarray(v, like=work), xp.dtype_of(work))
+    out = ctc_lattice(xp, y_true, work, blank=blank, log_epsilon=_log_epsilon("log_epsilon", log_epsilon),
+                      **opts)
+    a_blank = xp.concat([out["alpha_blank"][:-1], xp.expand_dims(out["last"], 0)], 0)
+    res = (out["loss"], a_blank, out["alpha_emit"])
+    return tuple(xp.cast(r, xp.dtype_of(y_pred)) for r in res) if half else res
