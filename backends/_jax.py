@@ -341,8 +341,8 @@ moveaxis = jnp.moveaxis
 
 
 def arange(n: int, like: Any = None) -> jax.Array:
-    """``[0, 1, ..., n - 1]`` as int64 (int32 without x64)."""
-    return jnp.arange(n, dtype=int64)
+    """``[0, 1, ..., n - 1]``, JAX's default integer (int64 with x64, else int32)."""
+    return jnp.arange(n)
 
 
 def take_classes(x: Any, idx: Any) -> jax.Array:

@@ -51,6 +51,9 @@ CLASSES = {
     "huber_loss": ("_regression_test", "HuberLossTest"),
     "log_cosh": ("_regression_test", "LogCoshTest"),
     "smooth_labels": ("_smoothing_test", "SmoothLabelsTest"),
+    # --- sequence ---
+    "ctc_loss": ("_classification_test", "CTCTest"),
+    "ctc_loss_with_forward_probs": ("_classification_test", "CTCTest"),
 }
 
 #: upstream tests that fail with ours substituted: test id -> why. Each is
