@@ -873,7 +873,10 @@ def _catalog_args(name, n=4):
     x, t = _randn((n, 3), 131).log_softmax(1), _randn((n, 3), 132).softmax(1)  # log-probabilities, probabilities
     return {"EntropyLoss": (x,), "GaussianNLLLoss": (x, t, 0.5), "BCELoss": (t, t),
             "NLLLoss": (x, torch.arange(n) % 3),
-            "LinearCrossEntropyLoss": (x.exp(), torch.arange(n) % 5)}.get(name, (x, t))
+            "LinearCrossEntropyLoss": (x.exp(), torch.arange(n) % 5),
+            # --- sequence --- log-probs [T, N, C], labels [N, 2], lengths
+            "CTCLoss": (_randn((6, n, 3), 133).log_softmax(2), torch.arange(2 * n).reshape(n, 2) % 2 + 1,
+                        torch.full((n,), 6), torch.full((n,), 2))}.get(name, (x, t))
 
 
 def _catalog_module(name):
