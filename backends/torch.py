@@ -1081,6 +1081,8 @@ class CTCLoss(_Loss):
 
     blank: int
     zero_infinity: bool
+    _messages = {"`target`": "`targets`", "`input`": "`log_probs`", "label_lengths": "target_lengths",
+                 "`label_paddings`": "`target_lengths`"}
 
     def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> None:
         super().__init__(None, None, reduction, blank=blank, zero_infinity=zero_infinity)

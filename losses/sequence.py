@@ -119,9 +119,18 @@ def _check_labels(xp: Any, labels: Array, valid: Array, c: int) -> Array | None:
                         f"labels within the label lengths must be class indices in [0, {c})")
 
 
+def _lae(xp: Any, a: Array, b: Array) -> Array:
+    """``log(e^a + e^b)`` shifted by a constant ``m = max(a, b)``: every derivative
+    (second order too) is a ratio of ``exp`` of non-positive numbers, so inputs
+    ``1e30`` apart (``LOG_ZERO``, a large ``log_epsilon``) give no ``inf / inf``
+    (torch's ``logaddexp`` double backward overflows there)."""
+    m = xp.stop_gradient(xp.maximum(a, b))
+    return m + xp.log(xp.exp(a - m) + xp.exp(b - m))
+
+
 def _add_phi(xp: Any, phi: Array, added: Array) -> Array:
     """``phi`` with ``added`` (one fewer column) log-added to ``phi[:, 1:]``."""
-    return xp.concat([phi[:, :1], xp.logaddexp(phi[:, 1:], added)], 1)
+    return xp.concat([phi[:, :1], _lae(xp, phi[:, 1:], added)], 1)
 
 
 def _lattice(xp: Any, y_pred: Array, labels: Array, blank: int, log_zero: float,
@@ -155,7 +164,7 @@ def _forward(xp: Any, lpe: Array, lpb: Array, pad: Array, r: Array, rr: Array, l
         phi, emit = carry
         lp_emit, lp_blank, p = x
         eps = _add_phi(xp, phi, emit + r)  # emit -> blank epsilon move, unless a repeat
-        n_emit = xp.logaddexp(eps[:, :-1], emit) + lp_emit
+        n_emit = _lae(xp, eps[:, :-1], emit) + lp_emit
         n_phi = _add_phi(xp, eps + lp_blank, emit + lp_blank + rr)
         return xp.where(p, phi, n_phi), xp.where(p, emit, n_emit)
 
