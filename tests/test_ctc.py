@@ -133,7 +133,13 @@ def test_infeasible_on_every_backend(zero_infinity):
         if fw.name == "numpy":
             continue
         args = {k: convert(fw, v, "float64") for k, v in kw.items()}
-        v, g = losses.value_and_grad(losses.ctc_loss, convert(fw, LABELS, None), fw.to(z, "float64"), **args)
+        call = lambda x, a=args, fw=fw: losses.value_and_grad(  # noqa: E731
+            losses.ctc_loss, convert(fw, LABELS, None), x, **a)
+        if fw.name == "jax":  # eager JAX traces the scan at each call: jit once
+            import jax
+
+            call = jax.jit(call)
+        v, g = call(fw.to(z, "float64"))
         np.testing.assert_allclose(fw.back(v), v_np, rtol=1e-12, err_msg=fw.id)
         np.testing.assert_allclose(fw.back(g), g_np, rtol=1e-10, atol=1e-12, err_msg=fw.id)
 
@@ -147,9 +153,9 @@ def test_numpy_closed_form_equals_autodiff_with_log_epsilon():
     kw = dict(input_lengths=IN_LEN, label_lengths=LAB_LEN, log_epsilon=-30.0, reduction="sum")
     v, g = losses.value_and_grad(losses.ctc_loss, LABELS, z, **kw)
     with jax.enable_x64(True):
-        vj, gj = losses.value_and_grad(losses.ctc_loss, jax.numpy.asarray(LABELS), jax.numpy.asarray(z),
-                                       **{k: (jax.numpy.asarray(a) if isinstance(a, np.ndarray) else a)
-                                          for k, a in kw.items()})
+        args = {k: (jax.numpy.asarray(a) if isinstance(a, np.ndarray) else a) for k, a in kw.items()}
+        vj, gj = jax.jit(lambda x: losses.value_and_grad(losses.ctc_loss, jax.numpy.asarray(LABELS), x,
+                                                         **args))(jax.numpy.asarray(z))
     assert v > 30.0  # the infeasible row costs about -log_epsilon
     np.testing.assert_allclose(v, np.asarray(vj), rtol=1e-13)
     np.testing.assert_allclose(g, np.asarray(gj), rtol=1e-9, atol=1e-12)
@@ -229,7 +235,7 @@ def test_optax_ctc_equals_native(log_epsilon, blank_id):
         lab = jnp.asarray(np.where(LABELS == blank_id, 0, LABELS) if blank_id else LABELS)
         lpad = jnp.asarray((np.arange(4)[None] >= LAB_LEN[:, None]).astype(float))
         args, kw = (pad, lab, lpad), dict(blank_id=blank_id, log_epsilon=log_epsilon)
-        ours, theirs = bj.ctc_loss_with_forward_probs(z, *args, **kw), \
+        ours, theirs = jax.jit(lambda z: bj.ctc_loss_with_forward_probs(z, *args, **kw))(z), \
             optax.ctc_loss_with_forward_probs(z, *args, **kw)
         for a, b in zip(ours, theirs):
             assert a.shape == b.shape and a.dtype == b.dtype
@@ -250,10 +256,10 @@ def test_optax_float32_without_x64():
     with jax.enable_x64(False):
         z = jnp.asarray(_logits(9), jnp.float32)
         args = (jnp.zeros((N, T)), jnp.asarray(LABELS[:2].tolist() + [[1, 2, 3, 4]]), jnp.zeros((N, 4)))
-        a, b = bj.ctc_loss(z, *args), optax.ctc_loss(z, *args)
+        a, b = jax.jit(bj.ctc_loss)(z, *args), optax.ctc_loss(z, *args)
         assert a.dtype == b.dtype == jnp.float32
         np.testing.assert_allclose(a, b, rtol=2e-6)
-        ga, gb = (jax.grad(lambda z, f=f: f(z, *args).sum())(z) for f in (bj.ctc_loss, optax.ctc_loss))
+        ga, gb = (jax.jit(jax.grad(lambda z, f=f: f(z, *args).sum()))(z) for f in (bj.ctc_loss, optax.ctc_loss))
         np.testing.assert_allclose(ga, gb, rtol=1e-4, atol=2e-6)
 
 
