@@ -48,7 +48,8 @@ _KINDS = {"dense": ("make_dense", "make_focal_dense", "make_distributions"),
           "sparse": ("make_sparse", "make_log_probs", "make_focal_sparse"),
           "binary": ("make_binary",),
           "real": ("make_real", "make_rates", "make_poisson_nll", "make_gaussian"),
-          "unary": ("make_single", "make_joint")}
+          "unary": ("make_single", "make_joint"),
+          "sequence": ("make_ctc",)}
 
 
 def _of_kind(kind: str) -> tuple[str, ...]:
@@ -56,7 +57,8 @@ def _of_kind(kind: str) -> tuple[str, ...]:
 
 
 DENSE, SPARSE, BINARY, REAL, UNARY = map(_of_kind, ("dense", "sparse", "binary", "real", "unary"))
-assert sorted(DENSE + SPARSE + BINARY + REAL + UNARY) == sorted(NAMES), \
+SEQUENCE = _of_kind("sequence")  # labels [N, S], logits [N, T, C] (CTC)
+assert sorted(DENSE + SPARSE + BINARY + REAL + UNARY + SEQUENCE) == sorted(NAMES), \
     "a registry loss has an input maker this table does not know: add it to _KINDS"
 TWO_INPUT = DENSE + SPARSE + BINARY + REAL
 #: losses whose ``y_pred`` holds probabilities by default (Keras' clip rule)
@@ -118,6 +120,8 @@ def base(name: str, n: int = N, c: int = C, k: int = K, axis: int = -1) -> tuple
         y = rng.normal(size=(n, k))
         o = {"var": rng.uniform(0.5, 2.0, (n, k))} if name == "gaussian_nll" else {}
         return y, y + rng.normal(size=(n, k)), o
+    if name in SEQUENCE:  # n sequences of 6 steps, 2 labels each
+        return rng.integers(1, c, (n, 2)), rng.normal(size=(n, 6, c)), {}
     if name == "entropy":
         return None, rng.uniform(0.1, 2.0, shape), opts
     return None, rng.uniform(0.1, 2.0, (n, 3, c)), {}  # a batch of joint tables
@@ -454,6 +458,13 @@ def _numpy_beside_torch(v: Any, ctx: dict) -> None:
 
 SHAPE = ("y_true", "{t}", "y_pred|mean", "{p}")
 CASES: tuple[Case, ...] = (
+    # --- sequence --- (CTC: lengths and labels)
+    Case("input_lengths > T", among(*SEQUENCE), _with(input_lengths=np.array([7, 6, 6])),
+         Raises(ValueError, ("`input_lengths`", "7", r"\[0, 6\]"))),
+    Case("negative label_lengths", among(*SEQUENCE), _with(label_lengths=np.array([2, -1, 2])),
+         Raises(ValueError, ("`label_lengths`", "-1", r"\[0, 2\]"))),
+    Case("CTC label = C (out of range)", among(*SEQUENCE), lambda n: (lambda b: (b[0] * 0 + C, b[1], {}))(base(n)),
+         Raises(ValueError, ("`y_true`", "invalid labels", r"\[0, 4\)"))),
     # shapes
     Case("batch size of y_true != y_pred's", among(*TWO_INPUT), _batch_mismatch,
          Raises(ValueError, SHAPE)),
