@@ -395,3 +395,23 @@ def sort_desc(x: Any, axis: int) -> jax.Array:
 def cumsum(x: Any, axis: int) -> jax.Array:
     """See ``backends/_numpy.py``."""
     return jnp.cumsum(x, axis=axis)
+
+
+# --- loops over time (ctc_loss) ------------------------------------------------
+
+
+def scan(fn: Any, carry: Any, xs: tuple, reverse: bool = False) -> tuple:
+    """See ``backends/_numpy.py``: one ``lax.scan`` (compiled: no Python loop)."""
+    def step(c: Any, x: Any) -> tuple:
+        c = fn(c, x)
+        return c, c
+
+    return jax.lax.scan(step, tuple(carry), tuple(xs), reverse=reverse)[1]
+
+
+moveaxis = jnp.moveaxis
+
+
+def take_classes(x: Any, idx: Any) -> jax.Array:
+    """See ``backends/_numpy.py``."""
+    return jnp.take_along_axis(x, idx[:, None, :], axis=2)

@@ -356,3 +356,33 @@ def sort_desc(x: Any, axis: int) -> np.ndarray:
 def cumsum(x: Any, axis: int) -> np.ndarray:
     """Running sum along ``axis``."""
     return np.cumsum(x, axis=axis)
+
+
+# --- loops over time (ctc_loss) ------------------------------------------------
+
+
+def scan(fn: Any, carry: Any, xs: tuple, reverse: bool = False) -> tuple:
+    """``carry = fn(carry, tuple(x[t] for x in xs))`` for each ``t`` of the leading
+    axis (last to first with ``reverse``); returns the carries (a tuple of
+    arrays) stacked along a new leading axis, entry ``t`` the carry after
+    step ``t`` -- ``tf.scan``'s contract. A Python loop here and in torch; a
+    compiled loop in JAX (``lax.scan``) and TensorFlow (``tf.scan``)."""
+    return _loop_scan(fn, carry, xs, reverse, np.stack)
+
+
+def _loop_scan(fn: Any, carry: Any, xs: tuple, reverse: bool, stack: Any) -> tuple:
+    n = xs[0].shape[0]
+    outs = [None] * n
+    for t in (range(n - 1, -1, -1) if reverse else range(n)):
+        carry = fn(carry, tuple(x[t] for x in xs))
+        outs[t] = carry
+    return tuple(stack([o[i] for o in outs]) for i in range(len(carry)))
+
+
+def moveaxis(x: Any, source: int, destination: int) -> np.ndarray:
+    return np.moveaxis(x, source, destination)
+
+
+def take_classes(x: Any, idx: Any) -> np.ndarray:
+    """``out[n, t, s] = x[n, t, idx[n, s]]`` (``x`` is ``[N, T, C]``, ``idx`` ``[N, S]``)."""
+    return np.take_along_axis(x, idx[:, None, :], axis=2)

@@ -398,3 +398,21 @@ def sort_desc(x: Any, axis: int) -> tf.Tensor:
 def cumsum(x: Any, axis: int) -> tf.Tensor:
     """See ``backends/_numpy.py``."""
     return tf.cumsum(x, axis=axis)
+
+
+# --- loops over time (ctc_loss) ------------------------------------------------
+
+
+def scan(fn: Any, carry: Any, xs: tuple, reverse: bool = False) -> tuple:
+    """See ``backends/_numpy.py``: one ``tf.scan`` (a ``while_loop``: compiled
+    under ``tf.function``)."""
+    return tuple(tf.scan(lambda c, x: tuple(fn(c, x)), tuple(xs), initializer=tuple(carry), reverse=reverse))
+
+
+def moveaxis(x: Any, source: int, destination: int) -> tf.Tensor:
+    return tf.experimental.numpy.moveaxis(x, source, destination)
+
+
+def take_classes(x: Any, idx: Any) -> tf.Tensor:
+    """See ``backends/_numpy.py``: one batched gather."""
+    return tf.gather(x, idx, axis=2, batch_dims=1)

@@ -458,3 +458,21 @@ def sort_desc(x: Any, axis: int) -> torch.Tensor:
 def cumsum(x: Any, axis: int) -> torch.Tensor:
     """See ``backends/_numpy.py``."""
     return torch.cumsum(x, dim=axis)
+
+
+# --- loops over time (ctc_loss) ------------------------------------------------
+
+
+def scan(fn: Any, carry: Any, xs: tuple, reverse: bool = False) -> tuple:
+    """See ``backends/_numpy.py``: a Python loop over the leading axis."""
+    from ._numpy import _loop_scan
+
+    return _loop_scan(fn, carry, xs, reverse, torch.stack)
+
+
+moveaxis = torch.movedim
+
+
+def take_classes(x: Any, idx: Any) -> torch.Tensor:
+    """See ``backends/_numpy.py``."""
+    return torch.take_along_dim(x, _index(idx)[:, None, :], dim=2)

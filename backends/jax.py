@@ -784,6 +784,9 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "sparsemax_loss": (("sparsemax_loss",), "optax.losses.sparsemax_loss"),
     "multiclass_sparsemax_loss": (("multiclass_sparsemax_loss",), "optax.losses.multiclass_sparsemax_loss"),
     "make_fenchel_young_loss": ((), "optax.losses.make_fenchel_young_loss"),
+    # --- sequence ---
+    "ctc_loss": (("ctc_loss",), "optax.losses.ctc_loss"),
+    "ctc_loss_with_forward_probs": (("ctc_loss",), "optax.losses.ctc_loss_with_forward_probs"),
 }
 __all__ = ["CATALOG", *CATALOG]  # the table is the adapter's public names
 
@@ -1654,3 +1657,74 @@ def make_fenchel_young_loss(max_fun: Any) -> Callable:
 
     fenchel_young_loss.__doc__ = f"The Fenchel-Young loss of {getattr(max_fun, '__name__', max_fun)!s}."
     return fenchel_young_loss
+
+
+# --- sequence ----------------------------------------------------------------------
+
+
+def _ctc_args(logits: Any, logit_paddings: Any, labels: Any, label_paddings: Any) -> dict:
+    for name, x, rank in (("logits", logits, 3), ("labels", labels, 2)):
+        if jnp.ndim(x) != rank:
+            raise ValueError(f"lossbridge: `{name}` must have rank {rank}; got shape {jnp.shape(x)}")
+    if jnp.shape(labels) != jnp.shape(label_paddings):
+        raise ValueError(f"lossbridge: `label_paddings` must have labels' shape {jnp.shape(labels)}; "
+                         f"got {jnp.shape(label_paddings)}")
+    if jnp.shape(logit_paddings) != jnp.shape(logits)[:2]:
+        raise ValueError(f"lossbridge: `logit_paddings` must have shape [B, T] = {jnp.shape(logits)[:2]}; "
+                         f"got {jnp.shape(logit_paddings)}")
+    return {"input_paddings": jnp.asarray(logit_paddings), "label_paddings": jnp.asarray(label_paddings)}
+
+
+def ctc_loss(logits: Any, logit_paddings: Any, labels: Any, label_paddings: Any, *, blank_id: int = 0,
+             log_epsilon: Any = -1e5) -> jax.Array:
+    r"""CTC loss per sequence, optax's signature, over :func:`losses.ctc_loss`.
+
+    .. math:: \ell_b = -\log \sum_{\pi \in \mathcal B^{-1}(y_b)} \prod_{t:\ \text{not padded}}
+              \operatorname{softmax}(z_{b,t})[\pi_t]
+
+    Args:
+      logits: ``[B, T, K]`` logits (``K`` classes, the blank included).
+      logit_paddings: ``[B, T]``, 1.0 at padded steps.
+      labels: ``[B, N]`` integer labels, right-padded.
+      label_paddings: ``[B, N]``, 1.0 at padded labels.
+      blank_id: the blank class.
+      log_epsilon: the stand-in for ``log 0`` (an impossible alignment costs
+        about ``-log_epsilon`` per missing step, so the loss stays finite).
+
+    Returns:
+      ``[B]`` losses.
+
+    Native equivalent: ``optax.losses.ctc_loss`` -- equal, ``log_epsilon``
+    included. Paddings are read as ``> 0.5`` (optax blends fractional ones);
+    a label outside ``[0, K)`` within a sequence's length raises ``ValueError``
+    in eager mode (NaN rows under ``jit``).
+
+    >>> import jax.numpy as jnp
+    >>> z, pad = jnp.zeros((1, 2, 2)), jnp.zeros((1, 2))
+    >>> round(float(ctc_loss(z, pad, jnp.array([[1]]), jnp.zeros((1, 1)))[0]), 6)  # -log(3/4)
+    0.287682
+    """
+    return losses.ctc_loss(labels, logits, **_ctc_args(logits, logit_paddings, labels, label_paddings),
+                           blank=blank_id, log_epsilon=log_epsilon, reduction="none")
+
+
+def ctc_loss_with_forward_probs(logits: Any, logit_paddings: Any, labels: Any, label_paddings: Any, *,
+                                blank_id: int = 0, log_epsilon: Any = -1e5) -> tuple[jax.Array, jax.Array,
+                                                                                     jax.Array]:
+    r""":func:`ctc_loss` and the forward probabilities, optax's signature.
+
+    Returns ``(loss [B], logalpha_blank [T, B, N+1], logalpha_nonblank [T, B, N])``:
+    ``log`` of the mass of the alignment prefixes that end at step ``t`` in the
+    blank after ``n`` labels, or emitting label ``n`` (the last blank row also
+    holds the final emit-to-blank move). Arguments as :func:`ctc_loss`.
+
+    Native equivalent: ``optax.losses.ctc_loss_with_forward_probs`` -- equal.
+
+    >>> import jax.numpy as jnp
+    >>> loss, a_blank, a_emit = ctc_loss_with_forward_probs(
+    ...     jnp.zeros((1, 2, 2)), jnp.zeros((1, 2)), jnp.array([[1]]), jnp.zeros((1, 1)))
+    >>> a_blank.shape, a_emit.shape
+    ((2, 1, 2), (2, 1, 1))
+    """
+    return losses.ctc_forward_probs(labels, logits, **_ctc_args(logits, logit_paddings, labels, label_paddings),
+                                    blank=blank_id, log_epsilon=log_epsilon)

@@ -217,6 +217,9 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "sparsemax_loss": (("sparsemax_loss",), None),
     "MulticlassSparsemaxLoss": (("multiclass_sparsemax_loss",), None),
     "multiclass_sparsemax_loss": (("multiclass_sparsemax_loss",), None),
+    # --- sequence ---
+    "CTC": (("ctc_loss",), "keras.losses.CTC"),
+    "ctc": (("ctc_loss",), "keras.losses.ctc"),
 }
 
 __all__ = ["CATALOG", *CATALOG]
@@ -2558,4 +2561,63 @@ class MulticlassSparsemaxLoss(_LossFunctionWrapper, fn=multiclass_sparsemax_loss
     >>> import numpy as np
     >>> round(float(MulticlassSparsemaxLoss()(np.array([1, 0]), np.array([[1., 0.], [0., 0.]]))), 6)
     0.625
+    """
+
+
+# --- sequence ----------------------------------------------------------------------
+
+
+@_functional()
+def ctc(y_true: Any, y_pred: Any) -> Tensor:
+    r"""CTC loss per sequence, as ``keras.losses.ctc``, over :func:`losses.ctc_loss`.
+
+    .. math:: \ell_n = -\log \sum_{\pi \in \mathcal B^{-1}(y_n)} \prod_t
+              \operatorname{softmax}(z_{n,t})[\pi_t]
+
+    ``y_true``: labels ``[N, S]`` (integers, or floats holding them, as the
+    ``Loss`` class passes them), padded with 0 -- the blank (``mask_index``);
+    a sequence's length is its number of non-zero labels. ``y_pred``: logits
+    ``[N, T, C]``, every step counted. Other ranks raise ``ValueError``, as the
+    native.
+
+    Differences from the native (TensorFlow backend: ``tf.nn.ctc_loss``): a
+    float64 ``y_pred`` is computed in float64 (native: float32, cast back);
+    where no alignment exists (more labels plus repeats than steps) the loss
+    is ``inf`` (native: a finite ``~709``; the JAX backend ``~1e5``); a label
+    outside ``[0, C)`` raises ``ValueError``.
+
+    >>> import numpy as np
+    >>> z = (np.arange(24).reshape((2, 4, 3)) - 12) / 100
+    >>> np.round(keras.ops.convert_to_numpy(ctc(np.array([[1, 2, 1, 0], [1, 2, 0, 2]]), z)), 5).tolist()
+    [2.44293, 2.45436]
+    """
+    if len(ops.shape(y_true)) != 2:
+        raise ValueError("Targets `y_true` are expected to be a tensor of shape `(batch_size, max_length)` "
+                         f"in integer format. Received: y_true.shape={ops.shape(y_true)}")
+    if len(ops.shape(y_pred)) != 3:
+        raise ValueError("Logits `y_pred` are expected to be a tensor of shape `(batch_size, max_length, "
+                         f"num_classes)`. Received: y_pred.shape={ops.shape(y_pred)}")
+    labels = ops.cast(ops.convert_to_tensor(y_true), "int32")
+    y_pred = ops.convert_to_tensor(y_pred)
+    if keras.backend.standardize_dtype(y_pred.dtype) not in ("float32", "float64"):
+        y_pred = ops.cast(y_pred, "float32")
+    lengths = ops.sum(ops.cast(ops.not_equal(labels, 0), y_pred.dtype), axis=-1)
+    return _lb.ctc_loss(labels, y_pred, label_lengths=lengths, blank=0, reduction="none")
+
+
+class CTC(_LossFunctionWrapper, fn=ctc, same_rank=False):
+    r"""Drop-in ``keras.losses.CTC``: :func:`ctc` per sequence, reduced by Keras
+    (``"sum_over_batch_size"`` by default).
+
+    Args:
+      reduction, name, dtype: as in :class:`CategoricalCrossentropy` (``name`` ``"ctc"``).
+
+    Native: ``keras.losses.CTC`` -- equal where an alignment exists (see
+    :func:`ctc`; an impossible one saturates at the dtype's largest finite
+    value in the reduced loss, as every loss here does).
+
+    >>> import numpy as np
+    >>> z = (np.arange(24).reshape((2, 4, 3)) - 12) / 100
+    >>> round(float(CTC()(np.array([[1, 2, 1, 0], [1, 2, 0, 2]]), z)), 5)
+    2.44865
     """

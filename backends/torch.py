@@ -114,6 +114,8 @@ CATALOG: dict[str, tuple[tuple[str, ...], str | None]] = {
     "AdaptiveLogSoftmaxWithLoss": (("adaptive_softmax_loss",), "torch.nn.AdaptiveLogSoftmaxWithLoss"),
     "SparsemaxLoss": (("sparsemax_loss",), None),
     "MulticlassSparsemaxLoss": (("multiclass_sparsemax_loss",), None),
+    # --- sequence ---
+    "CTCLoss": (("ctc_loss",), "torch.nn.CTCLoss"),
 }
 __all__ = ["CATALOG", *CATALOG]  # the table is the adapter's public names
 
@@ -1947,3 +1949,100 @@ class AdaptiveLogSoftmaxWithLoss(nn.Module):
     def predict(self, input: Tensor) -> Tensor:  # noqa: A002
         """The most likely class of each row: ``log_prob(input).argmax(1)``."""
         return torch.argmax(self.log_prob(input), dim=1)
+
+
+# --- sequence ----------------------------------------------------------------------
+
+
+def _lengths(name: str, value: Any, n: int, device: Any) -> Tensor:
+    """torch's ``input_lengths``/``target_lengths``: a tensor or a sequence of ints."""
+    if isinstance(value, Tensor):
+        if value.is_floating_point() or value.is_complex() or value.dtype == torch.bool:
+            _fail(f"`{name}` must hold integers; got dtype {value.dtype}", TypeError)
+        t = value
+    elif isinstance(value, (list, tuple)) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        t = torch.tensor(value, dtype=torch.long, device=device)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        t = torch.tensor([value], dtype=torch.long, device=device)
+    else:
+        _fail(f"`{name}` must be a tensor or a tuple/list of ints; got {type(value).__name__}", TypeError)
+    if t.numel() != n:
+        _fail(f"`{name}` must have one length per sequence ({n}); got {t.numel()}")
+    return t.reshape(n)
+
+
+def _padded(targets: Tensor, lengths: Tensor) -> Tensor:
+    """Concatenated 1-D targets as ``[N, max length]``, right-padded with 0."""
+    n = lengths.shape[0]
+    if bool((lengths < 0).any()):
+        _fail(f"`target_lengths` must be non-negative; got {lengths.tolist()}")
+    total = int(lengths.sum())
+    if targets.shape[0] != total:
+        _fail(f"concatenated `targets` must hold sum(target_lengths) = {total} labels; got {targets.shape[0]}")
+    s = int(lengths.max()) if n else 0
+    out = targets.new_zeros((n, s))
+    out[torch.arange(s, device=targets.device)[None, :] < lengths[:, None]] = targets
+    return out
+
+
+class CTCLoss(_Loss):
+    r"""Drop-in for :class:`torch.nn.CTCLoss` over :func:`losses.ctc_loss` (``log_probs=True``).
+
+    .. math:: \ell_n = -\log \sum_{\pi \in \mathcal B^{-1}(y_n)} \prod_{t < T_n} p_{t,n}[\pi_t]
+
+    ``forward(log_probs, targets, input_lengths, target_lengths)``: ``log_probs``
+    ``[T, N, C]`` (or ``[T, C]`` unbatched), log-probabilities used as given;
+    ``targets`` padded ``[N, S]`` or concatenated 1-D (``sum(target_lengths)``
+    labels; ``[S]`` unbatched); the lengths a tensor or a tuple of ints.
+    ``reduction='mean'`` divides each loss by its target length (at least 1)
+    and averages over the batch. An impossible alignment gives ``inf`` (NaN
+    gradient), or 0 and a zero gradient with ``zero_infinity=True``. The
+    gradient is torch's: ``exp(log_probs) - occupancy`` (the gradient through
+    the log-softmax that made ``log_probs``).
+
+    Differences from the native: a label equal to ``blank`` or outside
+    ``[0, C)`` within a target's length, and a length out of range, raise
+    ``ValueError`` (native: undefined or a runtime error); under
+    ``torch.compile``/``torch.func`` such rows are NaN. The computation is the
+    recursion of :mod:`losses.sequence` (a loop over ``T`` in Python).
+
+    >>> import torch
+    >>> lp = torch.randn(12, 2, 5).log_softmax(2)
+    >>> y, il, tl = torch.tensor([[1, 2, 2], [3, 4, 0]]), torch.tensor([12, 10]), torch.tensor([3, 2])
+    >>> torch.allclose(CTCLoss()(lp, y, il, tl), torch.nn.CTCLoss()(lp, y, il, tl))
+    True
+    """
+
+    blank: int
+    zero_infinity: bool
+    _messages = {"`target`": "`targets`", "`input`": "`log_probs`", "label_lengths": "target_lengths",
+                 "`label_paddings`": "`target_lengths`"}
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> None:
+        super().__init__(None, None, reduction, blank=blank, zero_infinity=zero_infinity)
+
+    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths: Tensor | tuple,
+                target_lengths: Tensor | tuple) -> Tensor:
+        _tensors(log_probs=log_probs, targets=targets)
+        return self._translated(self._ctc, log_probs, targets, input_lengths, target_lengths)
+
+    def _ctc(self, log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any) -> Tensor:
+        if log_probs.dim() not in (2, 3):
+            _fail(f"`log_probs` must have shape [T, N, C] or [T, C]; got {list(log_probs.shape)}")
+        unbatched = log_probs.dim() == 2
+        lp = log_probs.unsqueeze(1) if unbatched else log_probs
+        n = lp.shape[1]
+        il = _lengths("input_lengths", input_lengths, n, lp.device)
+        tl = _lengths("target_lengths", target_lengths, n, lp.device)
+        if unbatched:
+            targets = targets.unsqueeze(0)
+        elif targets.dim() == 1:
+            targets = _padded(targets, tl)
+        reduction = self._reduction()
+        out = losses.ctc_loss(targets, lp.transpose(0, 1), input_lengths=il, label_lengths=tl,
+                              blank=self.blank, zero_infinity=self.zero_infinity, log_probs=True,
+                              scale_by_length=reduction == "mean", reduction=reduction)
+        return out.squeeze(0) if unbatched and reduction == "none" else out
+
+    def extra_repr(self) -> str:
+        return f"blank={self.blank}, reduction={self.reduction!r}, zero_infinity={self.zero_infinity}"

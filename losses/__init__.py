@@ -20,6 +20,7 @@ from . import (
                overlap,
                regression,
                robust,
+               sequence,
                similarity,
                structured,
 )
@@ -36,6 +37,7 @@ from .overlap import *  # noqa: F403
 from .regression import *  # noqa: F403
 from .regression import gaussian_nll_grads
 from .robust import *  # noqa: F403
+from .sequence import *  # noqa: F403
 from .similarity import *  # noqa: F403
 from .structured import *  # noqa: F403
 
@@ -48,4 +50,5 @@ __all__ += contrastive.__all__
 __all__ += overlap.__all__
 __all__ += robust.__all__
 __all__ += structured.__all__ + ["adaptive_log_prob", "adaptive_softmax_loss"]
+__all__ += sequence.__all__
 __version__ = "0.1.0"

@@ -61,6 +61,8 @@ _KINDS["real"] += ("make_pairs", "make_embedding_pairs", "make_triplets")
 # --- contrastive ---
 _KINDS["groups"] = ("make_groups",)
 _KINDS["real"] += ("make_ranking",)  # relevance labels and scores, one shape
+# --- sequence ---
+_KINDS["sequence"] = ("make_ctc",)
 
 
 def _of_kind(kind: str) -> tuple[str, ...]:
@@ -70,7 +72,8 @@ def _of_kind(kind: str) -> tuple[str, ...]:
 DENSE, SPARSE, BINARY, REAL, UNARY = map(_of_kind, ("dense", "sparse", "binary", "real", "unary"))
 MARGIN = _of_kind("margin")
 GROUPS = _of_kind("groups")  # [N] group labels, [N, D] embeddings (batch losses)
-assert sorted(DENSE + SPARSE + BINARY + REAL + UNARY + MARGIN + GROUPS) == sorted(NAMES), \
+SEQUENCE = _of_kind("sequence")  # labels [N, S], logits [N, T, C] (CTC)
+assert sorted(DENSE + SPARSE + BINARY + REAL + UNARY + MARGIN + GROUPS + SEQUENCE) == sorted(NAMES), \
     "a registry loss has an input maker this table does not know: add it to _KINDS"
 TWO_INPUT = DENSE + SPARSE + BINARY + REAL + MARGIN + GROUPS
 #: losses whose ``y_pred`` holds probabilities by default (Keras' clip rule)
@@ -146,6 +149,8 @@ def base(name: str, n: int = N, c: int = C, k: int = K, axis: int = -1) -> tuple
         return rng.choice([-1.0, 1.0], (n, k)), x, o
     if name in GROUPS:  # group labels (a pair and the rest), embeddings
         return np.arange(n) // 2, rng.normal(size=(n, c)), {}
+    if name in SEQUENCE:  # n sequences of 6 steps, 2 labels each
+        return rng.integers(1, c, (n, 2)), rng.normal(size=(n, 6, c)), {}
     if name == "entropy":
         return None, rng.uniform(0.1, 2.0, shape), opts
     return None, rng.uniform(0.1, 2.0, (n, 3, c)), {}  # a batch of joint tables
@@ -494,6 +499,13 @@ def _numpy_beside_torch(v: Any, ctx: dict) -> None:
 
 SHAPE = ("y_true|x1|anchor", "{t}", "y_pred|mean|input1|x2|positive", "{p}")
 CASES: tuple[Case, ...] = (
+    # --- sequence --- (CTC: lengths and labels)
+    Case("input_lengths > T", among(*SEQUENCE), _with(input_lengths=np.array([7, 6, 6])),
+         Raises(ValueError, ("`input_lengths`", "7", r"\[0, 6\]"))),
+    Case("negative label_lengths", among(*SEQUENCE), _with(label_lengths=np.array([2, -1, 2])),
+         Raises(ValueError, ("`label_lengths`", "-1", r"\[0, 2\]"))),
+    Case("CTC label = C (out of range)", among(*SEQUENCE), lambda n: (lambda b: (b[0] * 0 + C, b[1], {}))(base(n)),
+         Raises(ValueError, ("`y_true`", "invalid labels", r"\[0, 4\)"))),
     # shapes
     Case("batch size of y_true != y_pred's", among(*TWO_INPUT), _batch_mismatch,
          Raises(ValueError, SHAPE)),

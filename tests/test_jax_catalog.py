@@ -598,7 +598,7 @@ MARGIN_CALLS = {
 def test_catalog_specs_are_the_ones_called(name, monkeypatch):
     """Each function calls exactly the public functions of the specs it lists."""
     called = []
-    for spec in set(LOSS_NAMES) | {"smooth_labels"}:
+    for spec in set(LOSS_NAMES) | {"smooth_labels", "ctc_forward_probs"}:
         real = getattr(losses, spec)
         monkeypatch.setattr(losses, spec, lambda *a, _s=spec, _f=real, **k: (called.append(_s), _f(*a, **k))[1])
     if name in MARGIN_CALLS:  # ours only (tests/test_margin.py holds them against torch)
@@ -615,13 +615,19 @@ def test_catalog_specs_are_the_ones_called(name, monkeypatch):
                     lambda f: f(x, jnp.ones((3, 4)), jnp.asarray([1])),
                 "cosine_embedding_loss": lambda f: f(x, y, jnp.asarray([-1])),
                 "circle_loss": lambda f: f(jnp.eye(3), jnp.asarray([0, 0, 1])),
-                "generalized_cross_entropy_with_integer_labels": lambda f: f(x, jnp.asarray([1]))}[name]
+                "generalized_cross_entropy_with_integer_labels": lambda f: f(x, jnp.asarray([1])),
+                # --- sequence ---
+                "ctc_loss": lambda f: f(x[None], jnp.zeros((1, 1)), jnp.asarray([[1]]), jnp.zeros((1, 1))),
+                "ctc_loss_with_forward_probs":
+                    lambda f: f(x[None], jnp.zeros((1, 1)), jnp.asarray([[1]]), jnp.zeros((1, 1)))}[name]
         call(getattr(bj, name))
     else:
         arrays = _inputs(func, case, "float64", "eager")
         jax.eval_shape(lambda *a: FUNCS[func][2][case][1](getattr(bj, name), *a), *arrays)
     # smooth_labels calls its helper; make_fenchel_young_loss builds on the user's max function
-    expected = bj.CATALOG[name][0] or (("smooth_labels",) if name == "smooth_labels" else ())
+    # ctc_loss_with_forward_probs: the ctc_loss lattice with its forward probabilities
+    expected = {"ctc_loss_with_forward_probs": ("ctc_forward_probs",)}.get(name) or bj.CATALOG[name][0] \
+        or (("smooth_labels",) if name == "smooth_labels" else ())
     assert tuple(dict.fromkeys(called)) == expected
 
 
@@ -810,12 +816,16 @@ def test_where_closed_form_gradient_equals_finite_differences(fn, opts, reductio
         float(fn(y, x, reduction=reduction, **opts)), rel=1e-12)
 
 
+#: names held to optax in a test file of their own (--- sequence ---)
+ELSEWHERE = {"ctc_loss": "tests/test_ctc.py", "ctc_loss_with_forward_probs": "tests/test_ctc.py"}
+
+
 def test_every_native_claim_has_conformance_cases():
     """Each optax name of ``CATALOG`` has cases here or in tests/test_jax_adapter.py
     (and optax's own tests in tests/test_optax_peer.py)."""
     import test_jax_adapter
 
     claims = {n for n, (_, native) in bj.CATALOG.items() if native}
-    covered = set(FUNCS) | set(test_jax_adapter.FUNCS)
+    covered = set(FUNCS) | set(test_jax_adapter.FUNCS) | set(ELSEWHERE)
     assert covered == claims, claims ^ covered
     assert all(FUNCS[n][2] for n in FUNCS) and all(test_jax_adapter.FUNCS[n][2] for n in test_jax_adapter.FUNCS)

@@ -79,6 +79,9 @@ CLASSES = {
     "sparsemax_loss": ("_classification_test", "SparsemaxTest"),
     "multiclass_sparsemax_loss": ("_classification_test", "SparsemaxTest"),
     "make_fenchel_young_loss": ("_fenchel_young_test", "FenchelYoungTest"),
+    # --- sequence ---
+    "ctc_loss": ("_classification_test", "CTCTest"),
+    "ctc_loss_with_forward_probs": ("_classification_test", "CTCTest"),
 }
 
 #: upstream tests that fail with ours substituted: test id -> why. Each is

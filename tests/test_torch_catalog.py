@@ -893,7 +893,10 @@ def _catalog_args(name, n=4):
             "GeneralizedCrossEntropyLoss": (x, torch.arange(n) % 3),
             # --- structured ---
             "SparsemaxLoss": (x, (t > 0.3).to(t.dtype)), "MulticlassSparsemaxLoss": (x, torch.arange(n) % 3),
-            "AdaptiveLogSoftmaxWithLoss": (x.exp(), torch.arange(n) % 5)}.get(name, (x, t))
+            "AdaptiveLogSoftmaxWithLoss": (x.exp(), torch.arange(n) % 5),
+            # --- sequence --- log-probs [T, N, C], labels [N, 2], lengths
+            "CTCLoss": (_randn((6, n, 3), 133).log_softmax(2), torch.arange(2 * n).reshape(n, 2) % 2 + 1,
+                        torch.full((n,), 6), torch.full((n,), 2))}.get(name, (x, t))
 
 
 def _catalog_module(name):

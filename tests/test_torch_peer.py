@@ -58,13 +58,15 @@ FUNCTIONAL = {"l1_loss": "L1Loss", "mse_loss": "MSELoss", "smooth_l1_loss": "Smo
               # --- similarity ---
               "cosine_embedding_loss": "CosineEmbeddingLoss", "triplet_margin_loss": "TripletMarginLoss",
               "triplet_margin_with_distance_loss": "TripletMarginWithDistanceLoss"}
+FUNCTIONAL["ctc_loss"] = "CTCLoss"  # --- sequence ---
 #: forward arguments of the functionals (the rest are constructor options)
 
 #: natives module_db marks ``supports_gradgrad`` whose double backward torch does not
 #: implement ("derivative for aten::multi_margin_loss_backward is not implemented"):
 #: first order only (ours has double backward; tests/test_margin.py checks it)
 NO_GRADGRAD = {"MultiMarginLoss", "MultiLabelMarginLoss"}
-_FORWARD = ("input", "input1", "input2", "anchor", "positive", "negative", "target", "var")
+_FORWARD = ("input", "input1", "input2", "anchor", "positive", "negative", "target", "var",
+            "log_probs", "targets", "input_lengths", "target_lengths")
 
 #: upstream cases that fail with ours: case id -> why (strict: a fix XPASSes, which fails)
 XFAIL: dict[str, str] = {}
@@ -117,7 +119,13 @@ def _derivatives(out, inputs, order):
     return [out, *first, *(torch.zeros_like(x) if g is None else g for g, x in zip(second, inputs))]
 
 
-def _run(make_native, make_ours, args, kwargs, order=1):
+#: float32 first derivatives where the native's own rounding is the larger error: module
+#: -> tolerance. CTCLoss: torch's float32 gradient is up to ~1e-4 off its float64 one at
+#: T = 50 (ours ~5e-6; tests/test_ctc.py holds both against float64)
+FLOAT32_GRAD_TOL = {"CTCLoss": {"rtol": 1e-2, "atol": 2e-4}}
+
+
+def _run(make_native, make_ours, args, kwargs, order=1, grad_tol=None):
     """Native then ours on clones of ``args``: values and derivatives up to
     ``order`` w.r.t. the inputs that require grad. Skipped when the native
     rejects the case (see :func:`test_module_db_error_inputs_fail_in_ours_too`)."""
@@ -143,6 +151,8 @@ def _run(make_native, make_ours, args, kwargs, order=1):
         # second order in float32: the two double backwards round differently (BCELoss: the
         # native's is 1e-4 off the float64 value, ours 1e-7), so a float32-sized tolerance
         tol = {"rtol": 3e-4, "atol": 1e-5} if i >= first and b.dtype == torch.float32 else {}
+        if grad_tol and 0 < i < first and b.dtype == torch.float32:
+            tol = grad_tol
         torch.testing.assert_close(a.detach(), b.detach(), equal_nan=True, **tol,
                                    msg=lambda m, i=i: f"derivative {i}: {m}")
 
@@ -178,9 +188,12 @@ MODULE_CASES = _module_cases()
 @pytest.mark.parametrize("name,sample", MODULE_CASES)
 def test_module_db_sample(name, sample):
     c, f = sample.constructor_input, sample.forward_input
-    order = 2 if common_modules.module_db[INFO[name]].supports_gradgrad and name not in NO_GRADGRAD else 1
+    info = common_modules.module_db[INFO[name]]
+    # a native without double backward (CTCLoss: module_db skips its test_gradgrad) checks order 1
+    no_gradgrad = any(getattr(d, "test_name", None) == "test_gradgrad" for d in info.decorators)
+    order = 2 if info.supports_gradgrad and not no_gradgrad and name not in NO_GRADGRAD else 1
     _run(lambda: getattr(nn, name)(*c.args, **c.kwargs), lambda: getattr(bt, name)(*c.args, **c.kwargs),
-         f.args, f.kwargs, order)
+         f.args, f.kwargs, order, FLOAT32_GRAD_TOL.get(name))
 
 
 #: upstream error inputs a documented difference makes valid for ours -> the native call it then equals
