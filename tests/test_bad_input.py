@@ -649,7 +649,10 @@ CASES: tuple[Case, ...] = (
          note="nothing can raise under tracing: that example's loss is NaN, the others exact"),
     Case("margin not finite", takes("margin"), _with(margin=np.nan),
          Raises(ValueError, ("`margin`", "nan"))),
-    Case("p not 1 or 2", takes("p"), _with(p=3), Raises(ValueError, ("`p` must be 1 or 2", "3"))),
+    Case("p not 1 or 2", among("multi_margin"), _with(p=3),
+         Raises(ValueError, ("`p` must be 1 or 2", "3"))),
+    Case("p not positive", among("triplet_margin"), _with(p=0.0),
+         Raises(ValueError, (r"`p` must be in \(0, inf\)", "got 0"))),
     # empty batch
     Case("empty batch (N = 0)", every, _empty,
          Behaves("mean: NaN, sum: 0, none: empty", _empty_rule),
