@@ -367,16 +367,33 @@ def scan(fn: Any, carry: Any, xs: tuple, reverse: bool = False) -> tuple:
     arrays) stacked along a new leading axis, entry ``t`` the carry after
     step ``t`` -- ``tf.scan``'s contract. A Python loop here and in torch; a
     compiled loop in JAX (``lax.scan``) and TensorFlow (``tf.scan``)."""
-    return _loop_scan(fn, carry, xs, reverse, np.stack)
+    return _loop_scan(fn, carry, xs, reverse, np.stack, list)
 
 
-def _loop_scan(fn: Any, carry: Any, xs: tuple, reverse: bool, stack: Any) -> tuple:
+def _loop_scan(fn: Any, carry: Any, xs: tuple, reverse: bool, stack: Any, unstack: Any) -> tuple:
+    """The Python loop of :func:`scan`. ``unstack`` splits each ``x`` into its
+    steps once (torch: ``unbind``, whose backward is one ``stack``; indexing
+    ``x[t]`` per step would make autograd write a zero-filled ``x``-sized
+    gradient per step)."""
     n = xs[0].shape[0]
+    steps = [unstack(x) for x in xs]
     outs = [None] * n
     for t in (range(n - 1, -1, -1) if reverse else range(n)):
-        carry = fn(carry, tuple(x[t] for x in xs))
+        carry = fn(carry, tuple(x[t] for x in steps))
         outs[t] = carry
     return tuple(stack([o[i] for o in outs]) for i in range(len(carry)))
+
+
+#: ``ctc(lp [T, N, C], labels [N, S], input_lengths [N], label_lengths [N], blank,
+#: zero_infinity, generic)``: a framework's fused CTC kernel -- per-sequence
+#: ``-log Z`` of log-probabilities ``lp`` (used as given; gradient
+#: ``exp(lp) - occupancy`` at live steps, torch's convention), ``inf`` where no
+#: alignment exists (0, zero gradient, with ``zero_infinity``); inputs already
+#: validated. ``generic(lp)`` is the spec's own recursion (same value), for the
+#: derivatives the kernel lacks. Returns ``None`` where the kernel cannot run
+#: (traced); ``None`` itself where the framework has no kernel that pays
+#: (benchmarks/ctc.py: TensorFlow's is slower than the spec's ``tf.scan``).
+ctc = None
 
 
 def moveaxis(x: Any, source: int, destination: int) -> np.ndarray:

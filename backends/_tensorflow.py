@@ -409,6 +409,10 @@ def scan(fn: Any, carry: Any, xs: tuple, reverse: bool = False) -> tuple:
     return tuple(tf.scan(lambda c, x: tuple(fn(c, x)), tuple(xs), initializer=tuple(carry), reverse=reverse))
 
 
+#: see ``backends/_numpy.py``: no fused CTC kernel here (the spec's scan is the loop)
+ctc = None
+
+
 def moveaxis(x: Any, source: int, destination: int) -> tf.Tensor:
     return tf.experimental.numpy.moveaxis(x, source, destination)
 

@@ -467,10 +467,52 @@ def scan(fn: Any, carry: Any, xs: tuple, reverse: bool = False) -> tuple:
     """See ``backends/_numpy.py``: a Python loop over the leading axis."""
     from ._numpy import _loop_scan
 
-    return _loop_scan(fn, carry, xs, reverse, torch.stack)
+    return _loop_scan(fn, carry, xs, reverse, torch.stack, torch.unbind)
 
 
 moveaxis = torch.movedim
+
+
+class _NativeCTC(torch.autograd.Function):
+    """torch's fused CTC kernel (``aten._ctc_loss`` and ``_ctc_loss_backward``,
+    what ``F.ctc_loss`` runs): the per-sequence loss and, in a first-order
+    backward, the native gradient. The native has no second derivative: a
+    backward that must itself be differentiable (``create_graph=True``)
+    differentiates ``generic`` (the spec's recursion, equal in value) instead."""
+
+    @staticmethod
+    def forward(ctx: Any, lp: Any, targets: Any, in_len: Any, lab_len: Any, blank: int, zero_infinity: bool,
+                generic: Any) -> torch.Tensor:
+        nll, alpha = torch.ops.aten._ctc_loss.Tensor(lp, targets, in_len, lab_len, blank, zero_infinity)
+        ctx.save_for_backward(lp, targets, in_len, lab_len, nll, alpha)
+        ctx.blank, ctx.zero_infinity, ctx.generic = blank, zero_infinity, generic
+        if zero_infinity:  # as F.ctc_loss: the kernel gives inf, zero_infinity zeroes it after
+            return torch.where(nll == float("inf"), torch.zeros_like(nll), nll)
+        return nll
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        lp, targets, in_len, lab_len, nll, alpha = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph: a gradient with its own derivative
+            with torch.enable_grad():
+                (g,) = torch.autograd.grad(ctx.generic(lp), lp, grad, create_graph=True)
+        else:
+            g = torch.ops.aten._ctc_loss_backward.Tensor(grad, lp, targets, in_len, lab_len, nll, alpha,
+                                                         ctx.blank, ctx.zero_infinity)
+        return g, None, None, None, None, None, None
+
+
+def ctc(lp: Any, labels: Any, in_len: Any, lab_len: Any, blank: int, zero_infinity: bool,
+        generic: Any) -> torch.Tensor | None:
+    """See ``backends/_numpy.py``: torch's fused kernel, eager only. ``None``
+    (the spec's recursion) under ``torch.compile``, ``torch.func`` transforms,
+    forward-mode AD (the native has no forward derivative), and for CUDA
+    under ``torch.use_deterministic_algorithms`` (its backward has none)."""
+    if _is_compiling() or _is_wrapped(lp) or torch.autograd.forward_ad.unpack_dual(lp).tangent is not None:
+        return None
+    if lp.is_cuda and torch.are_deterministic_algorithms_enabled():
+        return None
+    return _NativeCTC.apply(lp, labels.long(), in_len.long(), lab_len.long(), blank, zero_infinity, generic)
 
 
 def take_classes(x: Any, idx: Any) -> torch.Tensor:

@@ -223,35 +223,52 @@ def _grad(xp: Any, lat: tuple, alpha: tuple, labels: Array, blank: int, lab_len:
     return xp.exp(lp) * xp.sum(occ, axis=2, keepdims=True) - occ
 
 
-def ctc_lattice(xp: Any, y_true: Any, y_pred: Array, *, input_lengths: Any = None, label_lengths: Any = None,
-                input_paddings: Any = None, label_paddings: Any = None, blank: int = 0,
-                log_epsilon: Any = None, log_probs: bool = False, grad: bool = False) -> dict:
-    """The forward recursion and what the losses read from it: ``loss`` ([N],
-    ``-log`` of the mass of every alignment), ``alpha_blank``/``alpha_emit``
-    (optax's forward probabilities), ``feasible`` ([N] bool), ``label_lengths``
-    and, with ``grad``, the closed-form gradient of ``loss`` (NumPy)."""
+def _setup(xp: Any, y_true: Any, y_pred: Array, input_lengths: Any, label_lengths: Any, input_paddings: Any,
+           label_paddings: Any, blank: Any) -> dict:
+    """The checked inputs of the recursion (every check runs here, in this
+    order): ``labels``, ``blank``, ``in_len``/``lab_len`` ([N]), ``in_pad``
+    ([N, T] bool), ``lab_valid`` ([N, S] bool), ``poison`` ([N] bool rows
+    that broke a rule under a trace, else ``None``)."""
     labels = _int_labels(xp, y_true, y_pred)
     n, t, s, c = _shapes(xp, labels, y_pred)
     blank = _blank(blank, c)
-    log_zero = LOG_ZERO if log_epsilon is None else log_epsilon
     in_len, in_pad = _lengths(xp, input_lengths, input_paddings, n, t, y_pred, "input", "T")
     lab_len, _ = _lengths(xp, label_lengths, label_paddings, n, s, y_pred, "label", "S")
-    steps = xp.cast(xp.arange(t, like=y_pred), xp.dtype_of(y_pred))
     if in_pad is None:
+        steps = xp.cast(xp.arange(t, like=y_pred), xp.dtype_of(y_pred))
         in_pad = xp.expand_dims(steps, 0) >= xp.expand_dims(in_len, 1)
     cols = xp.cast(xp.arange(s, like=y_pred), xp.dtype_of(y_pred))
     lab_valid = xp.expand_dims(cols, 0) < xp.expand_dims(lab_len, 1)
     bad = _check_labels(xp, labels, lab_valid, c)
+    return {"labels": labels, "blank": blank, "in_len": in_len, "lab_len": lab_len, "in_pad": in_pad,
+            "lab_valid": lab_valid, "poison": _poison(xp, bad, in_len, lab_len),
+            "lengths_form": input_paddings is None}
+
+
+def ctc_lattice(xp: Any, y_true: Any, y_pred: Array, *, input_lengths: Any = None, label_lengths: Any = None,
+                input_paddings: Any = None, label_paddings: Any = None, blank: int = 0,
+                log_epsilon: Any = None, log_probs: bool = False, grad: bool = False,
+                setup: dict | None = None) -> dict:
+    """The forward recursion and what the losses read from it: ``loss`` ([N],
+    ``-log`` of the mass of every alignment), ``alpha_blank``/``alpha_emit``
+    (optax's forward probabilities), ``feasible`` ([N] bool), ``label_lengths``
+    and, with ``grad``, the closed-form gradient of ``loss`` (NumPy).
+    ``setup``: :func:`_setup`'s checked inputs, if already made."""
+    if setup is None:
+        setup = _setup(xp, y_true, y_pred, input_lengths, label_lengths, input_paddings, label_paddings, blank)
+    labels, blank, in_pad, lab_len = setup["labels"], setup["blank"], setup["in_pad"], setup["lab_len"]
+    t, s = xp.shape(y_pred)[1], xp.shape(labels)[1]
+    log_zero = LOG_ZERO if log_epsilon is None else log_epsilon
     lat = _lattice(xp, y_pred, labels, blank, log_zero, in_pad, log_probs)
     alpha = _forward(xp, *lat[:5], log_zero)
     last = _add_phi(xp, alpha[0][-1], alpha[1][-1])
     hit = xp.expand_dims(xp.cast(xp.arange(s + 1, like=y_pred), xp.dtype_of(y_pred)), 0) == xp.expand_dims(lab_len, 1)
     log_z = xp.sum(xp.where(hit, last, xp.zeros_like(last)), axis=1)
-    rep = lab_valid[:, 1:] & (labels[:, 1:] == labels[:, :-1])
+    rep = setup["lab_valid"][:, 1:] & (labels[:, 1:] == labels[:, :-1])
     need = lab_len + xp.sum(xp.cast(rep, xp.dtype_of(y_pred)), axis=1)
     out = {"loss": -log_z, "feasible": need <= t - xp.sum(xp.cast(in_pad, xp.dtype_of(y_pred)), axis=1),
            "alpha_blank": alpha[0], "alpha_emit": alpha[1], "last": last, "label_lengths": lab_len,
-           "poison": _poison(xp, bad, in_len, lab_len), "input_paddings": in_pad}
+           "poison": setup["poison"], "input_paddings": in_pad}
     if grad:
         out["grad"] = _grad(xp, lat, alpha, labels, blank, lab_len, log_z, log_probs)
     return out
@@ -340,9 +357,32 @@ def ctc_loss(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, input_lengths: 
     >>> float(ctc_loss(np.array([[1]]), np.zeros((1, 2, 2))))  # 3 of 4 paths: -log(3/4)
     0.2876820724517809
     """
-    out = ctc_lattice(xp, y_true, y_pred, input_lengths=input_lengths, label_lengths=label_lengths,
-                      input_paddings=input_paddings, label_paddings=label_paddings, blank=blank,
-                      log_epsilon=log_epsilon, log_probs=log_probs, grad=grad)
+    setup = _setup(xp, y_true, y_pred, input_lengths, label_lengths, input_paddings, label_paddings, blank)
+    value = g = None
+    if xp.ctc is not None and not grad and log_epsilon is None and setup["lengths_form"] and setup["poison"] is None:
+        # a fused kernel (torch's): the same per-sequence loss and gradient
+        lp = y_pred if log_probs else xp.log_softmax(y_pred, -1)
+        value = xp.ctc(xp.moveaxis(lp, 1, 0), setup["labels"], setup["in_len"], setup["lab_len"],
+                       setup["blank"], zero_infinity,
+                       lambda lp_tnc: _per_sequence(xp, xp.moveaxis(lp_tnc, 0, 1), setup, None, True,
+                                                    zero_infinity, False)[0])
+    if value is None:
+        value, g = _per_sequence(xp, y_pred, setup, log_epsilon, log_probs, zero_infinity, grad)
+    lab_len = setup["lab_len"]
+    if scale_by_length:
+        value = value / xp.maximum(lab_len, 1.0)
+    if setup["poison"] is not None:
+        value = xp.where(setup["poison"], xp.zeros_like(value) + float("nan"), value)
+    if g is not None and scale_by_length:
+        g = g / xp.reshape(xp.maximum(lab_len, 1.0), (-1, 1, 1))
+    return value, None, g, (1, 2)
+
+
+def _per_sequence(xp: Any, y_pred: Array, setup: dict, log_epsilon: Any, log_probs: bool, zero_infinity: bool,
+                  grad: bool) -> tuple:
+    """``(loss [N], closed-form gradient or None)`` of :func:`ctc_loss` before
+    ``scale_by_length``, by the recursion."""
+    out = ctc_lattice(xp, None, y_pred, log_epsilon=log_epsilon, log_probs=log_probs, grad=grad, setup=setup)
     value, g, ok = out["loss"], out.get("grad"), out["feasible"]
     if log_probs and g is None:  # torch's gradient: + exp(y_pred) at live steps (a term of value 0)
         e = xp.exp(y_pred)
@@ -352,19 +392,13 @@ def ctc_loss(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, input_lengths: 
         value = xp.where(ok, value, xp.zeros_like(value))
     elif log_epsilon is None:
         value = _infinite(xp, value, ok)
-    if scale_by_length:
-        value = value / xp.maximum(out["label_lengths"], 1.0)
-    if out["poison"] is not None:
-        value = xp.where(out["poison"], xp.zeros_like(value) + float("nan"), value)
     if g is not None:
         keep = xp.expand_dims(xp.expand_dims(ok, 1), 2) | (log_epsilon is not None and not zero_infinity)
         # no alignment: torch's NaN at the live steps (0 at padded ones), or zero_infinity's 0
         lost = xp.where(xp.expand_dims(out["input_paddings"], 2) | zero_infinity, xp.zeros_like(g),
                         xp.zeros_like(g) + float("nan"))
         g = xp.where(keep, g, lost)
-        if scale_by_length:
-            g = g / xp.reshape(xp.maximum(out["label_lengths"], 1.0), (-1, 1, 1))
-    return value, None, g, (1, 2)
+    return value, g
 
 
 def ctc_forward_probs(y_true: Any, y_pred: Any, *, input_lengths: Any = None, label_lengths: Any = None,

@@ -81,9 +81,37 @@ def test_torch_unbatched_and_empty_target():
         pytest.approx(-float(lp[:, 0].sum()), rel=1e-12)
 
 
-def test_torch_float32_gradient_is_closer_to_float64_than_the_native():
-    """The peer suite's float32 gradient tolerance (tests/test_torch_peer.py) is the
-    native's rounding: ours is the nearer of the two to the float64 gradient."""
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+@pytest.mark.parametrize("zero_infinity", [False, True])
+def test_torch_eager_first_order_is_the_native_kernel(reduction, zero_infinity):
+    """Eager, first order (no ``create_graph``): torch's fused kernel runs
+    (``backends/_torch.py`` ``ctc``), so values and float32 gradients are the
+    native's bit for bit (the recursion's gradient differs by ~1e-5 here)."""
+    import backends.torch as bt
+
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(50, 3, 15, generator=gen).log_softmax(2)
+    y = torch.randint(1, 15, (3, 30), generator=gen)
+    args = (y, torch.tensor([50, 40, 20]), torch.tensor([30, 25, 20]))  # row 2 infeasible
+    kw = dict(reduction=reduction, zero_infinity=zero_infinity)
+    v_ref, g_ref = _torch_pair(lambda: torch.nn.CTCLoss(**kw), args, x.clone().requires_grad_())
+    v, g = _torch_pair(lambda: bt.CTCLoss(**kw), args, x.clone().requires_grad_())
+    torch.testing.assert_close(v, v_ref, rtol=0, atol=0, equal_nan=True)
+    torch.testing.assert_close(g, g_ref, rtol=0, atol=0, equal_nan=True)
+    # logits through the neutral spec take the kernel too (after a log-softmax)
+    z = torch.randn(3, 50, 15, generator=gen, requires_grad=True)
+    v = losses.ctc_loss(y, z, input_lengths=args[1], label_lengths=args[2], reduction="sum", zero_infinity=True)
+    v_ref = torch.nn.functional.ctc_loss(z.log_softmax(2).transpose(0, 1), *args, reduction="sum", zero_infinity=True)
+    g, g_ref = (torch.autograd.grad(u, z)[0] for u in (v, v_ref))
+    torch.testing.assert_close(v, v_ref, rtol=0, atol=0)
+    torch.testing.assert_close(g, g_ref, rtol=0, atol=0)
+
+
+def test_torch_create_graph_gradient_is_the_recursion_closer_to_float64():
+    """With ``create_graph=True`` (a gradient that has its own derivative, which
+    the native lacks) the gradient is the recursion's: within the peer suite's
+    float32 tolerance of the native (tests/test_torch_peer.py), and nearer to
+    the float64 gradient than the native's."""
     import backends.torch as bt
 
     gen = torch.Generator().manual_seed(0)
@@ -91,11 +119,35 @@ def test_torch_float32_gradient_is_closer_to_float64_than_the_native():
     y = torch.randint(1, 15, (3, 30), generator=gen)
     args = (y, (50, 50, 50), (30, 25, 20))
     ref = _torch_pair(lambda: torch.nn.CTCLoss(reduction="sum"), args, x.clone().requires_grad_())[1]
-    err = {}
-    for name, cls in (("native", torch.nn.CTCLoss), ("ours", bt.CTCLoss)):
-        g = _torch_pair(lambda c=cls: c(reduction="sum"), args, x.float().requires_grad_())[1]
-        err[name] = float((g.double() - ref).abs().max())
+    xf = x.float().requires_grad_()
+    native = _torch_pair(lambda: torch.nn.CTCLoss(reduction="sum"), args, xf)[1]
+    (ours,) = torch.autograd.grad(bt.CTCLoss(reduction="sum")(xf, *args), xf, create_graph=True)
+    ours = ours.detach()
+    err = {k: float((g.double() - ref).abs().max()) for k, g in (("native", native), ("ours", ours))}
     assert err["ours"] < 1e-5 and err["ours"] < err["native"], err
+    torch.testing.assert_close(ours, native, rtol=1e-2, atol=2e-4)
+
+
+def test_torch_forward_mode_and_func_transforms_take_the_recursion():
+    """Forward-mode AD and ``torch.func`` transforms (which the native kernel
+    lacks) run the recursion: ``jvp`` equals the gradient (the native's) dotted
+    with the tangent, and ``vmap`` over a batch of inputs equals the loop."""
+    import backends.torch as bt
+
+    lp = torch.tensor(_log_probs(_logits(4, (T, N, C))))
+    args = (torch.tensor(LABELS), torch.tensor([9, 7, 7]), torch.tensor(LAB_LEN))
+    f = lambda x: bt.CTCLoss(reduction="sum")(x, *args)  # noqa: E731
+    tangent = torch.tensor(_logits(5, (T, N, C)))
+    x = lp.clone().requires_grad_()
+    (g,) = torch.autograd.grad(f(x), x)
+    v, jv = torch.func.jvp(f, (lp,), (tangent,))
+    torch.testing.assert_close(v, f(lp), rtol=1e-12, atol=0)
+    torch.testing.assert_close(jv, (g * tangent).sum(), rtol=1e-10, atol=1e-12)
+    with torch.autograd.forward_ad.dual_level():
+        out = torch.autograd.forward_ad.unpack_dual(f(torch.autograd.forward_ad.make_dual(lp, tangent)))
+    torch.testing.assert_close(out.tangent, jv, rtol=1e-12, atol=1e-14)
+    batch = torch.stack([lp, lp.flip(0)])
+    torch.testing.assert_close(torch.func.vmap(f)(batch), torch.stack([f(b) for b in batch]), rtol=1e-12, atol=0)
 
 
 def test_torch_double_backward():
