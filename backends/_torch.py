@@ -506,12 +506,13 @@ def ctc(lp: Any, labels: Any, in_len: Any, lab_len: Any, blank: int, zero_infini
         generic: Any) -> torch.Tensor | None:
     """See ``backends/_numpy.py``: torch's fused kernel, eager only. ``None``
     (the spec's recursion) under ``torch.compile``, ``torch.func`` transforms,
-    forward-mode AD (the native has no forward derivative), and for CUDA
-    under ``torch.use_deterministic_algorithms`` (its backward has none)."""
+    forward-mode AD (the native has no forward derivative), for an empty
+    ``lp`` (the kernel raises) and for CUDA under
+    ``torch.use_deterministic_algorithms`` (its backward has none)."""
     if _is_compiling() or _is_wrapped(lp) or torch.autograd.forward_ad.unpack_dual(lp).tangent is not None:
         return None
-    if lp.is_cuda and torch.are_deterministic_algorithms_enabled():
-        return None
+    if lp.numel() == 0 or (lp.is_cuda and torch.are_deterministic_algorithms_enabled()):
+        return None  # the kernel rejects an empty batch
     return _NativeCTC.apply(lp, labels.long(), in_len.long(), lab_len.long(), blank, zero_infinity, generic)
 
 

@@ -215,7 +215,7 @@ def _grad(xp: Any, lat: tuple, alpha: tuple, labels: Array, blank: int, lab_len:
     inside = (labels >= 0) & (labels < c)
     hot = xp.one_hot(xp.where(inside, labels, xp.zeros_like(labels)), c, -1, xp.dtype_of(lp))
     hot = hot * xp.expand_dims(xp.cast(inside, xp.dtype_of(lp)), 2)  # [N, S, C]
-    occ = xp.sum(xp.expand_dims(xp.moveaxis(occ_emit, 0, 1), 3) * xp.expand_dims(hot, 1), axis=2)
+    occ = xp.matmul(xp.moveaxis(occ_emit, 0, 1), hot)  # [N, T, S] @ [N, S, C]: the occupancy of each class
     occ = occ + xp.moveaxis(occ_phi, 0, 1) * xp.one_hot(blank + xp.zeros_like(labels[:, :1]), c, -1,
                                                         xp.dtype_of(lp))
     if log_probs:
