@@ -255,10 +255,19 @@ def main() -> None:
     ap.add_argument("--backends", default="torch,tensorflow,keras,jax,numpy,torch-recursion")
     ap.add_argument("--variants", default="full,varied")
     ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--torch-threads", type=int, default=0, help="torch intra-op threads (0: torch's default)")
     args = ap.parse_args()
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPU(s), {platform.platform()}")
     print(f"python {platform.python_version()}; {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC")
     print(f"CTC forward+backward, float32, T={T} N={N} C={C} L={L}, median of {args.rounds} paired rounds")
+    if any(b.startswith(("torch", "numpy")) for b in args.backends.split(",")):
+        import torch
+
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} intra-op thread(s)")
     rows, notes = [], []
     for backend in args.backends.split(","):
         for variant in args.variants.split(","):
