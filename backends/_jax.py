@@ -269,7 +269,7 @@ def psum(x: Any, axis_name: Any) -> jax.Array:
 
 
 def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False) -> jax.Array:
-    """``a @ b`` with either operand transposed (2-D)."""
+    """``a @ b`` with either operand transposed (2-D); untransposed, also batched (3-D: ``ctc_loss``)."""
     return jnp.matmul(a.T if transpose_a else a, b.T if transpose_b else b)
 
 

@@ -284,7 +284,7 @@ psum = None
 
 
 def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False) -> tf.Tensor:
-    """``a @ b`` with either operand transposed (2-D)."""
+    """``a @ b`` with either operand transposed (2-D); untransposed, also batched (3-D: ``ctc_loss``)."""
     return tf.linalg.matmul(a, b, transpose_a=transpose_a, transpose_b=transpose_b)
 
 

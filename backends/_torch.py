@@ -313,7 +313,7 @@ psum = None
 
 
 def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False) -> torch.Tensor:
-    """``a @ b`` with either operand transposed (2-D)."""
+    """``a @ b`` with either operand transposed (2-D); untransposed, also batched (3-D: ``ctc_loss``)."""
     return (a.mT if transpose_a else a) @ (b.mT if transpose_b else b)
 
 
