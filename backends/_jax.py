@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any
 
 import jax
@@ -193,8 +194,9 @@ def any_true(x: Any) -> bool:
     program: a guard -- the program also returns ``any(x)`` and ``False`` is
     assumed here; where a guard is true, the caller makes the call again op by
     op, whose check raises (:func:`stage`)."""
-    if _STAGING and isinstance(x, _Tracer) and x._trace is _STAGING[-1][0]:
-        _STAGING[-1][1].append(jnp.any(x))
+    calls = _STAGING_NOW.calls
+    if calls and isinstance(x, _Tracer) and x._trace is calls[-1][0]:
+        calls[-1][1].append(jnp.any(x))
         return False
     return bool(jnp.any(x))
 
@@ -202,7 +204,8 @@ def any_true(x: Any) -> bool:
 def staged(x: Any) -> bool:
     """Whether ``x`` is a value of the staged eager call being traced
     (:func:`stage`): data the same call op by op could read."""
-    return bool(_STAGING) and isinstance(x, _Tracer) and x._trace is _STAGING[-1][0]
+    calls = _STAGING_NOW.calls
+    return bool(calls) and isinstance(x, _Tracer) and x._trace is calls[-1][0]
 
 
 # --- staged eager calls ----------------------------------------------------------
@@ -215,8 +218,15 @@ def staged(x: Any) -> bool:
 # returns whether any of them failed, and then the call is made again op by
 # op, which raises the same error as before.
 
-#: ``(trace, guards)`` of the staged calls being traced, innermost last
-_STAGING: list = []
+class _Staging(threading.local):
+    #: ``(trace, guards)`` of this thread's staged calls being traced, innermost last
+    calls: list
+
+    def __init__(self) -> None:
+        self.calls = []
+
+
+_STAGING_NOW = _Staging()
 
 
 def stage_key(x: Any) -> Any:
@@ -243,11 +253,11 @@ def stage(fn: Any) -> Any:
     def traced(*args: Any) -> tuple:
         trace = next((a._trace for a in jax.tree_util.tree_leaves(args) if isinstance(a, _Tracer)), None)
         guards: list = []
-        _STAGING.append((trace, guards))
+        _STAGING_NOW.calls.append((trace, guards))
         try:
             out = fn(*args)
         finally:
-            _STAGING.pop()
+            _STAGING_NOW.calls.pop()
         return out, (jnp.any(jnp.stack(guards)) if guards else None)
 
     jitted = jax.jit(traced)
