@@ -234,9 +234,9 @@ def stage_key(x: Any) -> Any:
     weak type)`` of a concrete JAX or NumPy array; ``None`` for a value that is
     not an array (it is static: part of the key itself); ``False`` for an
     array that cannot be staged (a tracer: the call is already traced)."""
+    if isinstance(x, _Tracer):
+        return False
     if isinstance(x, jax.Array):
-        if isinstance(x, _Tracer):
-            return False
         return ("jax", x.shape, x.dtype, x.weak_type)
     if isinstance(x, np.ndarray):
         return ("numpy", x.shape, x.dtype.str)
@@ -264,6 +264,8 @@ def stage(fn: Any) -> Any:
 
     def call(*args: Any) -> tuple:
         out, failed = jitted(*args)
+        if isinstance(failed, _Tracer):  # called inside a trace (constants under jit): op by op
+            return out, False
         return out, failed is None or not bool(failed)
 
     return call

@@ -135,3 +135,14 @@ def test_grad_vmap_jit_of_eager_calls():
     with pytest.raises(ValueError, match="class label 9"):  # grad: labels concrete, checked
         jax.grad(lambda p: losses.sparse_categorical_crossentropy(jnp.asarray([9, 0, 1]), p,
                                                                   from_logits=True))(z)
+
+
+def test_constants_under_jit_trace_as_before():
+    """All arrays concrete but inside a user's jit (closure constants): the
+    call is traced as before; a bad label is NaN there, not an error."""
+    z = jnp.asarray(LOGITS)
+    good = jax.jit(lambda: losses.sparse_categorical_crossentropy(jnp.asarray(LABELS), z, from_logits=True))()
+    assert float(good) == pytest.approx(_expected(LOGITS, LABELS), rel=1e-6)
+    per = jax.jit(lambda: losses.sparse_categorical_crossentropy(
+        jnp.asarray([2, 7, 3]), z, from_logits=True, reduction="none"))()
+    assert np.isnan(np.asarray(per)).tolist() == [False, True, False]
