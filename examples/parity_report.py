@@ -116,6 +116,8 @@ def main() -> int:
     ap.add_argument("--dtype", default="float64", choices=sorted(TOL))
     ap.add_argument("--loss", default=None, help="only this loss")
     args = ap.parse_args()
+    if args.loss and args.loss not in {e.name for e in REGISTRY}:
+        ap.error(f"--loss: no loss {args.loss!r}; one of {', '.join(sorted(e.name for e in REGISTRY))}")
     cases, labels = [], []
     for entry in REGISTRY:
         if args.loss and entry.name != args.loss:
@@ -124,13 +126,16 @@ def main() -> int:
             rng = np.random.default_rng(zlib.crc32(f"{entry.name}/{i}/0".encode()))
             cases.append((entry, *entry.make(rng, options)))
             labels.append(option_label(options))
+    others = numpy_backends() + torch_backends() + tensorflow_backends()
     # JAX compiles one program per loss and option set (most of the demo's time,
-    # in XLA, which releases the GIL): its rows are computed in a thread of their
-    # own (two: one traces while the other compiles), from the start, while the other frameworks are imported and run here
+    # much of it in XLA, which releases the GIL): its rows are computed in two
+    # threads (one traces while the other compiles) while the other frameworks'
+    # rows are computed here. Started after the imports: imports competing with
+    # them for the GIL would hold back the first rows.
     jax_here = jax_backends()
     pool = ThreadPoolExecutor(max_workers=2)
     jax_rows = [[pool.submit(value_and_grad, b, case, args.dtype) for b in jax_here] for case in cases]
-    here = numpy_backends() + torch_backends() + tensorflow_backends() + jax_here
+    here = others + jax_here
     head = ("backend", "device", "loss", "options", "value", "max|dvalue|", "max|dgrad|", "")
     w = [max(len(h), *(len(x) for x in col)) for h, col in zip(head[:4], (
         [b[0] for b in here], [b[1] for b in here], [c[0].name for c in cases], labels))] + [11, 11, 11, 4]
