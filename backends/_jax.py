@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any
 
 import jax
@@ -182,11 +183,92 @@ def _saturate_jvp(limit: float, primals: tuple, tangents: tuple) -> tuple:
 
 
 def is_concrete(x: Any) -> bool:
-    return not isinstance(x, _Tracer)
+    """True when the data can be read now -- or, inside a staged eager call
+    (:func:`stage`), when it could be read in the same call made op by op:
+    a check of it becomes a guard of the compiled program (:func:`any_true`)."""
+    return not isinstance(x, _Tracer) or staged(x)
 
 
 def any_true(x: Any) -> bool:
+    """``bool(any(x))``. Inside a staged eager call, for a value of the staged
+    program: a guard -- the program also returns ``any(x)`` and ``False`` is
+    assumed here; where a guard is true, the caller makes the call again op by
+    op, whose check raises (:func:`stage`)."""
+    calls = _STAGING_NOW.calls
+    if calls and isinstance(x, _Tracer) and x._trace is calls[-1][0]:
+        calls[-1][1].append(jnp.any(x))
+        return False
     return bool(jnp.any(x))
+
+
+def staged(x: Any) -> bool:
+    """Whether ``x`` is a value of the staged eager call being traced
+    (:func:`stage`): data the same call op by op could read."""
+    calls = _STAGING_NOW.calls
+    return bool(calls) and isinstance(x, _Tracer) and x._trace is calls[-1][0]
+
+
+# --- staged eager calls ----------------------------------------------------------
+#
+# An eager JAX call op by op compiles every primitive for every new shape and
+# dtype (most of a first call's time) and dispatches each from Python (most of
+# a repeated call's time). ``losses._core`` runs an eager call on concrete
+# arrays instead as one compiled program, cached by its static configuration.
+# The eager data checks (labels in range, ...) become guards: the program
+# returns whether any of them failed, and then the call is made again op by
+# op, which raises the same error as before.
+
+class _Staging(threading.local):
+    #: ``(trace, guards)`` of this thread's staged calls being traced, innermost last
+    calls: list
+
+    def __init__(self) -> None:
+        self.calls = []
+
+
+_STAGING_NOW = _Staging()
+
+
+def stage_key(x: Any) -> Any:
+    """The part of a staged call's cache key for ``x``: ``(shape, dtype,
+    weak type)`` of a concrete JAX or NumPy array; ``None`` for a value that is
+    not an array (it is static: part of the key itself); ``False`` for an
+    array that cannot be staged (a tracer: the call is already traced)."""
+    if isinstance(x, _Tracer):
+        return False
+    if isinstance(x, jax.Array):
+        return ("jax", x.shape, x.dtype, x.weak_type)
+    if isinstance(x, np.ndarray):
+        return ("numpy", x.shape, x.dtype.str)
+    if isinstance(x, np.generic) or type(x).__module__.partition(".")[0] in ("torch", "tensorflow"):
+        return False
+    return None
+
+
+def stage(fn: Any) -> Any:
+    """``fn(*arrays)`` as one ``jax.jit`` program: returns ``call(*arrays) ->
+    (out, ok)``, where ``ok`` is false when a guard (:func:`any_true`) fired,
+    i.e. the same call made op by op would raise (or take another branch)."""
+
+    def traced(*args: Any) -> tuple:
+        trace = next((a._trace for a in jax.tree_util.tree_leaves(args) if isinstance(a, _Tracer)), None)
+        guards: list = []
+        _STAGING_NOW.calls.append((trace, guards))
+        try:
+            out = fn(*args)
+        finally:
+            _STAGING_NOW.calls.pop()
+        return out, (jnp.any(jnp.stack(guards)) if guards else None)
+
+    jitted = jax.jit(traced)
+
+    def call(*args: Any) -> tuple:
+        out, failed = jitted(*args)
+        if isinstance(failed, _Tracer):  # called inside a trace (constants under jit): op by op
+            return out, False
+        return out, failed is None or not bool(failed)
+
+    return call
 
 
 def eager_minmax(x: Any, like: Any = None) -> tuple | None:

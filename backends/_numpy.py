@@ -231,6 +231,16 @@ def any_true(x: Any) -> bool:
     return bool(np.any(x))
 
 
+def staged(x: Any) -> bool:
+    """See ``backends/_jax.py``: no staged eager calls here."""
+    return False
+
+
+#: see ``backends/_jax.py``: eager calls run op by op here
+stage = None
+stage_key = None
+
+
 def eager_minmax(x: Any, like: Any = None) -> tuple | None:
     """``(min, max)`` of an integer array as Python ints, or ``None`` when the
     data cannot be read now (traced). An empty array gives ``(0, 0)``."""

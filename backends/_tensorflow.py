@@ -225,6 +225,16 @@ def any_true(x: Any) -> bool:
     return bool(tf.reduce_any(x))
 
 
+def staged(x: Any) -> bool:
+    """See ``backends/_jax.py``: no staged eager calls here."""
+    return False
+
+
+#: see ``backends/_jax.py``: eager calls run op by op here
+stage = None
+stage_key = None
+
+
 def eager_minmax(x: Any, like: Any = None) -> tuple | None:
     if not (tf.executing_eagerly() and hasattr(x, "numpy")):
         return None

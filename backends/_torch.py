@@ -248,6 +248,16 @@ def any_true(x: Any) -> bool:
     return bool(torch.any(x))
 
 
+def staged(x: Any) -> bool:
+    """See ``backends/_jax.py``: no staged eager calls here."""
+    return False
+
+
+#: see ``backends/_jax.py``: eager calls run op by op here
+stage = None
+stage_key = None
+
+
 def eager_minmax(x: Any, like: Any = None) -> tuple | None:
     if _is_compiling() or _is_wrapped(x) or (like is not None and _is_wrapped(like)):
         return None

@@ -198,7 +198,9 @@ def _array_in_range(check: Any, name: str, value: Any) -> Any:
     xp = table_for(value, names=(name,))
     if xp.kind(xp.asarray(value)) not in "fib":
         fail(f"`{name}` must be real; got dtype {xp.dtype_name(value)}")
-    if xp.is_concrete(value):
+    if xp.staged(value):  # a staged eager call: a guard (op by op, the call raises below)
+        xp.any_true(out_of_range(xp, check, xp.asarray(value)))
+    elif xp.is_concrete(value):
         v = np.asarray(xp.to_numpy(value), dtype=np.float64)
         bad = np.asarray(out_of_range(np, check, v))
         if bad.any():

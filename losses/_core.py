@@ -79,11 +79,15 @@ def spec_of(loss: Any) -> Spec:
         ) from None
 
 
-def _prepare(spec: Spec, y_true: Any, y_pred: Any, sample_weight: Any, opts: dict) -> tuple:
+def _option_checks(spec: Spec, y_true: Any, opts: dict) -> None:
+    """The checks of the options (and of a unary loss's missing target), in place."""
     if spec.unary:
         no_target(y_true, spec.name)
     for k, check in spec.checks:
         opts[k] = check(k, opts[k])
+
+
+def _prepare(spec: Spec, y_true: Any, y_pred: Any, sample_weight: Any, opts: dict) -> tuple:
     arrays = [opts.get(k) for k in spec.arrays]
     xp = table_for(y_true, y_pred, sample_weight, *arrays, *(opts[k] for k in spec.traced),
                    names=("y_true", "y_pred", "sample_weight", *spec.arrays, *spec.traced))
@@ -319,6 +323,17 @@ def run(spec: Spec, y_true: Any, y_pred: Any, reduction: str, sample_weight: Any
     that JAX mapped axis (see :func:`reduce`)."""
     _checks.reduction(reduction)
     axis_name_check(axis_name)
+    _option_checks(spec, y_true, opts)
+    if not grad and axis_name is None:
+        out = _staged(spec, "loss", y_true, y_pred, reduction, sample_weight, opts)
+        if out is not _UNSTAGED:
+            return out
+    return _run(spec, y_true, y_pred, reduction, sample_weight, opts, grad, axis_name)
+
+
+def _run(spec: Spec, y_true: Any, y_pred: Any, reduction: str, sample_weight: Any,
+         opts: dict, grad: bool, axis_name: AxisName) -> Any:
+    """:func:`run` after its checks of the options, op by op."""
     xp, y_pred, out_dtype = _prepare(spec, y_true, y_pred, sample_weight, opts)
     if axis_name is not None:
         _collective(xp, axis_name)  # fails early on a backend without collectives
@@ -388,6 +403,7 @@ def sum_and_count(loss: Any, y_true: Any, y_pred: Any, **options: Any) -> tuple[
         _checks.fail("sum_and_count() gives the local parts: leave `axis_name` out "
                      "(sum them across devices yourself, or call the loss with axis_name)")
     _checks.reduction(reduction, ("mean", "sum_over_batch_size"))
+    _option_checks(spec, y_true, opts)
     xp, y_pred, out_dtype = _prepare(spec, y_true, y_pred, sample_weight, opts)
     if spec.fuses_reduction:
         opts["_reduction"] = None
@@ -449,7 +465,95 @@ def value_and_grad(loss: Any, y_true: Any, y_pred: Any, **options: Any) -> tuple
         axis_name = opts.pop("axis_name", None)
         return run(spec, y_true, y_pred, reduction, sample_weight, opts, grad=True, axis_name=axis_name)
     public = _PUBLIC[spec.name]
+    if xp.stage is not None:
+        out = _staged(spec, "value_and_grad", y_true, y_pred, None, None, options)
+        if out is not _UNSTAGED:
+            return out
     return xp.value_and_grad(lambda p: public(y_true, p, **options), xp.asarray(y_pred))
+
+
+# --- staged eager calls (JAX) ------------------------------------------------------
+#
+# A backend with ``xp.stage`` (JAX) runs an eager call on concrete arrays as one
+# compiled program instead of op by op (see ``backends/_jax.py``): the arrays
+# are its arguments, every other value (Python numbers, strings, None, tuples,
+# callables) is static and part of the cache key with the arrays' shapes and
+# dtypes. Where the program cannot be built (a check fails while tracing, data
+# read on the host, an unhashable option) the key is marked and that call runs
+# op by op, as it does where a guard fires (a data check fails): the errors,
+# and their messages, are those of the op-by-op call.
+
+_UNSTAGED = object()
+_NOT_STAGEABLE = object()  # a key whose program could not be built
+#: compiled programs, by (kind, spec, reduction, static values, array keys)
+_STAGED: dict = {}
+#: programs built per loss: past _STAGE_LIMIT (options changing every call, a
+#: Python float annealed step by step...) that loss runs op by op
+_STAGED_COUNT: dict[str, int] = {}
+_STAGE_LIMIT = 64
+
+
+def _static_key(v: Any) -> Any:
+    """``(type, value)`` (a tuple's recursively): ``1``, ``1.0`` and ``True``
+    compare equal but may trace differently."""
+    if type(v) is tuple:
+        return (tuple, tuple(_static_key(x) for x in v))
+    hash(v)  # TypeError: not stageable
+    return (type(v), v)
+
+
+def _staged(spec: Spec, kind: str, y_true: Any, y_pred: Any, reduction: Any, sample_weight: Any,
+            opts: dict) -> Any:
+    """``run`` (``kind="loss"``) or ``value_and_grad`` (``kind="value_and_grad"``)
+    as one compiled program, or ``_UNSTAGED`` (the caller goes op by op)."""
+    try:
+        xp = table_for(y_true, y_pred, sample_weight)
+    except TypeError:
+        return _UNSTAGED
+    if xp.stage is None:
+        return _UNSTAGED
+    names = (" y_true", " y_pred", " sample_weight", *opts)  # the spaces: no clash with an option
+    values = (y_true, y_pred, sample_weight, *opts.values())
+    where, args, key = [], [], [kind, spec.name, reduction]
+    try:
+        for name, v in zip(names, values):
+            k = xp.stage_key(v)
+            if k is False:
+                return _UNSTAGED
+            if k is None:
+                key.append((name, _static_key(v)))
+            else:
+                key.append((name, k))
+                where.append(name)
+                args.append(v)
+        key = tuple(key)
+        entry = _STAGED.get(key)
+    except TypeError:  # an unhashable option
+        return _UNSTAGED
+    if entry is _NOT_STAGEABLE:
+        return _UNSTAGED
+    if entry is None:
+        if _STAGED_COUNT.get(spec.name, 0) >= _STAGE_LIMIT:
+            return _UNSTAGED
+        _STAGED_COUNT[spec.name] = _STAGED_COUNT.get(spec.name, 0) + 1
+        fixed = {n: v for n, v in zip(names, values) if n not in where}  # no array kept alive
+        public, keys = _PUBLIC[spec.name], tuple(opts)
+
+        def fn(*arrays: Any) -> Any:
+            a = {**fixed, **dict(zip(where, arrays))}
+            o = {k: a[k] for k in keys}
+            yt, yp, sw = a[" y_true"], a[" y_pred"], a[" sample_weight"]
+            if kind == "loss":
+                return _run(spec, yt, yp, reduction, sw, o, False, None)
+            return xp.value_and_grad(lambda p: public(yt, p, **o), xp.asarray(yp))
+
+        entry = _STAGED[key] = xp.stage(fn)
+    try:
+        out, ok = entry(*args)
+    except Exception:  # noqa: BLE001 -- op by op gives the error (or the value)
+        _STAGED[key] = _NOT_STAGEABLE
+        return _UNSTAGED
+    return out if ok else _UNSTAGED
 
 
 def _bind(public: Callable, y_true: Any, y_pred: Any, options: dict) -> dict:

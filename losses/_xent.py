@@ -335,7 +335,7 @@ def check_labels(xp: Any, labels: Array, fractional: Any, y_true: Any, c: int, i
     bad = ~valid if keep is None else ~valid & keep
     if fractional is not None:
         bad = bad | fractional
-    if mm is not None:
+    if mm is not None or xp.staged(bad):  # staged: any_true is a guard (op by op, it raises)
         if xp.any_true(bad):
             _raise_bad_labels(xp, y_true, labels, bad, fractional, c, ignore_index, excluded)
         bad = None
