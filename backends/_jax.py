@@ -216,6 +216,8 @@ def value_and_grad(f: Any, y_pred: Any) -> tuple:
 #: ``sparse_xent(logits, labels)``: per-example -log softmax(logits)[label],
 #: class axis last, labels valid.
 cross_entropy = None
+fused_sparse_xent = None  # see backends/_numpy.py
+label_errors: tuple = ()
 
 
 def sparse_xent(logits: Any, labels: Any) -> jax.Array:

@@ -251,6 +251,15 @@ value_and_grad = None
 #: ``-sum(y * log_softmax(logits), axis)`` (no ``where`` mask).
 cross_entropy = None
 sparse_xent = None
+#: ``fused_sparse_xent(logits, labels, weight, ignore_index, label_smoothing,
+#: reduction, signed)``: the reduced sparse cross-entropy (class axis 1) in one
+#: fused call whose kernel validates the labels itself (raising one of
+#: ``label_errors``), saturated at the dtype's largest value unless the logits
+#: hold an infinity (at ``-limit`` too when ``signed``), with the kernel's own
+#: gradient; no host read. ``None`` (the function) where the framework has none;
+#: it returns ``None`` where it does not apply.
+fused_sparse_xent = None
+label_errors: tuple = ()
 dense_xent = None
 
 #: ``psum(x, axis_name)``: the sum of ``x`` over a named mapped axis (JAX's

@@ -249,6 +249,8 @@ def value_and_grad(f: Any, y_pred: Any) -> tuple:
 
 
 cross_entropy = None
+fused_sparse_xent = None  # see backends/_numpy.py
+label_errors: tuple = ()
 
 
 def all_finite(x: Any) -> tf.Tensor:

@@ -295,6 +295,77 @@ def cross_entropy(logits: Any, target: Any, weight: Any, ignore_index: Any, labe
     return out
 
 
+#: the exceptions the fused kernel raises on an out-of-range label (CPU; on CUDA
+#: it is a device-side assert, as for the native): the spec reads the labels
+#: only then, to name the first bad one (see ``losses/crossentropy.py``)
+label_errors = (IndexError,)
+_ENUM = {"none": 0, "mean": 1, "sum": 2}
+_cross_entropy_loss = torch._C._nn.cross_entropy_loss
+_INT = frozenset((torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8))
+_MAX = {d: torch.finfo(d).max for d in (torch.float16, torch.bfloat16, torch.float32, torch.float64)}
+_NO_LABEL = -(2 ** 63)  # ``ignore_index=None``: a value no label of a checked call holds
+_LIMITS: dict = {}
+
+
+def _limit_tensor(x: torch.Tensor, limit: float) -> torch.Tensor:
+    """A cached 0-d tensor of ``limit`` in ``x``'s dtype and device."""
+    key = (x.dtype, x.device, limit)
+    t = _LIMITS.get(key)
+    if t is None:
+        t = _LIMITS[key] = torch.tensor(limit, dtype=x.dtype, device=x.device)
+    return t
+
+
+def saturate_fresh(value: torch.Tensor, x: torch.Tensor, limit: float, signed: bool) -> torch.Tensor:
+    """``value``, a fresh result computed from ``x`` (eager, unwrapped
+    tensors), saturated at ``limit`` (``-limit`` too when ``signed``) unless
+    ``x`` holds an infinity: in place through a detached alias, so autograd
+    keeps the kernel's own gradient (the identity of :func:`saturate`). No
+    host read and no ``x``-sized temporary: one ``aminmax`` over ``x``, then
+    scalar ops. A NaN in ``x`` does not stop it (a NaN value stays NaN under
+    a clamp)."""
+    if x.numel():
+        lo, hi = torch.aminmax(x.detach())
+        # max |x| (NaN if x holds one), then the bound: limit, or inf where x holds an infinity
+        bound = torch.fmax(torch.maximum(hi, lo.neg_()), _limit_tensor(value, limit))
+        value.detach().clamp_(min=bound.neg() if signed else None, max=bound)
+    return value
+
+
+def fused_sparse_xent(logits: Any, labels: Any, weight: Any, ignore_index: Any, label_smoothing: float,
+                      reduction: str, limit: float | None, signed: bool) -> Any:
+    """torch's fused cross-entropy kernel (``F.cross_entropy``, class dim 1)
+    on integer ``labels``, the labels left to the kernel to validate (it
+    raises :data:`label_errors`), the value saturated (:func:`saturate_fresh`).
+    ``None`` where it does not apply (the caller takes the spec's own path):
+    traced or wrapped tensors (``torch.compile``, ``torch.func``: there a bad
+    label must make NaN, which the kernel cannot), labels that are not an
+    integer tensor of ``logits``' shape less dim 1, a reduction the kernel
+    lacks. float16/bfloat16 logits are computed in float32 and cast back."""
+    red = _ENUM.get(reduction)
+    if (red is None or type(labels) is not torch.Tensor or labels.dtype not in _INT or _is_compiling()
+            or _is_wrapped(logits) or _is_wrapped(labels)):
+        return None
+    nd = logits.dim()
+    if labels.dim() != nd - 1 or (nd > 1 and (labels.shape[0] != logits.shape[0]
+                                              or (nd > 2 and labels.shape[1:] != logits.shape[2:]))):
+        return None
+    x = logits
+    dtype = x.dtype
+    if dtype is not torch.float32 and dtype is not torch.float64:
+        if dtype not in _HALF:
+            return None
+        x = logits.float()
+    if weight is not None and weight.dtype != x.dtype:
+        weight = weight.to(x.dtype)
+    if labels.dtype is not torch.int64:
+        labels = labels.long()
+    value = _cross_entropy_loss(x, labels, weight, red, _NO_LABEL if ignore_index is None else ignore_index,
+                                label_smoothing)
+    value = saturate_fresh(value, x, _MAX[dtype] if limit is None else limit, signed)
+    return value if x is logits else value.to(dtype)
+
+
 sparse_xent = None
 def all_finite(x: Any) -> torch.Tensor:
     """See ``backends/_numpy.py`` (a tensor: no host read)."""

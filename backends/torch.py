@@ -56,6 +56,7 @@ from torch import Tensor, nn
 from torch.nn.modules.adaptive import _ASMoutput
 
 import losses
+from losses.crossentropy import fused_sparse_crossentropy as _fused_xent
 
 #: THE table of this adapter: every public module -> (the public functions of
 #: :mod:`losses` it runs -- class indices first, class probabilities second --,
@@ -384,12 +385,29 @@ class CrossEntropyLoss(_ClassLoss):
 
     _reductions = _REDUCTIONS
     _args = {"weight": "class_weight", "label_smoothing": "label_smoothing"}
+    #: opt-in (``loss.check_labels = True``): read the labels on the host before
+    #: the kernel, so a bad one raises the ``ValueError`` naming it on CUDA too
+    #: (one sync per call); by default the kernel validates them, as the native
+    check_labels: bool = False
 
     def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
                  ignore_index: int = -100, reduce: bool | None = None, reduction: str = "mean",
                  label_smoothing: float = 0.0) -> None:
         super().__init__(weight, size_average, reduce, reduction, ignore_index=ignore_index,
                          label_smoothing=label_smoothing)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        # class indices: straight to the fused kernel (no host read; see _fused_xent)
+        if type(input) is Tensor and type(target) is Tensor and input.dim() > 0 \
+                and type(self.ignore_index) is int:
+            try:
+                value = _fused_xent(target, input, self._reduction(), self.weight, self.ignore_index,
+                                    self.label_smoothing, self.check_labels)
+            except ValueError as e:
+                raise _renamed(e, self._messages) from None
+            if value is not None:
+                return value
+        return super().forward(input, target)
 
 
 class NLLLoss(_ClassLoss):

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from backends import table_for
 
 from . import _checks
-from ._core import REDUCED
+from ._core import REDUCED, SATURATED
 from ._declare import ARRAY, loss
 from ._makers import make_binary, make_dense, make_log_probs, make_sparse
 from ._xent import (
@@ -346,6 +346,64 @@ def _sparse_terms(xp: Any, sp: _Sparse, y_pred: Array, lp: LogProbs | None, pick
     return loss, denom, g, ax
 
 
+def sparse_fused(xp: Any, y_true: Any, y_pred: Array, reduction: Any, limit: float | None, *,
+                 axis: int, ignore_index: Any, class_weight: Any, label_smoothing: float,
+                 smoothing: str = "standard") -> Array | None:
+    """The reduced sparse cross-entropy of logits by the backend's fused kernel
+    (``xp.fused_sparse_xent``: torch's ``F.cross_entropy``), saturated at
+    ``limit`` (``None``: ``y_pred``'s dtype's largest value); ``None`` where it
+    does not apply (the spec's own path then runs). No host read: the kernel
+    validates the labels. Where it rejects one (torch on CPU: ``IndexError``),
+    the labels are read to raise the spec's ``ValueError`` naming the first bad
+    label; on CUDA the kernel's device-side assert fires, as the native's does.
+    The adapters call it directly with options checked at construction."""
+    if reduction not in _FUSED_REDUCTIONS or xp.fused_sparse_xent is None:
+        return None
+    nd = xp.ndim(y_pred)
+    ax = _checks.axis(axis, nd)
+    if not (ax == 1 or nd == 1):
+        return None
+    c = xp.shape(y_pred)[ax]
+    eps = resolve_smoothing(label_smoothing, smoothing, c).eps if label_smoothing else 0.0
+    check_class_weight(xp, class_weight, c)
+    try:
+        return xp.fused_sparse_xent(y_pred, y_true, class_weight, ignore_index, eps, reduction,
+                                    limit, class_weight is not None)
+    except xp.label_errors as e:
+        error = e
+    sparse_labels(xp, y_true, y_pred, ax, c, ignore_index)  # raises the ValueError naming the label
+    raise error
+
+
+def fused_sparse_crossentropy(y_true: Any, y_pred: Any, reduction: str, class_weight: Any = None,
+                              ignore_index: int | None = None, label_smoothing: float = 0.0,
+                              check_labels: bool = False) -> Any:
+    """:func:`sparse_categorical_crossentropy` of logits ``y_pred`` (class axis
+    1, or 0 when it is 1-D) by the backend's fused kernel (see
+    :func:`sparse_fused`), or ``None`` where that does not apply: for the
+    adapters, which check their options once and fall back to the public
+    function on ``None``. ``class_weight`` of another float dtype is cast to
+    ``y_pred``'s. ``check_labels``: read the labels on the host first (a
+    sync), so that a bad one raises the ``ValueError`` naming it on every
+    device (a CUDA kernel can only assert)."""
+    xp = table_for(y_pred)
+    fused = xp.fused_sparse_xent
+    if fused is None:
+        return None
+    ax = 1 if xp.ndim(y_pred) > 1 else 0
+    if check_labels:
+        sparse_labels(xp, y_true, y_pred, ax, xp.shape(y_pred)[ax], ignore_index)
+    eps = resolve_smoothing(label_smoothing, "standard", None).eps if label_smoothing else 0.0
+    if class_weight is not None:
+        check_class_weight(xp, class_weight, xp.shape(y_pred)[ax])
+    try:
+        return fused(y_pred, y_true, class_weight, ignore_index, eps, reduction, None, class_weight is not None)
+    except xp.label_errors as e:
+        error = e
+    sparse_labels(xp, y_true, y_pred, ax, xp.shape(y_pred)[ax], ignore_index)  # raises, naming the label
+    raise error
+
+
 def _squeezed(xp: Any, v: Any, ax: int) -> Any:
     """``v`` without its (kept) class axis; Python numbers pass through."""
     return v if isinstance(v, float) else xp.squeeze(v, ax)
@@ -421,6 +479,12 @@ def sparse_categorical_crossentropy(
     ...     np.array([[0.0, 0.0]]), from_logits=True)), 6)
     0.693147
     """
+    if from_logits and where is None and xp.fused_sparse_xent is not None:
+        value = sparse_fused(xp, y_true, y_pred, fused.get("_reduction"), fused.get("_limit"), axis=axis,
+                             ignore_index=ignore_index, class_weight=class_weight,
+                             label_smoothing=label_smoothing, smoothing=smoothing)
+        if value is not None:
+            return value, SATURATED, None, None
     sp = _sparse_setup(xp, y_true, y_pred, axis=axis, ignore_index=ignore_index,
                        class_weight=class_weight, label_smoothing=label_smoothing,
                        smoothing=smoothing, where=where, excluded_ok=where_label == "logit")
