@@ -217,6 +217,7 @@ def value_and_grad(f: Any, y_pred: Any) -> tuple:
 #: class axis last, labels valid.
 cross_entropy = None
 fused_sparse_xent = None  # see backends/_numpy.py
+fused_binary_xent = None
 label_errors: tuple = ()
 
 

@@ -260,6 +260,11 @@ sparse_xent = None
 #: it returns ``None`` where it does not apply.
 fused_sparse_xent = None
 label_errors: tuple = ()
+#: ``fused_binary_xent(logits, target, weight, pos_weight, reduction, limit,
+#: signed)``: the reduced binary cross-entropy of logits in one fused call
+#: (torch's ``binary_cross_entropy_with_logits``), saturated as above; ``None``
+#: where the framework has none, and from it where it does not apply.
+fused_binary_xent = None
 dense_xent = None
 
 #: ``psum(x, axis_name)``: the sum of ``x`` over a named mapped axis (JAX's

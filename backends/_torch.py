@@ -299,8 +299,10 @@ def cross_entropy(logits: Any, target: Any, weight: Any, ignore_index: Any, labe
 #: it is a device-side assert, as for the native): the spec reads the labels
 #: only then, to name the first bad one (see ``losses/crossentropy.py``)
 label_errors = (IndexError,)
-_ENUM = {"none": 0, "mean": 1, "sum": 2}
+_ENUM = {"none": 0, "mean": 1, "sum": 2, "sum_over_batch_size": 1}
 _cross_entropy_loss = torch._C._nn.cross_entropy_loss
+_nll_loss = torch._C._nn.nll_loss_nd
+_bce_logits = torch.binary_cross_entropy_with_logits
 _INT = frozenset((torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8))
 _MAX = {d: torch.finfo(d).max for d in (torch.float16, torch.bfloat16, torch.float32, torch.float64)}
 _NO_LABEL = -(2 ** 63)  # ``ignore_index=None``: a value no label of a checked call holds
@@ -333,7 +335,7 @@ def saturate_fresh(value: torch.Tensor, x: torch.Tensor, limit: float, signed: b
 
 
 def fused_sparse_xent(logits: Any, labels: Any, weight: Any, ignore_index: Any, label_smoothing: float,
-                      reduction: str, limit: float | None, signed: bool) -> Any:
+                      reduction: str, limit: float | None, signed: bool, log_probs: bool = False) -> Any:
     """torch's fused cross-entropy kernel (``F.cross_entropy``, class dim 1)
     on integer ``labels``, the labels left to the kernel to validate (it
     raises :data:`label_errors`), the value saturated (:func:`saturate_fresh`).
@@ -341,7 +343,9 @@ def fused_sparse_xent(logits: Any, labels: Any, weight: Any, ignore_index: Any, 
     traced or wrapped tensors (``torch.compile``, ``torch.func``: there a bad
     label must make NaN, which the kernel cannot), labels that are not an
     integer tensor of ``logits``' shape less dim 1, a reduction the kernel
-    lacks. float16/bfloat16 logits are computed in float32 and cast back."""
+    lacks. float16/bfloat16 logits are computed in float32 and cast back.
+    ``log_probs``: ``logits`` hold log-probabilities: ``F.nll_loss``'s kernel
+    (no smoothing), nothing saturated."""
     red = _ENUM.get(reduction)
     if (red is None or type(labels) is not torch.Tensor or labels.dtype not in _INT or _is_compiling()
             or _is_wrapped(logits) or _is_wrapped(labels)):
@@ -360,8 +364,43 @@ def fused_sparse_xent(logits: Any, labels: Any, weight: Any, ignore_index: Any, 
         weight = weight.to(x.dtype)
     if labels.dtype is not torch.int64:
         labels = labels.long()
-    value = _cross_entropy_loss(x, labels, weight, red, _NO_LABEL if ignore_index is None else ignore_index,
-                                label_smoothing)
+    ignore = _NO_LABEL if ignore_index is None else ignore_index
+    if log_probs:
+        value = _nll_loss(x, labels, weight, red, ignore)
+    else:
+        value = _cross_entropy_loss(x, labels, weight, red, ignore, label_smoothing)
+        value = saturate_fresh(value, x, _MAX[dtype] if limit is None else limit, signed)
+    return value if x is logits else value.to(dtype)
+
+
+def fused_binary_xent(logits: Any, target: Any, weight: Any, pos_weight: Any, reduction: str,
+                      limit: float | None, signed: bool) -> Any:
+    """torch's fused ``F.binary_cross_entropy_with_logits`` (``weight``
+    element-wise, ``pos_weight`` per class, both broadcast to ``logits``;
+    ``"mean"``/``"sum_over_batch_size"`` divide by the element count), the
+    value saturated (:func:`saturate_fresh`). ``target`` and the weights are
+    cast to the logits' dtype; float16/bfloat16 are computed in float32.
+    ``None`` where it does not apply: traced or wrapped tensors, a ``target``
+    not of the logits' shape or not real."""
+    red = _ENUM.get(reduction)
+    if (red is None or type(target) is not torch.Tensor or target.shape != logits.shape
+            or target.dtype.is_complex or _is_compiling() or _is_wrapped(logits) or _is_wrapped(target)
+            or (weight is not None and _is_wrapped(weight))
+            or (pos_weight is not None and _is_wrapped(pos_weight))):
+        return None
+    x = logits
+    dtype = x.dtype
+    if dtype is not torch.float32 and dtype is not torch.float64:
+        if dtype not in _HALF:
+            return None
+        x = logits.float()
+    if target.dtype != x.dtype:
+        target = target.to(x.dtype)
+    if weight is not None and weight.dtype != x.dtype:
+        weight = weight.to(x.dtype)
+    if pos_weight is not None and pos_weight.dtype != x.dtype:
+        pos_weight = pos_weight.to(x.dtype)
+    value = _bce_logits(x, target, weight, pos_weight, red)
     value = saturate_fresh(value, x, _MAX[dtype] if limit is None else limit, signed)
     return value if x is logits else value.to(dtype)
 

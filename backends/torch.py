@@ -56,6 +56,7 @@ from torch import Tensor, nn
 from torch.nn.modules.adaptive import _ASMoutput
 
 import losses
+from losses.crossentropy import fused_binary_crossentropy as _fused_bce
 from losses.crossentropy import fused_sparse_crossentropy as _fused_xent
 
 #: THE table of this adapter: every public module -> (the public functions of
@@ -209,14 +210,15 @@ def _same_shape(input: Tensor, target: Tensor) -> None:  # noqa: A002
               f"input.shape={_shape(input)}")
 
 
-def _elementwise_weight(weight: Tensor | None, input: Tensor) -> Tensor | None:  # noqa: A002
-    """torch's element-wise ``weight``: broadcast (trailing dims aligned) to ``input``."""
+def _elementwise_weight(weight: Tensor | None, input: Tensor, expand: bool = True) -> Tensor | None:  # noqa: A002
+    """torch's element-wise ``weight``: broadcast (trailing dims aligned) to
+    ``input`` (checked; expanded when ``expand``)."""
     if weight is None:
         return None
     w, x = _shape(weight), _shape(input)
     if len(w) > len(x) or any(a != 1 and a != b for a, b in zip(reversed(w), reversed(x))):
         _fail(f"`weight` of shape {w} does not broadcast to input's shape {x}")
-    return weight.expand(x)
+    return weight.expand(x) if expand else weight
 
 
 class _Loss(nn.Module):
@@ -313,8 +315,33 @@ class _ClassLoss(_WeightedLoss):
     ``input``), which go to the last spec of the entry without ``ignore_index``."""
 
     ignore_index: int
+    label_smoothing: float = 0.0
     _probabilities = True
     _fixed = {"from_logits": True}
+    #: ``input`` holds log-probabilities (``NLLLoss``), not logits
+    _log_probs = False
+    #: opt-in (``loss.check_labels = True``): read the labels on the host before
+    #: the kernel, so that a bad one raises the ``ValueError`` naming it on CUDA
+    #: too (one host sync per call). By default the fused kernel validates them,
+    #: as the native's does: on CPU its ``IndexError`` becomes that same
+    #: ``ValueError`` (the labels are read only then); on CUDA it is the
+    #: kernel's device-side assert, exactly as with the native.
+    check_labels: bool = False
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        # class indices: straight to the fused kernel, options as given, no host
+        # read (losses.crossentropy.fused_sparse_crossentropy); anything else,
+        # or None from it, takes the spec's path
+        if type(input) is Tensor and type(target) is Tensor and input.dim() > 0 \
+                and type(self.ignore_index) is int:
+            try:
+                value = _fused_xent(target, input, self._reduction(), self.weight, self.ignore_index,
+                                    self.label_smoothing, self.check_labels, self._log_probs)
+            except ValueError as e:
+                raise _renamed(e, self._messages) from None
+            if value is not None:
+                return value
+        return super().forward(input, target)
 
     def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
         cdim = _class_dim(input)
@@ -385,29 +412,12 @@ class CrossEntropyLoss(_ClassLoss):
 
     _reductions = _REDUCTIONS
     _args = {"weight": "class_weight", "label_smoothing": "label_smoothing"}
-    #: opt-in (``loss.check_labels = True``): read the labels on the host before
-    #: the kernel, so a bad one raises the ``ValueError`` naming it on CUDA too
-    #: (one sync per call); by default the kernel validates them, as the native
-    check_labels: bool = False
 
     def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
                  ignore_index: int = -100, reduce: bool | None = None, reduction: str = "mean",
                  label_smoothing: float = 0.0) -> None:
         super().__init__(weight, size_average, reduce, reduction, ignore_index=ignore_index,
                          label_smoothing=label_smoothing)
-
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
-        # class indices: straight to the fused kernel (no host read; see _fused_xent)
-        if type(input) is Tensor and type(target) is Tensor and input.dim() > 0 \
-                and type(self.ignore_index) is int:
-            try:
-                value = _fused_xent(target, input, self._reduction(), self.weight, self.ignore_index,
-                                    self.label_smoothing, self.check_labels)
-            except ValueError as e:
-                raise _renamed(e, self._messages) from None
-            if value is not None:
-                return value
-        return super().forward(input, target)
 
 
 class NLLLoss(_ClassLoss):
@@ -438,6 +448,7 @@ class NLLLoss(_ClassLoss):
     _args = {"weight": "class_weight"}
     _fixed: dict[str, Any] = {}
     _probabilities = False
+    _log_probs = True
 
     def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
                  ignore_index: int = -100, reduce: bool | None = None, reduction: str = "mean") -> None:
@@ -503,6 +514,20 @@ class BCEWithLogitsLoss(_ElementWeighted):
     _buffer_options = ("weight", "pos_weight")
     _args = {"pos_weight": "pos_weight"}
     _fixed = {"from_logits": True}
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        # straight to the fused kernel (losses.crossentropy.fused_binary_crossentropy);
+        # anything it does not take, or None from it, takes the spec's path
+        if type(input) is Tensor and type(target) is Tensor:
+            reduction = self._reduction()
+            try:
+                value = _fused_bce(target, input, reduction, _elementwise_weight(self.weight, input, False),
+                                   self.pos_weight)
+            except ValueError as e:
+                raise _renamed(e, self._messages) from None
+            if value is not None:
+                return value
+        return super().forward(input, target)
 
     def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
                  reduce: bool | None = None, reduction: str = "mean",

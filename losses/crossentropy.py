@@ -348,7 +348,7 @@ def _sparse_terms(xp: Any, sp: _Sparse, y_pred: Array, lp: LogProbs | None, pick
 
 def sparse_fused(xp: Any, y_true: Any, y_pred: Array, reduction: Any, limit: float | None, *,
                  axis: int, ignore_index: Any, class_weight: Any, label_smoothing: float,
-                 smoothing: str = "standard") -> Array | None:
+                 smoothing: str = "standard", log_probs: bool = False) -> Array | None:
     """The reduced sparse cross-entropy of logits by the backend's fused kernel
     (``xp.fused_sparse_xent``: torch's ``F.cross_entropy``), saturated at
     ``limit`` (``None``: ``y_pred``'s dtype's largest value); ``None`` where it
@@ -356,8 +356,10 @@ def sparse_fused(xp: Any, y_true: Any, y_pred: Array, reduction: Any, limit: flo
     validates the labels. Where it rejects one (torch on CPU: ``IndexError``),
     the labels are read to raise the spec's ``ValueError`` naming the first bad
     label; on CUDA the kernel's device-side assert fires, as the native's does.
-    The adapters call it directly with options checked at construction."""
-    if reduction not in _FUSED_REDUCTIONS or xp.fused_sparse_xent is None:
+    ``log_probs``: ``y_pred`` holds log-probabilities (:func:`nll_loss`; no
+    smoothing, nothing saturated)."""
+    if (reduction not in _FUSED_REDUCTIONS or xp.fused_sparse_xent is None
+            or (log_probs and label_smoothing)):
         return None
     nd = xp.ndim(y_pred)
     ax = _checks.axis(axis, nd)
@@ -368,7 +370,7 @@ def sparse_fused(xp: Any, y_true: Any, y_pred: Array, reduction: Any, limit: flo
     check_class_weight(xp, class_weight, c)
     try:
         return xp.fused_sparse_xent(y_pred, y_true, class_weight, ignore_index, eps, reduction,
-                                    limit, class_weight is not None)
+                                    limit, class_weight is not None, log_probs)
     except xp.label_errors as e:
         error = e
     sparse_labels(xp, y_true, y_pred, ax, c, ignore_index)  # raises the ValueError naming the label
@@ -377,7 +379,7 @@ def sparse_fused(xp: Any, y_true: Any, y_pred: Array, reduction: Any, limit: flo
 
 def fused_sparse_crossentropy(y_true: Any, y_pred: Any, reduction: str, class_weight: Any = None,
                               ignore_index: int | None = None, label_smoothing: float = 0.0,
-                              check_labels: bool = False) -> Any:
+                              check_labels: bool = False, log_probs: bool = False) -> Any:
     """:func:`sparse_categorical_crossentropy` of logits ``y_pred`` (class axis
     1, or 0 when it is 1-D) by the backend's fused kernel (see
     :func:`sparse_fused`), or ``None`` where that does not apply: for the
@@ -385,10 +387,11 @@ def fused_sparse_crossentropy(y_true: Any, y_pred: Any, reduction: str, class_we
     function on ``None``. ``class_weight`` of another float dtype is cast to
     ``y_pred``'s. ``check_labels``: read the labels on the host first (a
     sync), so that a bad one raises the ``ValueError`` naming it on every
-    device (a CUDA kernel can only assert)."""
+    device (a CUDA kernel can only assert). ``log_probs``: :func:`nll_loss`
+    of log-probabilities ``y_pred`` instead (no ``label_smoothing``)."""
     xp = table_for(y_pred)
     fused = xp.fused_sparse_xent
-    if fused is None:
+    if fused is None or (log_probs and label_smoothing):
         return None
     ax = 1 if xp.ndim(y_pred) > 1 else 0
     if check_labels:
@@ -397,7 +400,8 @@ def fused_sparse_crossentropy(y_true: Any, y_pred: Any, reduction: str, class_we
     if class_weight is not None:
         check_class_weight(xp, class_weight, xp.shape(y_pred)[ax])
     try:
-        return fused(y_pred, y_true, class_weight, ignore_index, eps, reduction, None, class_weight is not None)
+        return fused(y_pred, y_true, class_weight, ignore_index, eps, reduction, None,
+                     class_weight is not None, log_probs)
     except xp.label_errors as e:
         error = e
     sparse_labels(xp, y_true, y_pred, ax, xp.shape(y_pred)[ax], ignore_index)  # raises, naming the label
@@ -497,6 +501,7 @@ def sparse_categorical_crossentropy(
       formula="(1-e) w_y (-x_y) + e/C sum_c w_c (-x_c), x = log-probabilities",
       natives={"torch": "F.nll_loss"},
       checks={"smoothing": SMOOTHING, "ignore_index": IGNORE_INDEX}, arrays=("class_weight",),
+      fuses_reduction=True,
       cases=(
           {},
           {"class_weight": ARRAY},
@@ -510,7 +515,7 @@ def sparse_categorical_crossentropy(
 def nll_loss(
     xp: Any, y_true: Any, y_pred: Array, grad: bool, *, axis: int = -1,
     ignore_index: int | None = None, class_weight: Any = None, label_smoothing: float = 0.0,
-    smoothing: str = "standard",
+    smoothing: str = "standard", **fused: Any,
 ) -> tuple:
     r"""Negative log-likelihood of integer labels under given log-probabilities.
 
@@ -544,6 +549,12 @@ def nll_loss(
     >>> round(float(nll_loss(np.array([1, 0]), np.log(np.array([[0.5, 0.5], [0.25, 0.75]])))), 6)
     1.039721
     """
+    if xp.fused_sparse_xent is not None:
+        value = sparse_fused(xp, y_true, y_pred, fused.get("_reduction"), None, axis=axis,
+                             ignore_index=ignore_index, class_weight=class_weight,
+                             label_smoothing=label_smoothing, smoothing=smoothing, log_probs=True)
+        if value is not None:
+            return value, SATURATED, None, None
     sp = _sparse_setup(xp, y_true, y_pred, axis=axis, ignore_index=ignore_index,
                        class_weight=class_weight, label_smoothing=label_smoothing,
                        smoothing=smoothing)
@@ -671,6 +682,25 @@ def _binary_log_min(xp: Any, y: Array, py: Array, p: Array, log_min: float, grad
     loss = xp.stop_gradient(value - s) + s
     g = (a * p - py) / xp.maximum(p * (1.0 - p), TORCH_BCE_EPS) if grad else None
     return loss, g
+
+
+def fused_binary_crossentropy(y_true: Any, y_pred: Any, reduction: str, sample_weight: Any = None,
+                              pos_weight: Any = None) -> Any:
+    """:func:`binary_crossentropy` of logits by the backend's fused kernel
+    (``xp.fused_binary_xent``: torch's ``binary_cross_entropy_with_logits``),
+    saturated as the spec's value, or ``None`` where that does not apply: for
+    the adapters, which check their options once and fall back to the public
+    function on ``None``. ``sample_weight`` is element-wise (broadcast to
+    ``y_pred``; the caller checks that it does), ``reduction`` ``"mean"``
+    divides by the element count."""
+    xp = table_for(y_pred)
+    fused = xp.fused_binary_xent
+    if fused is None:
+        return None
+    if pos_weight is not None:
+        _checks.broadcastable("pos_weight", xp.shape(pos_weight), "y_pred", xp.shape(y_pred))
+    signed = sample_weight is not None or pos_weight is not None
+    return fused(y_pred, y_true, sample_weight, pos_weight, reduction, None, signed)
 
 
 def _unit_interval(xp: Any, x: Array, name: str, what: str) -> Any:
