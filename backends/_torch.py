@@ -327,6 +327,8 @@ def saturate_fresh(value: torch.Tensor, x: torch.Tensor, limit: float, signed: b
     scalar ops. A NaN in ``x`` does not stop it (a NaN value stays NaN under
     a clamp)."""
     if x.numel():
+        if value._base is not None:  # a view (K-dim "none"): its own storage, so that
+            value = value.clone()     # autograd does not rebuild the view's backward
         lo, hi = torch.aminmax(x.detach())
         # max |x| (NaN if x holds one), then the bound: limit, or inf where x holds an infinity
         bound = torch.fmax(torch.maximum(hi, lo.neg_()), _limit_tensor(value, limit))

@@ -56,8 +56,6 @@ from torch import Tensor, nn
 from torch.nn.modules.adaptive import _ASMoutput
 
 import losses
-from losses.crossentropy import fused_binary_crossentropy as _fused_bce
-from losses.crossentropy import fused_sparse_crossentropy as _fused_xent
 
 #: THE table of this adapter: every public module -> (the public functions of
 #: :mod:`losses` it runs -- class indices first, class probabilities second --,
@@ -318,6 +316,9 @@ class _ClassLoss(_WeightedLoss):
     label_smoothing: float = 0.0
     _probabilities = True
     _fixed = {"from_logits": True}
+    #: the loss is torch's cross-entropy (``CrossEntropyLoss``, ``NLLLoss``): class
+    #: indices go straight to the fused kernel
+    _fused = False
     #: ``input`` holds log-probabilities (``NLLLoss``), not logits
     _log_probs = False
     #: opt-in (``loss.check_labels = True``): read the labels on the host before
@@ -330,13 +331,20 @@ class _ClassLoss(_WeightedLoss):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
         # class indices: straight to the fused kernel, options as given, no host
-        # read (losses.crossentropy.fused_sparse_crossentropy); anything else,
-        # or None from it, takes the spec's path
-        if type(input) is Tensor and type(target) is Tensor and input.dim() > 0 \
+        # read (the spec's fused form, losses.<spec>.fused); anything else, or
+        # None from it, takes the spec's path
+        if self._fused and type(input) is Tensor and type(target) is Tensor and input.dim() > 0 \
                 and type(self.ignore_index) is int:
+            fused = getattr(getattr(losses, self._specs[0]), "fused", None)
             try:
-                value = _fused_xent(target, input, self._reduction(), self.weight, self.ignore_index,
-                                    self.label_smoothing, self.check_labels, self._log_probs)
+                if fused is None:
+                    value = None
+                elif self._log_probs:
+                    value = fused(target, input, self._reduction(), self.weight, self.ignore_index,
+                                  self.check_labels)
+                else:
+                    value = fused(target, input, self._reduction(), self.weight, self.ignore_index,
+                                  self.label_smoothing, self.check_labels)
             except ValueError as e:
                 raise _renamed(e, self._messages) from None
             if value is not None:
@@ -412,6 +420,7 @@ class CrossEntropyLoss(_ClassLoss):
 
     _reductions = _REDUCTIONS
     _args = {"weight": "class_weight", "label_smoothing": "label_smoothing"}
+    _fused = True
 
     def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
                  ignore_index: int = -100, reduce: bool | None = None, reduction: str = "mean",
@@ -448,6 +457,7 @@ class NLLLoss(_ClassLoss):
     _args = {"weight": "class_weight"}
     _fixed: dict[str, Any] = {}
     _probabilities = False
+    _fused = True
     _log_probs = True
 
     def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
@@ -516,13 +526,14 @@ class BCEWithLogitsLoss(_ElementWeighted):
     _fixed = {"from_logits": True}
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
-        # straight to the fused kernel (losses.crossentropy.fused_binary_crossentropy);
+        # straight to the fused kernel (the spec's fused form, losses.<spec>.fused);
         # anything it does not take, or None from it, takes the spec's path
-        if type(input) is Tensor and type(target) is Tensor:
+        fused = getattr(getattr(losses, self._specs[0]), "fused", None)
+        if fused is not None and type(input) is Tensor and type(target) is Tensor:
             reduction = self._reduction()
             try:
-                value = _fused_bce(target, input, reduction, _elementwise_weight(self.weight, input, False),
-                                   self.pos_weight)
+                value = fused(target, input, reduction, _elementwise_weight(self.weight, input, False),
+                              self.pos_weight)
             except ValueError as e:
                 raise _renamed(e, self._messages) from None
             if value is not None:

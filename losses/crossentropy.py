@@ -703,6 +703,21 @@ def fused_binary_crossentropy(y_true: Any, y_pred: Any, reduction: str, sample_w
     return fused(y_pred, y_true, sample_weight, pos_weight, reduction, None, signed)
 
 
+def fused_nll_loss(y_true: Any, y_pred: Any, reduction: str, class_weight: Any = None,
+                   ignore_index: int | None = None, check_labels: bool = False) -> Any:
+    """:func:`nll_loss` of log-probabilities ``y_pred`` (class axis 1, or 0
+    when it is 1-D) by the backend's fused kernel: see
+    :func:`fused_sparse_crossentropy`."""
+    return fused_sparse_crossentropy(y_true, y_pred, reduction, class_weight, ignore_index, 0.0,
+                                     check_labels, log_probs=True)
+
+
+#: each spec's fused form, for the adapters (``losses.<spec>.fused``)
+sparse_categorical_crossentropy.fused = fused_sparse_crossentropy
+nll_loss.fused = fused_nll_loss
+binary_crossentropy.fused = fused_binary_crossentropy
+
+
 def _unit_interval(xp: Any, x: Array, name: str, what: str) -> Any:
     """Elements of ``x`` outside ``[0, 1]`` (NaN included): see :func:`_checks.data`."""
     return _checks.data(xp, ~((x >= 0.0) & (x <= 1.0)), x, name, "value(s) outside [0, 1]",
