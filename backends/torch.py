@@ -31,6 +31,9 @@ Deliberate differences from the natives (each asserted by
 
 * bad labels, probabilities outside [0, 1] and bad shapes raise
   ``ValueError``/``TypeError`` (native: ``RuntimeError``/``IndexError``);
+  class indices are validated by the fused kernel, as the native's (no host
+  sync): on CPU its ``IndexError`` becomes the ``ValueError``, on CUDA it is
+  the native's device-side assert unless ``loss.check_labels = True``;
   ``target`` must have ``input``'s shape where the native broadcasts it;
 * a negative ``label_smoothing`` raises (native ignores it silently);
   options the native leaves unchecked (``eps <= 0``) raise;
@@ -404,9 +407,14 @@ class CrossEntropyLoss(_ClassLoss):
       reduction: ``'mean'``, ``'sum'`` or ``'none'``.
       label_smoothing: ``e`` in ``[0, 1]``.
 
+    Cost: class indices go straight to torch's fused kernel with the options
+    as given; the kernel validates the labels (no host sync), as the native's.
+
     Differences from the native: bad labels raise ``ValueError`` naming the
-    first (native: ``IndexError``; under ``torch.compile``/``vmap`` the
-    element's loss is NaN); a negative ``label_smoothing`` raises ``ValueError``
+    first on CPU (native: ``IndexError``; on CUDA both hit the kernel's
+    device-side assert unless ``check_labels = True`` is set on the module,
+    which reads the labels on the host first; under ``torch.compile``/``vmap``
+    the element's loss is NaN); a negative ``label_smoothing`` raises ``ValueError``
     (native silently ignores it); ``weight`` is cast to ``input``'s dtype
     (native raises on a mismatch); class-index targets may be any integer
     dtype (native: int64 or uint8 only).
