@@ -264,7 +264,10 @@ label_errors: tuple = ()
 #: signed)``: the reduced binary cross-entropy of logits in one fused call
 #: (torch's ``binary_cross_entropy_with_logits``), saturated as above; ``None``
 #: where the framework has none, and from it where it does not apply.
+#: ``probs=True``: of probabilities (torch's ``BCELoss`` rule), the kernel checking
+#: that they and the targets lie in [0, 1] (raising one of ``range_errors``).
 fused_binary_xent = None
+range_errors: tuple = ()
 dense_xent = None
 
 #: ``psum(x, axis_name)``: the sum of ``x`` over a named mapped axis (JAX's

@@ -251,6 +251,7 @@ def value_and_grad(f: Any, y_pred: Any) -> tuple:
 cross_entropy = None
 fused_sparse_xent = None  # see backends/_numpy.py
 fused_binary_xent = None
+range_errors: tuple = ()
 label_errors: tuple = ()
 
 

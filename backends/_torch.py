@@ -303,6 +303,10 @@ _ENUM = {"none": 0, "mean": 1, "sum": 2, "sum_over_batch_size": 1}
 _cross_entropy_loss = torch._C._nn.cross_entropy_loss
 _nll_loss = torch._C._nn.nll_loss_nd
 _bce_logits = torch.binary_cross_entropy_with_logits
+_bce = torch._C._nn.binary_cross_entropy
+#: the exceptions torch's ``binary_cross_entropy`` kernel raises on a probability or
+#: target outside [0, 1] (CPU; on CUDA a device-side assert, as for the native)
+range_errors = (RuntimeError,)
 _INT = frozenset((torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8))
 _MAX = {d: torch.finfo(d).max for d in (torch.float16, torch.bfloat16, torch.float32, torch.float64)}
 _NO_LABEL = -(2 ** 63)  # ``ignore_index=None``: a value no label of a checked call holds
@@ -376,14 +380,21 @@ def fused_sparse_xent(logits: Any, labels: Any, weight: Any, ignore_index: Any, 
 
 
 def fused_binary_xent(logits: Any, target: Any, weight: Any, pos_weight: Any, reduction: str,
-                      limit: float | None, signed: bool) -> Any:
+                      limit: float | None, signed: bool, probs: bool = False) -> Any:
     """torch's fused ``F.binary_cross_entropy_with_logits`` (``weight``
     element-wise, ``pos_weight`` per class, both broadcast to ``logits``;
     ``"mean"``/``"sum_over_batch_size"`` divide by the element count), the
     value saturated (:func:`saturate_fresh`). ``target`` and the weights are
     cast to the logits' dtype; float16/bfloat16 are computed in float32.
     ``None`` where it does not apply: traced or wrapped tensors, a ``target``
-    not of the logits' shape or not real."""
+    not of the logits' shape or not real.
+
+    ``probs``: ``logits`` hold probabilities: torch's ``binary_cross_entropy``
+    (each log clamped at -100; no ``pos_weight``), whose kernel checks that the
+    probabilities and targets lie in [0, 1] (raising :data:`range_errors`).
+    Its value is at most ``100 w`` per element: saturated only where it can
+    overflow (with ``weight``, gated on the weights' being finite, or a half
+    dtype, computed in float32)."""
     red = _ENUM.get(reduction)
     if (red is None or type(target) is not torch.Tensor or target.shape != logits.shape
             or target.dtype.is_complex or _is_compiling() or _is_wrapped(logits) or _is_wrapped(target)
@@ -402,8 +413,17 @@ def fused_binary_xent(logits: Any, target: Any, weight: Any, pos_weight: Any, re
         weight = weight.to(x.dtype)
     if pos_weight is not None and pos_weight.dtype != x.dtype:
         pos_weight = pos_weight.to(x.dtype)
-    value = _bce_logits(x, target, weight, pos_weight, red)
-    value = saturate_fresh(value, x, _MAX[dtype] if limit is None else limit, signed)
+    limit = _MAX[dtype] if limit is None else limit
+    if not probs:
+        value = saturate_fresh(_bce_logits(x, target, weight, pos_weight, red), x, limit, signed)
+    elif pos_weight is not None:
+        return None
+    else:
+        value = _bce(x, target, weight, red)
+        if weight is not None:
+            value = saturate_fresh(value, weight, limit, True)
+        elif x is not logits:
+            value.detach().clamp_(max=limit)
     return value if x is logits else value.to(dtype)
 
 

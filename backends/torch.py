@@ -506,6 +506,21 @@ class BCELoss(_ElementWeighted):
                  reduce: bool | None = None, reduction: str = "mean") -> None:
         super().__init__(size_average, reduce, reduction, weight=weight)
 
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        # straight to the fused kernel, which checks [0, 1] itself (the spec's
+        # fused form, losses.<spec>.fused); else, or on None, the spec's path
+        fused = getattr(getattr(losses, self._specs[0]), "fused", None)
+        if fused is not None and type(input) is Tensor and type(target) is Tensor:
+            reduction = self._reduction()
+            try:
+                value = fused(target, input, reduction, _elementwise_weight(self.weight, input, False),
+                              None, from_logits=False)
+            except ValueError as e:
+                raise _renamed(e, self._messages) from None
+            if value is not None:
+                return value
+        return super().forward(input, target)
+
 
 class BCEWithLogitsLoss(_ElementWeighted):
     r"""Drop-in for :class:`torch.nn.BCEWithLogitsLoss` over

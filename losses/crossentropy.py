@@ -685,14 +685,18 @@ def _binary_log_min(xp: Any, y: Array, py: Array, p: Array, log_min: float, grad
 
 
 def fused_binary_crossentropy(y_true: Any, y_pred: Any, reduction: str, sample_weight: Any = None,
-                              pos_weight: Any = None) -> Any:
+                              pos_weight: Any = None, from_logits: bool = True) -> Any:
     """:func:`binary_crossentropy` of logits by the backend's fused kernel
     (``xp.fused_binary_xent``: torch's ``binary_cross_entropy_with_logits``),
     saturated as the spec's value, or ``None`` where that does not apply: for
     the adapters, which check their options once and fall back to the public
     function on ``None``. ``sample_weight`` is element-wise (broadcast to
     ``y_pred``; the caller checks that it does), ``reduction`` ``"mean"``
-    divides by the element count."""
+    divides by the element count. ``from_logits=False``: probabilities under
+    torch's rule (``log_min=-100``), which the kernel checks lie in [0, 1] with
+    the targets; where it rejects them (torch on CPU), the data are read to
+    raise the spec's ``ValueError`` naming the first bad value (CUDA: the
+    kernel's device-side assert, as the native's)."""
     xp = table_for(y_pred)
     fused = xp.fused_binary_xent
     if fused is None:
@@ -700,7 +704,16 @@ def fused_binary_crossentropy(y_true: Any, y_pred: Any, reduction: str, sample_w
     if pos_weight is not None:
         _checks.broadcastable("pos_weight", xp.shape(pos_weight), "y_pred", xp.shape(y_pred))
     signed = sample_weight is not None or pos_weight is not None
-    return fused(y_pred, y_true, sample_weight, pos_weight, reduction, None, signed)
+    if from_logits:
+        return fused(y_pred, y_true, sample_weight, pos_weight, reduction, None, signed)
+    try:
+        return fused(y_pred, y_true, sample_weight, pos_weight, reduction, None, signed, True)
+    except xp.range_errors as e:
+        error = e
+    _unit_interval(xp, y_pred, "y_pred", "probabilities")  # raise, naming the first bad value
+    if xp.kind(y_true) in "fib":
+        _unit_interval(xp, xp.cast(y_true, xp.dtype_of(y_pred)), "y_true", "targets")
+    raise error
 
 
 def fused_nll_loss(y_true: Any, y_pred: Any, reduction: str, class_weight: Any = None,
