@@ -219,6 +219,7 @@ cross_entropy = None
 fused_sparse_xent = None  # see backends/_numpy.py
 fused_binary_xent = None
 range_errors: tuple = ()
+fused_elementwise = None
 label_errors: tuple = ()
 
 

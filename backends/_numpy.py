@@ -268,6 +268,11 @@ label_errors: tuple = ()
 #: that they and the targets lie in [0, 1] (raising one of ``range_errors``).
 fused_binary_xent = None
 range_errors: tuple = ()
+#: ``fused_elementwise(kind, y_pred, y_true, reduction, param)``: a reduced
+#: element-wise regression loss (``kind`` ``"mse"``, ``"l1"``, ``"huber"`` with
+#: ``param`` delta, ``"smooth_l1"`` with ``param`` beta) in one fused call
+#: (torch's ``mse_loss``, ...); ``None`` as above.
+fused_elementwise = None
 dense_xent = None
 
 #: ``psum(x, axis_name)``: the sum of ``x`` over a named mapped axis (JAX's

@@ -427,6 +427,32 @@ def fused_binary_xent(logits: Any, target: Any, weight: Any, pos_weight: Any, re
     return value if x is logits else value.to(dtype)
 
 
+_ELEMENTWISE = {"mse": torch._C._nn.mse_loss, "l1": torch._C._nn.l1_loss,
+                "huber": torch._C._nn.huber_loss, "smooth_l1": torch._C._nn.smooth_l1_loss}
+
+
+def fused_elementwise(kind: str, x: Any, target: Any, reduction: str, param: Any = None) -> Any:
+    """torch's fused regression kernels (``mse_loss``, ``l1_loss``,
+    ``huber_loss(delta=param)``, ``smooth_l1_loss(beta=param)``) on a
+    ``target`` of ``x``'s shape, cast to ``x``'s dtype; float16/bfloat16 are
+    computed in float32. ``None`` where it does not apply: traced or wrapped
+    tensors, another shape, complex or non-floating ``x``."""
+    red = _ENUM.get(reduction)
+    if (red is None or type(target) is not torch.Tensor or target.shape != x.shape
+            or target.dtype.is_complex or _is_compiling() or _is_wrapped(x) or _is_wrapped(target)):
+        return None
+    dtype = x.dtype
+    if dtype is not torch.float32 and dtype is not torch.float64:
+        if dtype not in _HALF:
+            return None
+        x = x.float()
+    if target.dtype != x.dtype:
+        target = target.to(x.dtype)
+    f = _ELEMENTWISE[kind]
+    value = f(x, target, red) if param is None else f(x, target, red, param)
+    return value if value.dtype is dtype else value.to(dtype)
+
+
 sparse_xent = None
 def all_finite(x: Any) -> torch.Tensor:
     """See ``backends/_numpy.py`` (a tensor: no host read)."""

@@ -485,7 +485,9 @@ class BCELoss(_ElementWeighted):
     ``'mean'`` divides ``sum(\ell)`` by the number of elements whatever the
     weights, as the native. ``input`` or ``target`` outside ``[0, 1]`` (or NaN)
     raises ``ValueError`` (native: ``RuntimeError``); under ``torch.compile``
-    or ``vmap`` that element's loss is NaN instead.
+    or ``vmap`` that element's loss is NaN instead. The check is the fused
+    kernel's, as the native's (no host sync; the values are read only when
+    it fails); on CUDA it is the kernel's device-side assert.
 
     The gradient is the native's, ``w (p - y) / max(p (1 - p), 1e-12)``, at
     the ends too (``p = 0, y = 1``: ``-1e12``), where the clamped loss itself
@@ -578,7 +580,33 @@ def _number(name: str, value: Any) -> None:
         _fail(f"`{name}` must be a float or int; got {type(value).__name__}", TypeError)
 
 
-class MSELoss(_Loss):
+class _FusedElementwise(_Loss):
+    """The element-wise regression losses with a fused native kernel: a call
+    goes straight to the spec's fused form (``losses.<spec>.fused``: torch's
+    ``mse_loss``, ``l1_loss``, ``huber_loss``, ``smooth_l1_loss``); anything
+    it does not take (another shape, complex, traced) takes the spec's path."""
+
+    #: the option that is the kernel's parameter (``delta``, ``beta``) and its lower
+    #: bound (``delta > 0``, ``beta >= 0``: the spec's checks raise otherwise)
+    _param: str | None = None
+    _param_open = True
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        fused = getattr(getattr(losses, self._specs[0]), "fused", None)
+        if fused is not None and type(input) is Tensor and type(target) is Tensor:
+            param = None
+            if self._param is not None:
+                param = getattr(self, self._param)
+                if (type(param) not in (int, float) or not param < float("inf")
+                        or not (param > 0 if self._param_open else param >= 0)):
+                    fused = None
+            value = None if fused is None else fused(target, input, self._reduction(), param)
+            if value is not None:
+                return value
+        return super().forward(input, target)
+
+
+class MSELoss(_FusedElementwise):
     r"""Drop-in for :class:`torch.nn.MSELoss` over :func:`losses.mean_squared_error`.
 
     .. math:: \ell = (x - y)^2
@@ -598,7 +626,7 @@ class MSELoss(_Loss):
         super().__init__(size_average, reduce, reduction)
 
 
-class L1Loss(_Loss):
+class L1Loss(_FusedElementwise):
     r"""Drop-in for :class:`torch.nn.L1Loss` over :func:`losses.mean_absolute_error`.
 
     .. math:: \ell = |x - y|
@@ -627,7 +655,7 @@ class L1Loss(_Loss):
         return super()._loss(input, target)
 
 
-class HuberLoss(_Loss):
+class HuberLoss(_FusedElementwise):
     r"""Drop-in for :class:`torch.nn.HuberLoss` over :func:`losses.huber`.
 
     .. math:: \ell = \begin{cases} \tfrac12 (x - y)^2 & |x - y| \le \delta \\
@@ -648,13 +676,14 @@ class HuberLoss(_Loss):
     """
 
     _args = {"delta": "delta"}
+    _param = "delta"
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         _number("delta", delta)
         super().__init__(reduction=reduction, delta=delta)
 
 
-class SmoothL1Loss(_Loss):
+class SmoothL1Loss(_FusedElementwise):
     r"""Drop-in for :class:`torch.nn.SmoothL1Loss` over :func:`losses.smooth_l1`.
 
     .. math:: \ell = \begin{cases} \tfrac12 (x - y)^2 / \beta & |x - y| < \beta \\
@@ -671,6 +700,8 @@ class SmoothL1Loss(_Loss):
     """
 
     _args = {"beta": "beta"}
+    _param = "beta"
+    _param_open = False
 
     def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
                  reduction: str = "mean", beta: float = 1.0) -> None:

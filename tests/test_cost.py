@@ -141,6 +141,13 @@ def _torch_cases() -> dict:
         "BCEWithLogitsLoss(weight, pos_weight)":
             (bt.BCEWithLogitsLoss(weight=tb[0], pos_weight=pw),
              torch.nn.BCEWithLogitsLoss(weight=tb[0], pos_weight=pw), x, tb),
+        "BCELoss()": (bt.BCELoss(), torch.nn.BCELoss(), torch.sigmoid(x), tb),
+        "BCELoss(weight, 'sum')": (bt.BCELoss(weight=tb[0], reduction="sum"),
+                                   torch.nn.BCELoss(weight=tb[0], reduction="sum"), torch.sigmoid(x), tb),
+        "MSELoss()": (bt.MSELoss(), torch.nn.MSELoss(), x, tb),
+        "L1Loss('sum')": (bt.L1Loss(reduction="sum"), torch.nn.L1Loss(reduction="sum"), x, tb),
+        "HuberLoss(delta=0.5)": (bt.HuberLoss(delta=0.5), torch.nn.HuberLoss(delta=0.5), x, tb),
+        "SmoothL1Loss(beta=2)": (bt.SmoothL1Loss(beta=2.0), torch.nn.SmoothL1Loss(beta=2.0), x, tb),
     }
 
 
@@ -172,6 +179,20 @@ def test_torch_drop_in_adds_no_host_sync_and_few_ops(name):
     native_syncs, native_ops = _profile(native, x, t)
     assert syncs <= native_syncs, f"{name}: {syncs} host syncs per call; the native {native_syncs}"
     assert ops <= native_ops + EXTRA_OPS, f"{name}: {ops} aten operations per call; the native {native_ops}"
+
+
+@needs_torch
+def test_torch_bad_probability_still_names_the_value_on_cpu():
+    """``BCELoss``: the kernel checks [0, 1] (no host read on the happy path);
+    on CPU its ``RuntimeError`` becomes the ``ValueError`` naming the value."""
+    import torch
+
+    from backends import torch as bt
+
+    with pytest.raises(ValueError, match=r"`input` holds 1.5 at index \(1,\)"):
+        bt.BCELoss()(torch.tensor([0.5, 1.5]), torch.tensor([1.0, 0.0]))
+    with pytest.raises(ValueError, match=r"`target` holds -0.5 at index \(0,\)"):
+        bt.BCELoss()(torch.tensor([0.5]), torch.tensor([-0.5]))
 
 
 @needs_torch
