@@ -315,7 +315,7 @@ _LIMITS: dict = {}
 
 def _limit_tensor(x: torch.Tensor, limit: float) -> torch.Tensor:
     """A cached 0-d tensor of ``limit`` in ``x``'s dtype and device."""
-    key = (x.dtype, x.device, limit)
+    key = (x.dtype, x.get_device(), limit)  # get_device: an int, cheaper to hash than a device
     t = _LIMITS.get(key)
     if t is None:
         t = _LIMITS[key] = torch.tensor(limit, dtype=x.dtype, device=x.device)

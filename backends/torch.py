@@ -339,14 +339,15 @@ class _ClassLoss(_WeightedLoss):
         if self._fused and type(input) is Tensor and type(target) is Tensor and input.dim() > 0 \
                 and type(self.ignore_index) is int:
             fused = getattr(getattr(losses, self._specs[0]), "fused", None)
+            weight = self._buffers["weight"]  # (self.weight: nn.Module.__getattr__, slower)
             try:
                 if fused is None:
                     value = None
                 elif self._log_probs:
-                    value = fused(target, input, self._reduction(), self.weight, self.ignore_index,
+                    value = fused(target, input, self._reduction(), weight, self.ignore_index,
                                   self.check_labels)
                 else:
-                    value = fused(target, input, self._reduction(), self.weight, self.ignore_index,
+                    value = fused(target, input, self._reduction(), weight, self.ignore_index,
                                   self.label_smoothing, self.check_labels)
             except ValueError as e:
                 raise _renamed(e, self._messages) from None
