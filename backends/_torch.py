@@ -448,6 +448,8 @@ def fused_elementwise(kind: str, x: Any, target: Any, reduction: str, param: Any
         x = x.float()
     if target.dtype != x.dtype:
         target = target.to(x.dtype)
+    if kind == "smooth_l1" and param == 0:  # as F.smooth_l1_loss: beta = 0 is l1_loss (its
+        kind, param = "l1", None              # gradient at a tie is 0; the kernel's is not)
     f = _ELEMENTWISE[kind]
     value = f(x, target, red) if param is None else f(x, target, red, param)
     return value if value.dtype is dtype else value.to(dtype)
