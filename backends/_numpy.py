@@ -273,6 +273,10 @@ range_errors: tuple = ()
 #: ``param`` delta, ``"smooth_l1"`` with ``param`` beta) in one fused call
 #: (torch's ``mse_loss``, ...); ``None`` as above.
 fused_elementwise = None
+#: ``fused_dense_xent(logits, target, weight, label_smoothing, reduction, limit,
+#: signed)``: the reduced cross-entropy of class probabilities (class axis 1),
+#: no host read, saturated as ``fused_sparse_xent``; ``None`` as above.
+fused_dense_xent = None
 dense_xent = None
 
 #: ``psum(x, axis_name)``: the sum of ``x`` over a named mapped axis (JAX's

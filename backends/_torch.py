@@ -427,6 +427,46 @@ def fused_binary_xent(logits: Any, target: Any, weight: Any, pos_weight: Any, re
     return value if x is logits else value.to(dtype)
 
 
+def fused_dense_xent(logits: Any, target: Any, weight: Any, label_smoothing: float, reduction: str,
+                     limit: float | None, signed: bool) -> Any:
+    """``-sum_c w_c t'_c log_softmax(logits)_c`` over class dim 1 (0 when
+    1-D), ``t' = (1 - e) t + e / C``, reduced as torch's ``F.cross_entropy``
+    with class probabilities (``"mean"``: over the examples), written in the
+    native's own operations but with a term of zero target mass kept at 0 (the
+    native's ``0 * -inf`` is NaN at a ``-inf`` or overflowing logit), then
+    saturated (:func:`saturate_fresh`). No host read. ``None`` where it does
+    not apply: traced or wrapped tensors, a target that needs a gradient (its
+    gradient at a zero entry would be 0, not ``-log p``), a reduction the
+    native lacks."""
+    if (reduction not in _FUSED or type(target) is not torch.Tensor or target.shape != logits.shape
+            or not target.dtype.is_floating_point or target.requires_grad or _is_compiling()
+            or _is_wrapped(logits) or _is_wrapped(target)
+            or (weight is not None and (weight.requires_grad or _is_wrapped(weight)))):
+        return None
+    x = logits
+    dtype = x.dtype
+    if dtype is not torch.float32 and dtype is not torch.float64:
+        if dtype not in _HALF:
+            return None
+        x = logits.float()
+    t = target if target.dtype is x.dtype else target.to(x.dtype)
+    ax = 1 if x.dim() > 1 else 0
+    c = x.shape[ax]
+    if label_smoothing:
+        t = t * (1.0 - label_smoothing) + label_smoothing / c
+    if weight is not None:
+        t = t * weight.to(x.dtype).view((c,) + (1,) * (x.dim() - ax - 1))
+    terms = t * torch.log_softmax(x, ax)
+    loss = torch.where(t.bool(), terms, t).sum(ax).neg()  # t: 0 there, and needs no gradient
+    if reduction == "mean":
+        loss = loss.mean()
+    elif reduction == "sum":
+        loss = loss.sum()
+    value = saturate_fresh(loss, x, _MAX[dtype] if limit is None else limit, signed)
+    return value if x is logits else value.to(dtype)
+
+
+_FUSED = ("none", "mean", "sum")
 _ELEMENTWISE = {"mse": torch._C._nn.mse_loss, "l1": torch._C._nn.l1_loss,
                 "huber": torch._C._nn.huber_loss, "smooth_l1": torch._C._nn.smooth_l1_loss}
 

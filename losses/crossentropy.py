@@ -213,6 +213,12 @@ def categorical_crossentropy(
     sm = resolve_smoothing(label_smoothing, smoothing, c)
     check_class_weight(xp, class_weight, c)
     reduction = fused.get("_reduction")
+    if (from_logits and where is None and xp.fused_dense_xent is not None
+            and reduction in _FUSED_REDUCTIONS and (ax == 1 or nd == 1)):
+        value = xp.fused_dense_xent(y_pred, y, class_weight, sm.eps, reduction, fused.get("_limit"),
+                                    class_weight is not None)
+        if value is not None:  # no host read (xp.cross_entropy checks its result for NaN)
+            return value, SATURATED, None, None
     if from_logits and where is None and _fusable(xp, reduction, ax, nd):
         value = xp.cross_entropy(y_pred, y, class_weight, None, sm.eps, reduction)
         if value is not None:
