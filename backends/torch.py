@@ -349,6 +349,12 @@ class _ClassLoss(_WeightedLoss):
                 else:
                     value = fused(target, input, self._reduction(), weight, self.ignore_index,
                                   self.label_smoothing, self.check_labels)
+                if (value is None and self._probabilities and target.shape == input.shape
+                        and target.dtype.is_floating_point and self.ignore_index < 0):
+                    # class probabilities: the spec's fused form too
+                    dense = getattr(getattr(losses, self._specs[-1]), "fused", None)
+                    if dense is not None:
+                        value = dense(target, input, self._reduction(), weight, self.label_smoothing)
             except ValueError as e:
                 raise _renamed(e, self._messages) from None
             if value is not None:

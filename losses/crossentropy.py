@@ -731,7 +731,25 @@ def fused_nll_loss(y_true: Any, y_pred: Any, reduction: str, class_weight: Any =
                                      check_labels, log_probs=True)
 
 
+def fused_dense_crossentropy(y_true: Any, y_pred: Any, reduction: str, class_weight: Any = None,
+                             label_smoothing: float = 0.0) -> Any:
+    """:func:`categorical_crossentropy` of logits ``y_pred`` and class
+    probabilities ``y_true`` (class axis 1, or 0 when 1-D) by the backend's
+    fused form (``xp.fused_dense_xent``), or ``None`` where that does not
+    apply: for the adapters, as :func:`fused_sparse_crossentropy`."""
+    xp = table_for(y_pred)
+    fused = xp.fused_dense_xent
+    if fused is None or reduction not in _FUSED_REDUCTIONS or xp.ndim(y_pred) == 0:
+        return None
+    c = xp.shape(y_pred)[1 if xp.ndim(y_pred) > 1 else 0]
+    eps = resolve_smoothing(label_smoothing, "standard", c).eps if label_smoothing else 0.0
+    if class_weight is not None:
+        check_class_weight(xp, class_weight, c)
+    return fused(y_pred, y_true, class_weight, eps, reduction, None, class_weight is not None)
+
+
 #: each spec's fused form, for the adapters (``losses.<spec>.fused``)
+categorical_crossentropy.fused = fused_dense_crossentropy
 sparse_categorical_crossentropy.fused = fused_sparse_crossentropy
 nll_loss.fused = fused_nll_loss
 binary_crossentropy.fused = fused_binary_crossentropy
