@@ -298,6 +298,12 @@ def value_and_grad(f: Any, y_pred: Any) -> tuple:
 #: ``sparse_xent(logits, labels)``: per-example -log softmax(logits)[label],
 #: class axis last, labels valid.
 cross_entropy = None
+fused_sparse_xent = None  # see backends/_numpy.py
+fused_binary_xent = None
+range_errors: tuple = ()
+fused_elementwise = None
+fused_dense_xent = None
+label_errors: tuple = ()
 
 
 def sparse_xent(logits: Any, labels: Any) -> jax.Array:

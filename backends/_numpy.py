@@ -261,6 +261,32 @@ value_and_grad = None
 #: ``-sum(y * log_softmax(logits), axis)`` (no ``where`` mask).
 cross_entropy = None
 sparse_xent = None
+#: ``fused_sparse_xent(logits, labels, weight, ignore_index, label_smoothing,
+#: reduction, signed)``: the reduced sparse cross-entropy (class axis 1) in one
+#: fused call whose kernel validates the labels itself (raising one of
+#: ``label_errors``), saturated at the dtype's largest value unless the logits
+#: hold an infinity (at ``-limit`` too when ``signed``), with the kernel's own
+#: gradient; no host read. ``None`` (the function) where the framework has none;
+#: it returns ``None`` where it does not apply.
+fused_sparse_xent = None
+label_errors: tuple = ()
+#: ``fused_binary_xent(logits, target, weight, pos_weight, reduction, limit,
+#: signed)``: the reduced binary cross-entropy of logits in one fused call
+#: (torch's ``binary_cross_entropy_with_logits``), saturated as above; ``None``
+#: where the framework has none, and from it where it does not apply.
+#: ``probs=True``: of probabilities (torch's ``BCELoss`` rule), the kernel checking
+#: that they and the targets lie in [0, 1] (raising one of ``range_errors``).
+fused_binary_xent = None
+range_errors: tuple = ()
+#: ``fused_elementwise(kind, y_pred, y_true, reduction, param)``: a reduced
+#: element-wise regression loss (``kind`` ``"mse"``, ``"l1"``, ``"huber"`` with
+#: ``param`` delta, ``"smooth_l1"`` with ``param`` beta) in one fused call
+#: (torch's ``mse_loss``, ...); ``None`` as above.
+fused_elementwise = None
+#: ``fused_dense_xent(logits, target, weight, label_smoothing, reduction, limit,
+#: signed)``: the reduced cross-entropy of class probabilities (class axis 1),
+#: no host read, saturated as ``fused_sparse_xent``; ``None`` as above.
+fused_dense_xent = None
 dense_xent = None
 
 #: ``psum(x, axis_name)``: the sum of ``x`` over a named mapped axis (JAX's

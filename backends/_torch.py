@@ -305,6 +305,206 @@ def cross_entropy(logits: Any, target: Any, weight: Any, ignore_index: Any, labe
     return out
 
 
+#: the exceptions the fused kernel raises on an out-of-range label (CPU; on CUDA
+#: it is a device-side assert, as for the native): the spec reads the labels
+#: only then, to name the first bad one (see ``losses/crossentropy.py``)
+label_errors = (IndexError,)
+_ENUM = {"none": 0, "mean": 1, "sum": 2, "sum_over_batch_size": 1}
+_cross_entropy_loss = torch._C._nn.cross_entropy_loss
+_nll_loss = torch._C._nn.nll_loss_nd
+_bce_logits = torch.binary_cross_entropy_with_logits
+_bce = torch._C._nn.binary_cross_entropy
+#: the exceptions torch's ``binary_cross_entropy`` kernel raises on a probability or
+#: target outside [0, 1] (CPU; on CUDA a device-side assert, as for the native)
+range_errors = (RuntimeError,)
+_INT = frozenset((torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8))
+_MAX = {d: torch.finfo(d).max for d in (torch.float16, torch.bfloat16, torch.float32, torch.float64)}
+_NO_LABEL = -(2 ** 63)  # ``ignore_index=None``: a value no label of a checked call holds
+_LIMITS: dict = {}
+
+
+def _limit_tensor(x: torch.Tensor, limit: float) -> torch.Tensor:
+    """A cached 0-d tensor of ``limit`` in ``x``'s dtype and device."""
+    key = (x.dtype, x.get_device(), limit)  # get_device: an int, cheaper to hash than a device
+    t = _LIMITS.get(key)
+    if t is None:
+        t = _LIMITS[key] = torch.tensor(limit, dtype=x.dtype, device=x.device)
+    return t
+
+
+def saturate_fresh(value: torch.Tensor, x: torch.Tensor, limit: float, signed: bool) -> torch.Tensor:
+    """``value``, a fresh result computed from ``x`` (eager, unwrapped
+    tensors), saturated at ``limit`` (``-limit`` too when ``signed``) unless
+    ``x`` holds an infinity: in place through a detached alias, so autograd
+    keeps the kernel's own gradient (the identity of :func:`saturate`). No
+    host read and no ``x``-sized temporary: one ``aminmax`` over ``x``, then
+    scalar ops. A NaN in ``x`` does not stop it (a NaN value stays NaN under
+    a clamp)."""
+    if x.numel():
+        if value._base is not None:  # a view (K-dim "none"): its own storage, so that
+            value = value.clone()     # autograd does not rebuild the view's backward
+        lo, hi = torch.aminmax(x.detach())
+        # max |x| (NaN if x holds one), then the bound: limit, or inf where x holds an infinity
+        bound = torch.fmax(torch.maximum(hi, lo.neg_()), _limit_tensor(value, limit))
+        value.detach().clamp_(min=bound.neg() if signed else None, max=bound)
+    return value
+
+
+def fused_sparse_xent(logits: Any, labels: Any, weight: Any, ignore_index: Any, label_smoothing: float,
+                      reduction: str, limit: float | None, signed: bool, log_probs: bool = False) -> Any:
+    """torch's fused cross-entropy kernel (``F.cross_entropy``, class dim 1)
+    on integer ``labels``, the labels left to the kernel to validate (it
+    raises :data:`label_errors`), the value saturated (:func:`saturate_fresh`).
+    ``None`` where it does not apply (the caller takes the spec's own path):
+    traced or wrapped tensors (``torch.compile``, ``torch.func``: there a bad
+    label must make NaN, which the kernel cannot), labels that are not an
+    integer tensor of ``logits``' shape less dim 1, a reduction the kernel
+    lacks. float16/bfloat16 logits are computed in float32 and cast back.
+    ``log_probs``: ``logits`` hold log-probabilities: ``F.nll_loss``'s kernel
+    (no smoothing), nothing saturated."""
+    red = _ENUM.get(reduction)
+    if (red is None or type(labels) is not torch.Tensor or labels.dtype not in _INT or _is_compiling()
+            or _is_wrapped(logits) or _is_wrapped(labels)):
+        return None
+    nd = logits.dim()
+    if labels.dim() != nd - 1 or (nd > 1 and (labels.shape[0] != logits.shape[0]
+                                              or (nd > 2 and labels.shape[1:] != logits.shape[2:]))):
+        return None
+    x = logits
+    dtype = x.dtype
+    if dtype is not torch.float32 and dtype is not torch.float64:
+        if dtype not in _HALF:
+            return None
+        x = logits.float()
+    if weight is not None and weight.dtype != x.dtype:
+        weight = weight.to(x.dtype)
+    if labels.dtype is not torch.int64:
+        labels = labels.long()
+    ignore = _NO_LABEL if ignore_index is None else ignore_index
+    if log_probs:
+        value = _nll_loss(x, labels, weight, red, ignore)
+    else:
+        value = _cross_entropy_loss(x, labels, weight, red, ignore, label_smoothing)
+        value = saturate_fresh(value, x, _MAX[dtype] if limit is None else limit, signed)
+    return value if x is logits else value.to(dtype)
+
+
+def fused_binary_xent(logits: Any, target: Any, weight: Any, pos_weight: Any, reduction: str,
+                      limit: float | None, signed: bool, probs: bool = False) -> Any:
+    """torch's fused ``F.binary_cross_entropy_with_logits`` (``weight``
+    element-wise, ``pos_weight`` per class, both broadcast to ``logits``;
+    ``"mean"``/``"sum_over_batch_size"`` divide by the element count), the
+    value saturated (:func:`saturate_fresh`). ``target`` and the weights are
+    cast to the logits' dtype; float16/bfloat16 are computed in float32.
+    ``None`` where it does not apply: traced or wrapped tensors, a ``target``
+    not of the logits' shape or not real.
+
+    ``probs``: ``logits`` hold probabilities: torch's ``binary_cross_entropy``
+    (each log clamped at -100; no ``pos_weight``), whose kernel checks that the
+    probabilities and targets lie in [0, 1] (raising :data:`range_errors`).
+    Its value is at most ``100 w`` per element: saturated only where it can
+    overflow (with ``weight``, gated on the weights' being finite, or a half
+    dtype, computed in float32)."""
+    red = _ENUM.get(reduction)
+    if (red is None or type(target) is not torch.Tensor or target.shape != logits.shape
+            or target.dtype.is_complex or _is_compiling() or _is_wrapped(logits) or _is_wrapped(target)
+            or (weight is not None and _is_wrapped(weight))
+            or (pos_weight is not None and _is_wrapped(pos_weight))):
+        return None
+    x = logits
+    dtype = x.dtype
+    if dtype is not torch.float32 and dtype is not torch.float64:
+        if dtype not in _HALF:
+            return None
+        x = logits.float()
+    if target.dtype != x.dtype:
+        target = target.to(x.dtype)
+    if weight is not None and weight.dtype != x.dtype:
+        weight = weight.to(x.dtype)
+    if pos_weight is not None and pos_weight.dtype != x.dtype:
+        pos_weight = pos_weight.to(x.dtype)
+    limit = _MAX[dtype] if limit is None else limit
+    if not probs:
+        value = saturate_fresh(_bce_logits(x, target, weight, pos_weight, red), x, limit, signed)
+    elif pos_weight is not None:
+        return None
+    else:
+        value = _bce(x, target, weight, red)
+        if weight is not None:
+            value = saturate_fresh(value, weight, limit, True)
+        elif x is not logits:
+            value.detach().clamp_(max=limit)
+    return value if x is logits else value.to(dtype)
+
+
+def fused_dense_xent(logits: Any, target: Any, weight: Any, label_smoothing: float, reduction: str,
+                     limit: float | None, signed: bool) -> Any:
+    """``-sum_c w_c t'_c log_softmax(logits)_c`` over class dim 1 (0 when
+    1-D), ``t' = (1 - e) t + e / C``, reduced as torch's ``F.cross_entropy``
+    with class probabilities (``"mean"``: over the examples), written in the
+    native's own operations but with a term of zero target mass kept at 0 (the
+    native's ``0 * -inf`` is NaN at a ``-inf`` or overflowing logit), then
+    saturated (:func:`saturate_fresh`). No host read. ``None`` where it does
+    not apply: traced or wrapped tensors, a target that needs a gradient (its
+    gradient at a zero entry would be 0, not ``-log p``), a reduction the
+    native lacks."""
+    if (reduction not in _FUSED or type(target) is not torch.Tensor or target.shape != logits.shape
+            or not target.dtype.is_floating_point or target.requires_grad or _is_compiling()
+            or _is_wrapped(logits) or _is_wrapped(target)
+            or (weight is not None and (weight.requires_grad or _is_wrapped(weight)))):
+        return None
+    x = logits
+    dtype = x.dtype
+    if dtype is not torch.float32 and dtype is not torch.float64:
+        if dtype not in _HALF:
+            return None
+        x = logits.float()
+    t = target if target.dtype is x.dtype else target.to(x.dtype)
+    ax = 1 if x.dim() > 1 else 0
+    c = x.shape[ax]
+    if label_smoothing:
+        t = t * (1.0 - label_smoothing) + label_smoothing / c
+    if weight is not None:
+        t = t * weight.to(x.dtype).view((c,) + (1,) * (x.dim() - ax - 1))
+    terms = t * torch.log_softmax(x, ax)
+    loss = torch.where(t.bool(), terms, t).sum(ax).neg()  # t: 0 there, and needs no gradient
+    if reduction == "mean":
+        loss = loss.mean()
+    elif reduction == "sum":
+        loss = loss.sum()
+    value = saturate_fresh(loss, x, _MAX[dtype] if limit is None else limit, signed)
+    return value if x is logits else value.to(dtype)
+
+
+_FUSED = ("none", "mean", "sum")
+_ELEMENTWISE = {"mse": torch._C._nn.mse_loss, "l1": torch._C._nn.l1_loss,
+                "huber": torch._C._nn.huber_loss, "smooth_l1": torch._C._nn.smooth_l1_loss}
+
+
+def fused_elementwise(kind: str, x: Any, target: Any, reduction: str, param: Any = None) -> Any:
+    """torch's fused regression kernels (``mse_loss``, ``l1_loss``,
+    ``huber_loss(delta=param)``, ``smooth_l1_loss(beta=param)``) on a
+    ``target`` of ``x``'s shape, cast to ``x``'s dtype; float16/bfloat16 are
+    computed in float32. ``None`` where it does not apply: traced or wrapped
+    tensors, another shape, complex or non-floating ``x``."""
+    red = _ENUM.get(reduction)
+    if (red is None or type(target) is not torch.Tensor or target.shape != x.shape
+            or target.dtype.is_complex or _is_compiling() or _is_wrapped(x) or _is_wrapped(target)):
+        return None
+    dtype = x.dtype
+    if dtype is not torch.float32 and dtype is not torch.float64:
+        if dtype not in _HALF:
+            return None
+        x = x.float()
+    if target.dtype != x.dtype:
+        target = target.to(x.dtype)
+    if kind == "smooth_l1" and param == 0:  # as F.smooth_l1_loss: beta = 0 is l1_loss (its
+        kind, param = "l1", None              # gradient at a tie is 0; the kernel's is not)
+    f = _ELEMENTWISE[kind]
+    value = f(x, target, red) if param is None else f(x, target, red, param)
+    return value if value.dtype is dtype else value.to(dtype)
+
+
 sparse_xent = None
 def all_finite(x: Any) -> torch.Tensor:
     """See ``backends/_numpy.py`` (a tensor: no host read)."""

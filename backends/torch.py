@@ -31,6 +31,9 @@ Deliberate differences from the natives (each asserted by
 
 * bad labels, probabilities outside [0, 1] and bad shapes raise
   ``ValueError``/``TypeError`` (native: ``RuntimeError``/``IndexError``);
+  class indices are validated by the fused kernel, as the native's (no host
+  sync): on CPU its ``IndexError`` becomes the ``ValueError``, on CUDA it is
+  the native's device-side assert unless ``loss.check_labels = True``;
   ``target`` must have ``input``'s shape where the native broadcasts it;
 * a negative ``label_smoothing`` raises (native ignores it silently);
   options the native leaves unchecked (``eps <= 0``) raise;
@@ -208,14 +211,15 @@ def _same_shape(input: Tensor, target: Tensor) -> None:  # noqa: A002
               f"input.shape={_shape(input)}")
 
 
-def _elementwise_weight(weight: Tensor | None, input: Tensor) -> Tensor | None:  # noqa: A002
-    """torch's element-wise ``weight``: broadcast (trailing dims aligned) to ``input``."""
+def _elementwise_weight(weight: Tensor | None, input: Tensor, expand: bool = True) -> Tensor | None:  # noqa: A002
+    """torch's element-wise ``weight``: broadcast (trailing dims aligned) to
+    ``input`` (checked; expanded when ``expand``)."""
     if weight is None:
         return None
     w, x = _shape(weight), _shape(input)
     if len(w) > len(x) or any(a != 1 and a != b for a, b in zip(reversed(w), reversed(x))):
         _fail(f"`weight` of shape {w} does not broadcast to input's shape {x}")
-    return weight.expand(x)
+    return weight.expand(x) if expand else weight
 
 
 class _Loss(nn.Module):
@@ -312,8 +316,50 @@ class _ClassLoss(_WeightedLoss):
     ``input``), which go to the last spec of the entry without ``ignore_index``."""
 
     ignore_index: int
+    label_smoothing: float = 0.0
     _probabilities = True
     _fixed = {"from_logits": True}
+    #: the loss is torch's cross-entropy (``CrossEntropyLoss``, ``NLLLoss``): class
+    #: indices go straight to the fused kernel
+    _fused = False
+    #: ``input`` holds log-probabilities (``NLLLoss``), not logits
+    _log_probs = False
+    #: opt-in (``loss.check_labels = True``): read the labels on the host before
+    #: the kernel, so that a bad one raises the ``ValueError`` naming it on CUDA
+    #: too (one host sync per call). By default the fused kernel validates them,
+    #: as the native's does: on CPU its ``IndexError`` becomes that same
+    #: ``ValueError`` (the labels are read only then); on CUDA it is the
+    #: kernel's device-side assert, exactly as with the native.
+    check_labels: bool = False
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        # class indices: straight to the fused kernel, options as given, no host
+        # read (the spec's fused form, losses.<spec>.fused); anything else, or
+        # None from it, takes the spec's path
+        if self._fused and type(input) is Tensor and type(target) is Tensor and input.dim() > 0 \
+                and type(self.ignore_index) is int:
+            fused = getattr(getattr(losses, self._specs[0]), "fused", None)
+            weight = self._buffers["weight"]  # (self.weight: nn.Module.__getattr__, slower)
+            try:
+                if fused is None:
+                    value = None
+                elif self._log_probs:
+                    value = fused(target, input, self._reduction(), weight, self.ignore_index,
+                                  self.check_labels)
+                else:
+                    value = fused(target, input, self._reduction(), weight, self.ignore_index,
+                                  self.label_smoothing, self.check_labels)
+                if (value is None and self._probabilities and target.shape == input.shape
+                        and target.dtype.is_floating_point and self.ignore_index < 0):
+                    # class probabilities: the spec's fused form too
+                    dense = getattr(getattr(losses, self._specs[-1]), "fused", None)
+                    if dense is not None:
+                        value = dense(target, input, self._reduction(), weight, self.label_smoothing)
+            except ValueError as e:
+                raise _renamed(e, self._messages) from None
+            if value is not None:
+                return value
+        return super().forward(input, target)
 
     def _loss(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
         cdim = _class_dim(input)
@@ -368,9 +414,14 @@ class CrossEntropyLoss(_ClassLoss):
       reduction: ``'mean'``, ``'sum'`` or ``'none'``.
       label_smoothing: ``e`` in ``[0, 1]``.
 
+    Cost: class indices go straight to torch's fused kernel with the options
+    as given; the kernel validates the labels (no host sync), as the native's.
+
     Differences from the native: bad labels raise ``ValueError`` naming the
-    first (native: ``IndexError``; under ``torch.compile``/``vmap`` the
-    element's loss is NaN); a negative ``label_smoothing`` raises ``ValueError``
+    first on CPU (native: ``IndexError``; on CUDA both hit the kernel's
+    device-side assert unless ``check_labels = True`` is set on the module,
+    which reads the labels on the host first; under ``torch.compile``/``vmap``
+    the element's loss is NaN); a negative ``label_smoothing`` raises ``ValueError``
     (native silently ignores it); ``weight`` is cast to ``input``'s dtype
     (native raises on a mismatch); class-index targets may be any integer
     dtype (native: int64 or uint8 only).
@@ -384,6 +435,7 @@ class CrossEntropyLoss(_ClassLoss):
 
     _reductions = _REDUCTIONS
     _args = {"weight": "class_weight", "label_smoothing": "label_smoothing"}
+    _fused = True
 
     def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
                  ignore_index: int = -100, reduce: bool | None = None, reduction: str = "mean",
@@ -420,6 +472,8 @@ class NLLLoss(_ClassLoss):
     _args = {"weight": "class_weight"}
     _fixed: dict[str, Any] = {}
     _probabilities = False
+    _fused = True
+    _log_probs = True
 
     def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
                  ignore_index: int = -100, reduce: bool | None = None, reduction: str = "mean") -> None:
@@ -438,7 +492,9 @@ class BCELoss(_ElementWeighted):
     ``'mean'`` divides ``sum(\ell)`` by the number of elements whatever the
     weights, as the native. ``input`` or ``target`` outside ``[0, 1]`` (or NaN)
     raises ``ValueError`` (native: ``RuntimeError``); under ``torch.compile``
-    or ``vmap`` that element's loss is NaN instead.
+    or ``vmap`` that element's loss is NaN instead. The check is the fused
+    kernel's, as the native's (no host sync; the values are read only when
+    it fails); on CUDA it is the kernel's device-side assert.
 
     The gradient is the native's, ``w (p - y) / max(p (1 - p), 1e-12)``, at
     the ends too (``p = 0, y = 1``: ``-1e12``), where the clamped loss itself
@@ -458,6 +514,21 @@ class BCELoss(_ElementWeighted):
     def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
                  reduce: bool | None = None, reduction: str = "mean") -> None:
         super().__init__(size_average, reduce, reduction, weight=weight)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        # straight to the fused kernel, which checks [0, 1] itself (the spec's
+        # fused form, losses.<spec>.fused); else, or on None, the spec's path
+        fused = getattr(getattr(losses, self._specs[0]), "fused", None)
+        if fused is not None and type(input) is Tensor and type(target) is Tensor:
+            reduction = self._reduction()
+            try:
+                value = fused(target, input, reduction, _elementwise_weight(self.weight, input, False),
+                              None, from_logits=False)
+            except ValueError as e:
+                raise _renamed(e, self._messages) from None
+            if value is not None:
+                return value
+        return super().forward(input, target)
 
 
 class BCEWithLogitsLoss(_ElementWeighted):
@@ -486,6 +557,21 @@ class BCEWithLogitsLoss(_ElementWeighted):
     _args = {"pos_weight": "pos_weight"}
     _fixed = {"from_logits": True}
 
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        # straight to the fused kernel (the spec's fused form, losses.<spec>.fused);
+        # anything it does not take, or None from it, takes the spec's path
+        fused = getattr(getattr(losses, self._specs[0]), "fused", None)
+        if fused is not None and type(input) is Tensor and type(target) is Tensor:
+            reduction = self._reduction()
+            try:
+                value = fused(target, input, reduction, _elementwise_weight(self.weight, input, False),
+                              self.pos_weight)
+            except ValueError as e:
+                raise _renamed(e, self._messages) from None
+            if value is not None:
+                return value
+        return super().forward(input, target)
+
     def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
                  reduce: bool | None = None, reduction: str = "mean",
                  pos_weight: Tensor | None = None) -> None:
@@ -501,7 +587,33 @@ def _number(name: str, value: Any) -> None:
         _fail(f"`{name}` must be a float or int; got {type(value).__name__}", TypeError)
 
 
-class MSELoss(_Loss):
+class _FusedElementwise(_Loss):
+    """The element-wise regression losses with a fused native kernel: a call
+    goes straight to the spec's fused form (``losses.<spec>.fused``: torch's
+    ``mse_loss``, ``l1_loss``, ``huber_loss``, ``smooth_l1_loss``); anything
+    it does not take (another shape, complex, traced) takes the spec's path."""
+
+    #: the option that is the kernel's parameter (``delta``, ``beta``) and its lower
+    #: bound (``delta > 0``, ``beta >= 0``: the spec's checks raise otherwise)
+    _param: str | None = None
+    _param_open = True
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        fused = getattr(getattr(losses, self._specs[0]), "fused", None)
+        if fused is not None and type(input) is Tensor and type(target) is Tensor:
+            param = None
+            if self._param is not None:
+                param = getattr(self, self._param)
+                if (type(param) not in (int, float) or not param < float("inf")
+                        or not (param > 0 if self._param_open else param >= 0)):
+                    fused = None
+            value = None if fused is None else fused(target, input, self._reduction(), param)
+            if value is not None:
+                return value
+        return super().forward(input, target)
+
+
+class MSELoss(_FusedElementwise):
     r"""Drop-in for :class:`torch.nn.MSELoss` over :func:`losses.mean_squared_error`.
 
     .. math:: \ell = (x - y)^2
@@ -521,7 +633,7 @@ class MSELoss(_Loss):
         super().__init__(size_average, reduce, reduction)
 
 
-class L1Loss(_Loss):
+class L1Loss(_FusedElementwise):
     r"""Drop-in for :class:`torch.nn.L1Loss` over :func:`losses.mean_absolute_error`.
 
     .. math:: \ell = |x - y|
@@ -550,7 +662,7 @@ class L1Loss(_Loss):
         return super()._loss(input, target)
 
 
-class HuberLoss(_Loss):
+class HuberLoss(_FusedElementwise):
     r"""Drop-in for :class:`torch.nn.HuberLoss` over :func:`losses.huber`.
 
     .. math:: \ell = \begin{cases} \tfrac12 (x - y)^2 & |x - y| \le \delta \\
@@ -571,13 +683,14 @@ class HuberLoss(_Loss):
     """
 
     _args = {"delta": "delta"}
+    _param = "delta"
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         _number("delta", delta)
         super().__init__(reduction=reduction, delta=delta)
 
 
-class SmoothL1Loss(_Loss):
+class SmoothL1Loss(_FusedElementwise):
     r"""Drop-in for :class:`torch.nn.SmoothL1Loss` over :func:`losses.smooth_l1`.
 
     .. math:: \ell = \begin{cases} \tfrac12 (x - y)^2 / \beta & |x - y| < \beta \\
@@ -594,6 +707,8 @@ class SmoothL1Loss(_Loss):
     """
 
     _args = {"beta": "beta"}
+    _param = "beta"
+    _param_open = False
 
     def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
                  reduction: str = "mean", beta: float = 1.0) -> None:

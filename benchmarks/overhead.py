@@ -1,6 +1,7 @@
 """Overhead of lossbridge's cross-entropy against the native losses.
 
     python benchmarks/overhead.py [--frameworks torch,tensorflow,jax] [--sizes 64x10,4096x32000]
+    python benchmarks/overhead.py --modules [64x100]   # torch eager modules vs torch.nn's
 
 For each framework and size, times forward + backward (gradient w.r.t. the
 logits) of ours and of the native equivalent, side by side in one process
@@ -126,6 +127,88 @@ def jax_steps(n: int, c: int, loss: str):
 STEPS = {"torch": torch_steps, "tensorflow": tensorflow_steps, "jax": jax_steps}
 
 
+# --- torch eager modules against the native modules (issue 16) -------------------------------
+
+def torch_module_pairs(n: int, c: int) -> dict:
+    """{row: (ours(x) -> loss, native(x) -> loss, x)}: the drop-in modules and
+    ``losses.sparse_categorical_crossentropy`` against ``torch.nn``'s on the
+    same inputs (targets fixed, logits passed in)."""
+    import torch
+
+    import losses
+    from backends import torch as bt
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(n, c, generator=g)
+    y = torch.randint(0, c, (n,), generator=g)
+    y_ign = torch.where(torch.arange(n) % 7 == 0, torch.tensor(-100), y)
+    w = torch.rand(c, generator=g) + 0.5
+    logp = torch.log_softmax(torch.randn(n, c, generator=g), 1)
+    t = torch.rand(n, c, generator=g)
+    pw = torch.rand(c, generator=g) + 0.5
+    opts = {"weight": w, "label_smoothing": 0.1, "ignore_index": -100}
+    pair = {
+        "CrossEntropyLoss()": (bt.CrossEntropyLoss(), torch.nn.CrossEntropyLoss(), x, y),
+        "losses.sparse_categorical_crossentropy": (
+            lambda a, b: losses.sparse_categorical_crossentropy(b, a, from_logits=True, axis=1),
+            torch.nn.CrossEntropyLoss(), x, y),
+        "CrossEntropyLoss(weight, ls, ii)": (bt.CrossEntropyLoss(**opts), torch.nn.CrossEntropyLoss(**opts), x, y_ign),
+        "CrossEntropyLoss() probabilities": (bt.CrossEntropyLoss(), torch.nn.CrossEntropyLoss(), x,
+                                             torch.softmax(t, 1)),
+        "NLLLoss()": (bt.NLLLoss(), torch.nn.NLLLoss(), logp, y),
+        "BCEWithLogitsLoss()": (bt.BCEWithLogitsLoss(), torch.nn.BCEWithLogitsLoss(), x, t),
+        "BCEWithLogitsLoss(weight, pos_weight)": (bt.BCEWithLogitsLoss(weight=t[0], pos_weight=pw),
+                                                  torch.nn.BCEWithLogitsLoss(weight=t[0], pos_weight=pw), x, t),
+        "BCELoss()": (bt.BCELoss(), torch.nn.BCELoss(), torch.sigmoid(x), t),
+        "KLDivLoss(batchmean)": (bt.KLDivLoss(reduction="batchmean"),
+                                 torch.nn.KLDivLoss(reduction="batchmean"), logp, torch.softmax(t, 1)),
+        "MSELoss()": (bt.MSELoss(), torch.nn.MSELoss(), x, t),
+        "SmoothL1Loss()": (bt.SmoothL1Loss(), torch.nn.SmoothL1Loss(), x, t),
+        "HuberLoss()": (bt.HuberLoss(), torch.nn.HuberLoss(), x, t),
+    }
+    return pair
+
+
+def torch_counts(f, x, t) -> tuple[int, int]:
+    """(host syncs, aten operations) of one forward call, by ``torch.profiler``."""
+    from torch.profiler import ProfilerActivity, profile
+
+    f(x, t)
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        f(x, t)
+    names = [e.name for e in prof.events() if e.name.startswith("aten::")]
+    return sum(n == "aten::_local_scalar_dense" for n in names), len(names)
+
+
+def torch_modules(n: int, c: int, budget_s: float) -> None:
+    """Print ours against the native per eager call (forward; forward and
+    backward), paired and alternating in this process, with the profiler's
+    host syncs and aten operation counts of the forward."""
+    import torch
+
+    torch.set_num_threads(1)  # per-call overhead, not intra-op parallelism
+    print(f"torch {torch.__version__}, eager, CPU, 1 thread, [{n}, {c}]; us per call, median of "
+          "interleaved rounds")
+    print(f"{'module':<40} {'fwd ours':>9} {'native':>8} {'extra':>7} {'f+b ours':>9} {'native':>8} "
+          f"{'extra':>7} {'syncs':>7} {'aten ops':>9}")
+    for name, (ours, native, x, t) in torch_module_pairs(n, c).items():
+        xg = x.detach().requires_grad_()
+
+        def fwd(f, x=x, t=t):
+            return lambda: f(x, t)
+
+        def fb(f, xg=xg, t=t):
+            return lambda: torch.autograd.grad(f(xg, t), xg)
+
+        tf = time_pair({"ours": fwd(ours), "native": fwd(native)}, budget_s / 2)
+        tb = time_pair({"ours": fb(ours), "native": fb(native)}, budget_s / 2)
+        so, oo = torch_counts(ours, x, t)
+        sn, on = torch_counts(native, x, t)
+        print(f"{name:<40} {tf['ours'] * 1e6:>9.1f} {tf['native'] * 1e6:>8.1f} "
+              f"{(tf['ours'] - tf['native']) * 1e6:>7.1f} {tb['ours'] * 1e6:>9.1f} {tb['native'] * 1e6:>8.1f} "
+              f"{(tb['ours'] - tb['native']) * 1e6:>7.1f} {f'{so}/{sn}':>7} {f'{oo}/{on}':>9}", flush=True)
+
+
 def time_pair(steps: dict, budget_s: float) -> dict:
     """Interleaved timing: median seconds per call of each implementation."""
     for f in steps.values():  # warm up (compilation, caches)
@@ -184,11 +267,17 @@ def main() -> int:
     ap.add_argument("--sizes", default="64x10,4096x32000")
     ap.add_argument("--budget", type=float, default=3.0, help="seconds of timing per row")
     ap.add_argument("--no-memory", action="store_true")
+    ap.add_argument("--modules", metavar="NxC", nargs="?", const="64x100",
+                    help="torch eager modules against torch.nn's (default size 64x100), then exit")
     ap.add_argument("--peak-child", nargs=5, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.peak_child:
         fw, n, c, loss, impl = args.peak_child
         peak_child(fw, int(n), int(c), loss, impl)
+        return 0
+    if args.modules:
+        n, c = (int(v) for v in args.modules.split("x"))
+        torch_modules(n, c, args.budget)
         return 0
     sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPU(s), {platform.processor() or platform.platform()}")

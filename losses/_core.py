@@ -57,6 +57,9 @@ class Spec(NamedTuple):
 
 #: ``denom`` of a spec whose ``loss`` is already the reduced value
 REDUCED = "reduced"
+#: ``denom`` of a spec whose ``loss`` is the reduced value, already saturated
+#: (at the ``_limit`` it was given)
+SATURATED = "saturated"
 
 
 _BY_PUBLIC: dict[Any, Spec] = {}
@@ -337,17 +340,20 @@ def _run(spec: Spec, y_true: Any, y_pred: Any, reduction: str, sample_weight: An
     xp, y_pred, out_dtype = _prepare(spec, y_true, y_pred, sample_weight, opts)
     if axis_name is not None:
         _collective(xp, axis_name)  # fails early on a backend without collectives
+    limit = _limit(xp, spec, out_dtype, y_pred)
     if spec.fuses_reduction:
         fused = sample_weight is None and not grad and axis_name is None
         opts["_reduction"] = reduction if fused else None
+        opts["_limit"] = limit
     loss, denom, g, axis = spec.fn(xp, y_true, y_pred, grad, **opts)
-    if spec.traced and denom is not REDUCED:
+    if spec.traced and denom is not REDUCED and denom is not SATURATED:
         loss = _poison_traced(xp, spec, opts, loss)
-    limit = _limit(xp, spec, out_dtype, y_pred)
     def finite() -> Array:
         return _all_finite(xp, y_pred, axis_name)
 
-    if denom is REDUCED:  # a fused kernel: NaN for an undefined mean, as the spec's
+    if denom is SATURATED:
+        value = loss
+    elif denom is REDUCED:  # a fused kernel: NaN for an undefined mean, as the spec's
         value = loss if limit is None else _saturate(xp, loss, limit, finite, lazy=axis_name is None)
     else:
         sw = None if sample_weight is None else _weights(xp, sample_weight, loss, y_pred)

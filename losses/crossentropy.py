@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from backends import table_for
 
 from . import _checks
-from ._core import REDUCED
+from ._core import REDUCED, SATURATED
 from ._declare import ARRAY, loss
 from ._makers import make_binary, make_dense, make_log_probs, make_sparse
 from ._xent import (
@@ -213,6 +213,12 @@ def categorical_crossentropy(
     sm = resolve_smoothing(label_smoothing, smoothing, c)
     check_class_weight(xp, class_weight, c)
     reduction = fused.get("_reduction")
+    if (from_logits and where is None and xp.fused_dense_xent is not None
+            and reduction in _FUSED_REDUCTIONS and (ax == 1 or nd == 1)):
+        value = xp.fused_dense_xent(y_pred, y, class_weight, sm.eps, reduction, fused.get("_limit"),
+                                    class_weight is not None)
+        if value is not None:  # no host read (xp.cross_entropy checks its result for NaN)
+            return value, SATURATED, None, None
     if from_logits and where is None and _fusable(xp, reduction, ax, nd):
         value = xp.cross_entropy(y_pred, y, class_weight, None, sm.eps, reduction)
         if value is not None:
@@ -346,6 +352,68 @@ def _sparse_terms(xp: Any, sp: _Sparse, y_pred: Array, lp: LogProbs | None, pick
     return loss, denom, g, ax
 
 
+def sparse_fused(xp: Any, y_true: Any, y_pred: Array, reduction: Any, limit: float | None, *,
+                 axis: int, ignore_index: Any, class_weight: Any, label_smoothing: float,
+                 smoothing: str = "standard", log_probs: bool = False) -> Array | None:
+    """The reduced sparse cross-entropy of logits by the backend's fused kernel
+    (``xp.fused_sparse_xent``: torch's ``F.cross_entropy``), saturated at
+    ``limit`` (``None``: ``y_pred``'s dtype's largest value); ``None`` where it
+    does not apply (the spec's own path then runs). No host read: the kernel
+    validates the labels. Where it rejects one (torch on CPU: ``IndexError``),
+    the labels are read to raise the spec's ``ValueError`` naming the first bad
+    label; on CUDA the kernel's device-side assert fires, as the native's does.
+    ``log_probs``: ``y_pred`` holds log-probabilities (:func:`nll_loss`; no
+    smoothing, nothing saturated)."""
+    if (reduction not in _FUSED_REDUCTIONS or xp.fused_sparse_xent is None
+            or (log_probs and label_smoothing)):
+        return None
+    nd = xp.ndim(y_pred)
+    ax = _checks.axis(axis, nd)
+    if not (ax == 1 or nd == 1):
+        return None
+    c = xp.shape(y_pred)[ax]
+    eps = resolve_smoothing(label_smoothing, smoothing, c).eps if label_smoothing else 0.0
+    check_class_weight(xp, class_weight, c)
+    try:
+        return xp.fused_sparse_xent(y_pred, y_true, class_weight, ignore_index, eps, reduction,
+                                    limit, class_weight is not None, log_probs)
+    except xp.label_errors as e:
+        error = e
+    sparse_labels(xp, y_true, y_pred, ax, c, ignore_index)  # raises the ValueError naming the label
+    raise error
+
+
+def fused_sparse_crossentropy(y_true: Any, y_pred: Any, reduction: str, class_weight: Any = None,
+                              ignore_index: int | None = None, label_smoothing: float = 0.0,
+                              check_labels: bool = False, log_probs: bool = False) -> Any:
+    """:func:`sparse_categorical_crossentropy` of logits ``y_pred`` (class axis
+    1, or 0 when it is 1-D) by the backend's fused kernel (see
+    :func:`sparse_fused`), or ``None`` where that does not apply: for the
+    adapters, which check their options once and fall back to the public
+    function on ``None``. ``class_weight`` of another float dtype is cast to
+    ``y_pred``'s. ``check_labels``: read the labels on the host first (a
+    sync), so that a bad one raises the ``ValueError`` naming it on every
+    device (a CUDA kernel can only assert). ``log_probs``: :func:`nll_loss`
+    of log-probabilities ``y_pred`` instead (no ``label_smoothing``)."""
+    xp = table_for(y_pred)
+    fused = xp.fused_sparse_xent
+    if fused is None or (log_probs and label_smoothing):
+        return None
+    ax = 1 if xp.ndim(y_pred) > 1 else 0
+    if check_labels:
+        sparse_labels(xp, y_true, y_pred, ax, xp.shape(y_pred)[ax], ignore_index)
+    eps = resolve_smoothing(label_smoothing, "standard", None).eps if label_smoothing else 0.0
+    if class_weight is not None:
+        check_class_weight(xp, class_weight, xp.shape(y_pred)[ax])
+    try:
+        return fused(y_pred, y_true, class_weight, ignore_index, eps, reduction, None,
+                     class_weight is not None, log_probs)
+    except xp.label_errors as e:
+        error = e
+    sparse_labels(xp, y_true, y_pred, ax, xp.shape(y_pred)[ax], ignore_index)  # raises, naming the label
+    raise error
+
+
 def _squeezed(xp: Any, v: Any, ax: int) -> Any:
     """``v`` without its (kept) class axis; Python numbers pass through."""
     return v if isinstance(v, float) else xp.squeeze(v, ax)
@@ -421,6 +489,12 @@ def sparse_categorical_crossentropy(
     ...     np.array([[0.0, 0.0]]), from_logits=True)), 6)
     0.693147
     """
+    if from_logits and where is None and xp.fused_sparse_xent is not None:
+        value = sparse_fused(xp, y_true, y_pred, fused.get("_reduction"), fused.get("_limit"), axis=axis,
+                             ignore_index=ignore_index, class_weight=class_weight,
+                             label_smoothing=label_smoothing, smoothing=smoothing)
+        if value is not None:
+            return value, SATURATED, None, None
     sp = _sparse_setup(xp, y_true, y_pred, axis=axis, ignore_index=ignore_index,
                        class_weight=class_weight, label_smoothing=label_smoothing,
                        smoothing=smoothing, where=where, excluded_ok=where_label == "logit")
@@ -433,6 +507,7 @@ def sparse_categorical_crossentropy(
       formula="(1-e) w_y (-x_y) + e/C sum_c w_c (-x_c), x = log-probabilities",
       natives={"torch": "F.nll_loss"},
       checks={"smoothing": SMOOTHING, "ignore_index": IGNORE_INDEX}, arrays=("class_weight",),
+      fuses_reduction=True,
       cases=(
           {},
           {"class_weight": ARRAY},
@@ -446,7 +521,7 @@ def sparse_categorical_crossentropy(
 def nll_loss(
     xp: Any, y_true: Any, y_pred: Array, grad: bool, *, axis: int = -1,
     ignore_index: int | None = None, class_weight: Any = None, label_smoothing: float = 0.0,
-    smoothing: str = "standard",
+    smoothing: str = "standard", **fused: Any,
 ) -> tuple:
     r"""Negative log-likelihood of integer labels under given log-probabilities.
 
@@ -480,6 +555,12 @@ def nll_loss(
     >>> round(float(nll_loss(np.array([1, 0]), np.log(np.array([[0.5, 0.5], [0.25, 0.75]])))), 6)
     1.039721
     """
+    if xp.fused_sparse_xent is not None:
+        value = sparse_fused(xp, y_true, y_pred, fused.get("_reduction"), None, axis=axis,
+                             ignore_index=ignore_index, class_weight=class_weight,
+                             label_smoothing=label_smoothing, smoothing=smoothing, log_probs=True)
+        if value is not None:
+            return value, SATURATED, None, None
     sp = _sparse_setup(xp, y_true, y_pred, axis=axis, ignore_index=ignore_index,
                        class_weight=class_weight, label_smoothing=label_smoothing,
                        smoothing=smoothing)
@@ -607,6 +688,71 @@ def _binary_log_min(xp: Any, y: Array, py: Array, p: Array, log_min: float, grad
     loss = xp.stop_gradient(value - s) + s
     g = (a * p - py) / xp.maximum(p * (1.0 - p), TORCH_BCE_EPS) if grad else None
     return loss, g
+
+
+def fused_binary_crossentropy(y_true: Any, y_pred: Any, reduction: str, sample_weight: Any = None,
+                              pos_weight: Any = None, from_logits: bool = True) -> Any:
+    """:func:`binary_crossentropy` of logits by the backend's fused kernel
+    (``xp.fused_binary_xent``: torch's ``binary_cross_entropy_with_logits``),
+    saturated as the spec's value, or ``None`` where that does not apply: for
+    the adapters, which check their options once and fall back to the public
+    function on ``None``. ``sample_weight`` is element-wise (broadcast to
+    ``y_pred``; the caller checks that it does), ``reduction`` ``"mean"``
+    divides by the element count. ``from_logits=False``: probabilities under
+    torch's rule (``log_min=-100``), which the kernel checks lie in [0, 1] with
+    the targets; where it rejects them (torch on CPU), the data are read to
+    raise the spec's ``ValueError`` naming the first bad value (CUDA: the
+    kernel's device-side assert, as the native's)."""
+    xp = table_for(y_pred)
+    fused = xp.fused_binary_xent
+    if fused is None:
+        return None
+    if pos_weight is not None:
+        _checks.broadcastable("pos_weight", xp.shape(pos_weight), "y_pred", xp.shape(y_pred))
+    signed = sample_weight is not None or pos_weight is not None
+    if from_logits:
+        return fused(y_pred, y_true, sample_weight, pos_weight, reduction, None, signed)
+    try:
+        return fused(y_pred, y_true, sample_weight, pos_weight, reduction, None, signed, True)
+    except xp.range_errors as e:
+        error = e
+    _unit_interval(xp, y_pred, "y_pred", "probabilities")  # raise, naming the first bad value
+    if xp.kind(y_true) in "fib":
+        _unit_interval(xp, xp.cast(y_true, xp.dtype_of(y_pred)), "y_true", "targets")
+    raise error
+
+
+def fused_nll_loss(y_true: Any, y_pred: Any, reduction: str, class_weight: Any = None,
+                   ignore_index: int | None = None, check_labels: bool = False) -> Any:
+    """:func:`nll_loss` of log-probabilities ``y_pred`` (class axis 1, or 0
+    when it is 1-D) by the backend's fused kernel: see
+    :func:`fused_sparse_crossentropy`."""
+    return fused_sparse_crossentropy(y_true, y_pred, reduction, class_weight, ignore_index, 0.0,
+                                     check_labels, log_probs=True)
+
+
+def fused_dense_crossentropy(y_true: Any, y_pred: Any, reduction: str, class_weight: Any = None,
+                             label_smoothing: float = 0.0) -> Any:
+    """:func:`categorical_crossentropy` of logits ``y_pred`` and class
+    probabilities ``y_true`` (class axis 1, or 0 when 1-D) by the backend's
+    fused form (``xp.fused_dense_xent``), or ``None`` where that does not
+    apply: for the adapters, as :func:`fused_sparse_crossentropy`."""
+    xp = table_for(y_pred)
+    fused = xp.fused_dense_xent
+    if fused is None or reduction not in _FUSED_REDUCTIONS or xp.ndim(y_pred) == 0:
+        return None
+    c = xp.shape(y_pred)[1 if xp.ndim(y_pred) > 1 else 0]
+    eps = resolve_smoothing(label_smoothing, "standard", c).eps if label_smoothing else 0.0
+    if class_weight is not None:
+        check_class_weight(xp, class_weight, c)
+    return fused(y_pred, y_true, class_weight, eps, reduction, None, class_weight is not None)
+
+
+#: each spec's fused form, for the adapters (``losses.<spec>.fused``)
+categorical_crossentropy.fused = fused_dense_crossentropy
+sparse_categorical_crossentropy.fused = fused_sparse_crossentropy
+nll_loss.fused = fused_nll_loss
+binary_crossentropy.fused = fused_binary_crossentropy
 
 
 def _unit_interval(xp: Any, x: Array, name: str, what: str) -> Any:

@@ -603,3 +603,30 @@ def _sum_to(xp: Any, g: Array, shape: tuple) -> Array:
         if a == 1 and b != 1:
             g = xp.sum(g, i, keepdims=True)
     return g
+
+
+# --- fused forms, for the adapters ----------------------------------------------------
+
+
+def _fused(kind: str) -> Any:
+    """The fused form of an element-wise regression loss (``losses.<spec>.fused``):
+    ``fused(y_true, y_pred, reduction, param=None)`` by the backend's fused
+    kernel (torch's ``mse_loss``, ``l1_loss``, ``huber_loss``,
+    ``smooth_l1_loss``), or ``None`` where it does not apply; the caller
+    checked ``param`` (``delta > 0``, ``beta >= 0``). No saturation: these
+    specs do not saturate."""
+
+    def fused(y_true: Any, y_pred: Any, reduction: str, param: Any = None) -> Any:
+        xp = table_for(y_pred)
+        if xp.fused_elementwise is None:
+            return None
+        return xp.fused_elementwise(kind, y_pred, y_true, reduction, param)
+
+    fused.__name__ = fused.__qualname__ = f"fused_{kind}"
+    return fused
+
+
+mean_squared_error.fused = _fused("mse")
+mean_absolute_error.fused = _fused("l1")
+huber.fused = _fused("huber")
+smooth_l1.fused = _fused("smooth_l1")

@@ -1,23 +1,34 @@
 """Deterministic costs of the drop-in losses against their natives (issue 16):
-what the compiled program allocates, not how long it takes (timing stays in
-``benchmarks/overhead.py``).
+what the program allocates and which operations it issues, not how long it
+takes (timing stays in ``benchmarks/overhead.py``).
 
 JAX: ``jax.jit(jax.value_and_grad(loss)).lower(x).compile().memory_analysis()``
 gives the temporary bytes XLA allocates besides the inputs and outputs. A loss
 that stores the shifted logits or the log-softmax for its backward pass has a
 logits-sized temporary; optax's has none.
+
+torch (eager): ``torch.profiler`` counts, per call, the host syncs
+(``aten::item``/``aten::_local_scalar_dense``: a read of a device value on the
+host, which stalls a GPU pipeline) and the aten operations dispatched, forward
+and backward, against the native module on the same inputs.
 """
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
-jax = pytest.importorskip("jax")
-optax = pytest.importorskip("optax")
-import jax.numpy as jnp  # noqa: E402
+import losses
 
-import losses  # noqa: E402
-from backends import jax as bj  # noqa: E402
+_HAVE_JAX = all(importlib.util.find_spec(m) for m in ("jax", "optax"))
+needs_jax = pytest.mark.skipif(not _HAVE_JAX, reason="jax and optax are not installed")
+if _HAVE_JAX:
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    from backends import jax as bj
 
 N, C = 256, 4096
 LOGITS = N * C * 4  # float32 bytes
@@ -37,7 +48,7 @@ def inputs():
     return x, y
 
 
-SPARSE = {
+SPARSE = {} if not _HAVE_JAX else {
     "losses.sparse_categorical_crossentropy":
         lambda y: lambda z: losses.sparse_categorical_crossentropy(y, z, from_logits=True),
     "losses.sparse_categorical_crossentropy(sum)":
@@ -47,6 +58,7 @@ SPARSE = {
 }
 
 
+@needs_jax
 @pytest.mark.parametrize("name", SPARSE)
 def test_jax_sparse_xent_has_no_logits_sized_temporary(inputs, name):
     x, y = inputs
@@ -57,7 +69,7 @@ def test_jax_sparse_xent_has_no_logits_sized_temporary(inputs, name):
         f"{name}: {ours / LOGITS:.2f} logits-sized buffers of temporaries; optax {native / LOGITS:.2f}")
 
 
-DENSE = {
+DENSE = {} if not _HAVE_JAX else {
     "losses.categorical_crossentropy":
         lambda y: lambda z: losses.categorical_crossentropy(y, z, from_logits=True),
     "losses.categorical_crossentropy(smoothing)":
@@ -67,6 +79,7 @@ DENSE = {
 }
 
 
+@needs_jax
 @pytest.mark.parametrize("name", DENSE)
 def test_jax_dense_xent_temporaries_no_more_than_optax(inputs, name):
     x, labels = inputs
@@ -76,3 +89,136 @@ def test_jax_dense_xent_temporaries_no_more_than_optax(inputs, name):
     ours = _temp_bytes(lambda z, t: DENSE[name](t)(z), x, y)
     assert ours <= native + SLACK, (
         f"{name}: {ours / LOGITS:.2f} logits-sized buffers of temporaries; optax {native / LOGITS:.2f}")
+
+
+# --- torch: host syncs and aten operations per eager call ------------------------------------
+
+_HAVE_TORCH = importlib.util.find_spec("torch") is not None
+needs_torch = pytest.mark.skipif(not _HAVE_TORCH, reason="torch is not installed")
+#: the reads of a device value on the host
+_SYNCS = ("aten::item", "aten::_local_scalar_dense")
+#: aten operations a drop-in may issue beyond its native's, forward and backward
+#: together: the saturation of the value at the dtype's largest finite number
+#: (one ``aminmax`` over the logits and four scalar operations, with the events
+#: they dispatch inside: 9), and a copy (3) where the kernel returns a view
+#: (K-dimensional ``reduction='none'``). Class probabilities: the native's own
+#: operations written out plus a term of zero mass kept at 0 (a cast to bool and
+#: a ``where``, forward and backward) and the saturation: 27 more than the native
+#: (which returns NaN there instead)
+EXTRA_OPS = 12
+EXTRA_OPS_PROBABILITIES = 27
+
+
+def _torch_cases() -> dict:
+    if not _HAVE_TORCH:
+        return {}
+    import torch
+
+    from backends import torch as bt
+
+    g = torch.Generator().manual_seed(0)
+    n, c = 64, 100
+    x = torch.randn(n, c, generator=g)
+    y = torch.randint(0, c, (n,), generator=g)
+    y_ign = torch.where(torch.arange(n) % 7 == 0, torch.tensor(-100), y)
+    w = torch.rand(c, generator=g) + 0.5
+    x3 = torch.randn(8, c, 5, generator=g)
+    y3 = torch.randint(0, c, (8, 5), generator=g)
+    logp = torch.log_softmax(torch.randn(n, c, generator=g), 1)
+    tb = torch.rand(n, c, generator=g)
+    pw = torch.rand(c, generator=g) + 0.5
+    ce_opts = {"weight": w, "label_smoothing": 0.1, "ignore_index": -100}
+    return {
+        "CrossEntropyLoss()": (bt.CrossEntropyLoss(), torch.nn.CrossEntropyLoss(), x, y),
+        "CrossEntropyLoss(weight, label_smoothing, ignore_index)":
+            (bt.CrossEntropyLoss(**ce_opts), torch.nn.CrossEntropyLoss(**ce_opts), x, y_ign),
+        "CrossEntropyLoss(reduction='none'), [N, C, d]":
+            (bt.CrossEntropyLoss(reduction="none"), torch.nn.CrossEntropyLoss(reduction="none"), x3, y3),
+        "CrossEntropyLoss(label_smoothing) class probabilities":
+            (bt.CrossEntropyLoss(label_smoothing=0.1), torch.nn.CrossEntropyLoss(label_smoothing=0.1), x,
+             torch.softmax(torch.randn(n, c, generator=g), 1)),
+        "losses.sparse_categorical_crossentropy(axis=1)":
+            (lambda a, b: losses.sparse_categorical_crossentropy(b, a, from_logits=True, axis=1),
+             torch.nn.CrossEntropyLoss(), x, y),
+        "NLLLoss()": (bt.NLLLoss(), torch.nn.NLLLoss(), logp, y),
+        "NLLLoss(weight, ignore_index, 'sum')":
+            (bt.NLLLoss(weight=w, ignore_index=3, reduction="sum"),
+             torch.nn.NLLLoss(weight=w, ignore_index=3, reduction="sum"), logp, y),
+        "BCEWithLogitsLoss()": (bt.BCEWithLogitsLoss(), torch.nn.BCEWithLogitsLoss(), x, tb),
+        "BCEWithLogitsLoss(weight, pos_weight)":
+            (bt.BCEWithLogitsLoss(weight=tb[0], pos_weight=pw),
+             torch.nn.BCEWithLogitsLoss(weight=tb[0], pos_weight=pw), x, tb),
+        "BCELoss()": (bt.BCELoss(), torch.nn.BCELoss(), torch.sigmoid(x), tb),
+        "BCELoss(weight, 'sum')": (bt.BCELoss(weight=tb[0], reduction="sum"),
+                                   torch.nn.BCELoss(weight=tb[0], reduction="sum"), torch.sigmoid(x), tb),
+        "MSELoss()": (bt.MSELoss(), torch.nn.MSELoss(), x, tb),
+        "L1Loss('sum')": (bt.L1Loss(reduction="sum"), torch.nn.L1Loss(reduction="sum"), x, tb),
+        "HuberLoss(delta=0.5)": (bt.HuberLoss(delta=0.5), torch.nn.HuberLoss(delta=0.5), x, tb),
+        "SmoothL1Loss(beta=2)": (bt.SmoothL1Loss(beta=2.0), torch.nn.SmoothL1Loss(beta=2.0), x, tb),
+    }
+
+
+TORCH_CASES = _torch_cases()
+
+
+def _profile(loss, x, t) -> tuple[int, int]:
+    """(host syncs, aten operations) of one forward and backward call."""
+    import torch
+    from torch.profiler import ProfilerActivity, profile
+
+    def step():
+        z = x.detach().requires_grad_()
+        torch.autograd.grad(loss(z, t).sum(), z)
+
+    step()  # warm: lazy initialisation, caches
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        step()
+    names = [e.name for e in prof.events() if e.name.startswith("aten::")]
+    syncs = sum(name == "aten::_local_scalar_dense" for name in names)
+    return syncs, len(names)
+
+
+@needs_torch
+@pytest.mark.parametrize("name", TORCH_CASES)
+def test_torch_drop_in_adds_no_host_sync_and_few_ops(name):
+    ours, native, x, t = TORCH_CASES[name]
+    syncs, ops = _profile(ours, x, t)
+    native_syncs, native_ops = _profile(native, x, t)
+    assert syncs <= native_syncs, f"{name}: {syncs} host syncs per call; the native {native_syncs}"
+    extra = EXTRA_OPS_PROBABILITIES if "probabilities" in name else EXTRA_OPS
+    assert ops <= native_ops + extra, f"{name}: {ops} aten operations per call; the native {native_ops}"
+
+
+@needs_torch
+def test_torch_bad_probability_still_names_the_value_on_cpu():
+    """``BCELoss``: the kernel checks [0, 1] (no host read on the happy path);
+    on CPU its ``RuntimeError`` becomes the ``ValueError`` naming the value."""
+    import torch
+
+    from backends import torch as bt
+
+    with pytest.raises(ValueError, match=r"`input` holds 1.5 at index \(1,\)"):
+        bt.BCELoss()(torch.tensor([0.5, 1.5]), torch.tensor([1.0, 0.0]))
+    with pytest.raises(ValueError, match=r"`target` holds -0.5 at index \(0,\)"):
+        bt.BCELoss()(torch.tensor([0.5]), torch.tensor([-0.5]))
+
+
+@needs_torch
+def test_torch_bad_label_still_names_the_label_on_cpu():
+    """The kernel validates the labels (no host read on the happy path); on CPU
+    its ``IndexError`` becomes the ``ValueError`` naming the first bad label.
+    ``check_labels = True`` reads them first (one sync), as on CUDA one would."""
+    import torch
+
+    from backends import torch as bt
+
+    x = torch.randn(3, 4)
+    for m in (bt.CrossEntropyLoss(), bt.CrossEntropyLoss(label_smoothing=0.1, weight=torch.ones(4)),
+              bt.NLLLoss()):
+        with pytest.raises(ValueError, match=r"`target` holds class label 4 at index \(2,\)"):
+            m(x, torch.tensor([0, 1, 4]))
+    m = bt.CrossEntropyLoss()
+    m.check_labels = True
+    with pytest.raises(ValueError, match=r"`target` holds class label -1 at index \(1,\)"):
+        m(x, torch.tensor([0, -1, 2]))
+    assert _profile(m, x, torch.tensor([0, 1, 2]))[0] > 0  # the opt-in read
