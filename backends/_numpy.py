@@ -249,9 +249,14 @@ value_and_grad = None
 #: ``sparse_xent(logits, labels)``: per-example -log softmax(logits)[label],
 #: class axis last, labels valid. ``dense_xent(logits, y, axis)``:
 #: ``-sum(y * log_softmax(logits), axis)`` (no ``where`` mask).
+#: ``softmax_xent(logits, y)``: the same over the last axis by a kernel that is
+#: exact wherever its value is finite (anything non-finite otherwise: the spec
+#: then recomputes that call by ``log_softmax``), or ``None`` where the backend
+#: declines this call (TensorFlow eager).
 cross_entropy = None
 sparse_xent = None
 dense_xent = None
+softmax_xent = None
 
 #: ``psum(x, axis_name)``: the sum of ``x`` over a named mapped axis (JAX's
 #: ``shard_map``/``pmap``), for the reduction's ``axis_name``; ``None`` where

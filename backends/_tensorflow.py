@@ -272,9 +272,35 @@ def sparse_xent(logits: Any, labels: Any) -> tf.Tensor:
     return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
 
 
-# tf.nn.softmax_cross_entropy_with_logits is not used: its gradient is
-# softmax - labels, which is the derivative of its value only when the labels
-# sum to 1 (not so with class weights or unnormalised soft labels).
+def softmax_xent(logits: Any, y: Any) -> tf.Tensor | None:
+    """``-sum(y * log_softmax(logits), -1)`` by TF's fused
+    ``tf.nn.softmax_cross_entropy_with_logits`` (the kernel Keras' native
+    uses): one pass, and the gradient ``softmax - labels`` is the kernel's
+    second output, so a graph keeps no logits-sized buffer the native does not.
+
+    That gradient is the derivative of the value only for labels that sum to
+    1 per row, so rows whose sum ``s`` is not 1 (to a few ulps: class weights,
+    unnormalised soft labels) are scored as ``s * xent(y / s)`` -- exact value,
+    gradient ``s softmax - y`` and second derivative (TF's registered gradient
+    of the kernel is itself differentiable). The rescaled labels are made only
+    when some row needs them (a ``tf.cond``). Where the kernel's value is not
+    finite (``-inf`` or non-finite logits, a spread beyond the dtype's range)
+    the caller recomputes by ``log_softmax``; the kernel has no saturation.
+
+    Eager calls return ``None`` (the caller's ``log_softmax`` path): its
+    finiteness test would need a host read or running both paths."""
+    if tf.executing_eagerly():
+        return None
+    s = tf.reduce_sum(y, -1)
+    one = tf.abs(s - 1.0) <= 4.0 * float(np.finfo(y.dtype.as_numpy_dtype).eps)
+    unit = tf.reduce_all(one)
+
+    def rescaled() -> tf.Tensor:
+        return y / tf.expand_dims(tf.where(s == 0.0, tf.ones_like(s), s), -1)
+
+    labels = tf.cond(unit, lambda: y, rescaled)
+    value = tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    return value * tf.where(one, tf.ones_like(s), s)
 
 #: no named-axis collective (see ``backends/_numpy.py``)
 psum = None
