@@ -249,10 +249,10 @@ value_and_grad = None
 #: ``sparse_xent(logits, labels)``: per-example -log softmax(logits)[label],
 #: class axis last, labels valid. ``dense_xent(logits, y, axis)``:
 #: ``-sum(y * log_softmax(logits), axis)`` (no ``where`` mask).
-#: ``softmax_xent(logits, y)``: the same over the last axis by a kernel that is
-#: exact wherever its value is finite (anything non-finite otherwise: the spec
-#: then recomputes that call by ``log_softmax``), or ``None`` where the backend
-#: declines this call (TensorFlow eager).
+#: ``softmax_xent(logits, y, recompute)``: the same over the last axis by a
+#: kernel, its value replaced by ``recompute(logits)`` (the floored
+#: ``log_softmax`` form) wherever the kernel's is not finite, or ``None`` where
+#: the backend declines this call (TensorFlow eager).
 cross_entropy = None
 sparse_xent = None
 dense_xent = None

@@ -272,7 +272,7 @@ def sparse_xent(logits: Any, labels: Any) -> tf.Tensor:
     return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
 
 
-def softmax_xent(logits: Any, y: Any) -> tf.Tensor | None:
+def softmax_xent(logits: Any, y: Any, recompute: Any) -> tf.Tensor | None:
     """``-sum(y * log_softmax(logits), -1)`` by TF's fused
     ``tf.nn.softmax_cross_entropy_with_logits`` (the kernel Keras' native
     uses): one pass, and the gradient ``softmax - labels`` is the kernel's
@@ -283,24 +283,40 @@ def softmax_xent(logits: Any, y: Any) -> tf.Tensor | None:
     unnormalised soft labels) are scored as ``s * xent(y / s)`` -- exact value,
     gradient ``s softmax - y`` and second derivative (TF's registered gradient
     of the kernel is itself differentiable). The rescaled labels are made only
-    when some row needs them (a ``tf.cond``). Where the kernel's value is not
-    finite (``-inf`` or non-finite logits, a spread beyond the dtype's range)
-    the caller recomputes by ``log_softmax``; the kernel has no saturation.
+    when some row needs them (a ``tf.cond``).
 
-    Eager calls return ``None`` (the caller's ``log_softmax`` path): its
+    Where the kernel's value is not finite (``-inf`` or non-finite logits, a
+    spread beyond the dtype's range: the kernel has no floor) the value is
+    ``recompute(stop_gradient(logits))`` (a ``tf.cond``: run only then) while
+    the gradient stays the kernel's ``s softmax - y`` -- exact there too (its
+    softmax is ``exp`` of shifted logits, 0 at ``-inf``). Not branching on
+    ``logits`` inside the differentiated ``cond`` keeps its gradient from
+    adding a logits-sized zeros buffer for the branch not taken.
+
+    Eager calls return ``None`` (the caller's ``log_softmax`` path): the
     finiteness test would need a host read or running both paths."""
     if tf.executing_eagerly():
         return None
     s = tf.reduce_sum(y, -1)
     one = tf.abs(s - 1.0) <= 4.0 * float(np.finfo(y.dtype.as_numpy_dtype).eps)
-    unit = tf.reduce_all(one)
 
     def rescaled() -> tf.Tensor:
         return y / tf.expand_dims(tf.where(s == 0.0, tf.ones_like(s), s), -1)
 
-    labels = tf.cond(unit, lambda: y, rescaled)
-    value = tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)
-    return value * tf.where(one, tf.ones_like(s), s)
+    labels = tf.cond(tf.reduce_all(one), lambda: y, rescaled)
+    fast = tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    fast = fast * tf.where(one, tf.ones_like(s), s)
+    held = tf.stop_gradient(fast)
+    value = tf.cond(all_finite(held), lambda: held,
+                    lambda: recompute(tf.stop_gradient(logits)))
+    return _value_with_grad_of(fast, value)
+
+
+@tf.custom_gradient
+def _value_with_grad_of(a: Any, b: Any) -> tuple:
+    """``b``'s value with ``a``'s gradient (identity into ``a``, nothing into ``b``)."""
+    return tf.identity(b), lambda dy: (dy, None)
+
 
 #: no named-axis collective (see ``backends/_numpy.py``)
 psum = None

@@ -193,8 +193,9 @@ def tf_graph_buffers(n: int, c: int, loss: str) -> dict:
 
 
 def count_logits_sized(step, t, x) -> int:
-    """Float ops of ``step``'s concrete graph (and its nested function graphs)
-    with an output of ``x``'s shape, less the one that returns the gradient.
+    """Float ops of ``step``'s concrete graph with an output of ``x``'s shape,
+    less the one that returns the gradient. Ops inside ``tf.cond`` branches
+    (a fallback that runs only for non-finite values) are not counted.
     Shape-only ops (Identity, Reshape, ...) and constants are not counted."""
     import tensorflow as tf
 
@@ -211,9 +212,6 @@ def count_logits_sized(step, t, x) -> int:
                 for o in op.outputs:
                     if o.dtype.is_floating and tuple(o.shape) == shape:
                         seen += 1
-        for fn in getattr(g, "_functions", {}).values():
-            if hasattr(fn, "graph"):
-                walk(fn.graph)
 
     walk(graph)
     del tf

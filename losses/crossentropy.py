@@ -226,11 +226,11 @@ def categorical_crossentropy(
 
     fast = None
     if from_logits and mask is None and not grad and xp.softmax_xent is not None and ax == nd - 1:
-        fast = xp.softmax_xent(y_pred, y)  # exact where finite; None: the backend declines
+        # the backend's kernel; where its value is not finite, the floored
+        # log_softmax's (finite logits: a finite loss); None: the backend declines
+        fast = xp.softmax_xent(y_pred, y, lambda z: _logits_xent(xp, z, y, ax))
     if fast is not None:
-        # recompute by log_softmax (floored: finite logits give a finite loss) only
-        # where the kernel's value is not finite; a graph runs only the branch taken
-        loss, lp = xp.cond(xp.all_finite(fast), lambda: fast, lambda: _logits_xent(xp, y_pred, y, ax)), None
+        loss, lp = fast, None
     elif from_logits and mask is None and not grad and xp.dense_xent is not None:
         # the backend's fused form: no log-softmax stored, and no floor, so a hit
         # is never finite: the hit test runs only where some loss is not finite
