@@ -252,7 +252,7 @@ value_and_grad = None
 #: ``softmax_xent(logits, y, recompute)``: the same over the last axis by a
 #: kernel, its value replaced by ``recompute(logits)`` (the floored
 #: ``log_softmax`` form) wherever the kernel's is not finite, or ``None`` where
-#: the backend declines this call (TensorFlow eager).
+#: the backend declines this call (TensorFlow eager off the CPU).
 cross_entropy = None
 sparse_xent = None
 dense_xent = None

@@ -293,9 +293,12 @@ def softmax_xent(logits: Any, y: Any, recompute: Any) -> tf.Tensor | None:
     ``logits`` inside the differentiated ``cond`` keeps its gradient from
     adding a logits-sized zeros buffer for the branch not taken.
 
-    Eager calls return ``None`` (the caller's ``log_softmax`` path): the
-    finiteness test would need a host read or running both paths."""
-    if tf.executing_eagerly():
+    Eagerly the two branches are Python ``if`` on a host read of a scalar:
+    free on the CPU; eager calls on an accelerator return ``None`` (the
+    caller's ``log_softmax`` path), so there is no device sync the native
+    does not do."""
+    eager = tf.executing_eagerly()
+    if eager and "CPU" not in (logits.device or "CPU").upper():
         return None
     s = tf.reduce_sum(y, -1)
     one = tf.abs(s - 1.0) <= 4.0 * float(np.finfo(y.dtype.as_numpy_dtype).eps)
@@ -303,13 +306,19 @@ def softmax_xent(logits: Any, y: Any, recompute: Any) -> tf.Tensor | None:
     def rescaled() -> tf.Tensor:
         return y / tf.expand_dims(tf.where(s == 0.0, tf.ones_like(s), s), -1)
 
-    labels = tf.cond(tf.reduce_all(one), lambda: y, rescaled)
+    labels = _branch(eager, tf.reduce_all(one), lambda: y, rescaled)
     fast = tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)
     fast = fast * tf.where(one, tf.ones_like(s), s)
     held = tf.stop_gradient(fast)
-    value = tf.cond(all_finite(held), lambda: held,
-                    lambda: recompute(tf.stop_gradient(logits)))
+    value = _branch(eager, all_finite(held), lambda: held, lambda: recompute(tf.stop_gradient(logits)))
     return _value_with_grad_of(fast, value)
+
+
+def _branch(eager: bool, pred: Any, if_true: Any, if_false: Any) -> tf.Tensor:
+    """``tf.cond`` in a graph; eagerly (CPU tensors) a Python ``if``."""
+    if eager:
+        return if_true() if bool(pred) else if_false()
+    return tf.cond(pred, if_true, if_false)
 
 
 @tf.custom_gradient

@@ -219,7 +219,7 @@ def count_logits_sized(step, t, x) -> int:
 
 
 def run_tensorflow_function(sizes, budget: float, memory: bool) -> None:
-    print(f"\ntf.function forward+backward (tape inside), ratio = impl / native keras.losses Loss")
+    print("\ntf.function forward+backward (tape inside), ratio = impl / native keras.losses Loss")
     print(f"{'loss':<12} {'size':<11} {'impl':<14} {'ms':>9} {'ratio':>7} {'extra us':>9}"
           + (f" {'logits-sized ops':>17}" if memory else ""))
     for n, c in sizes:

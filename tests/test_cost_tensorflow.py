@@ -2,8 +2,8 @@
 against the natives (issue 16): the logits-sized ops of the traced
 forward+backward graph, not how long it takes (timing stays in
 ``benchmarks/overhead.py --tf-function``); plus the values and gradients of
-the fused-kernel path at extreme and non-finite logits, which only a traced
-call takes (eager calls keep the ``log_softmax`` path).
+the fused-kernel path (traced; eager on the CPU too) at extreme and
+non-finite logits, against the eager call and float64 math.
 
 A separate file from ``tests/test_cost.py`` (JAX): that module is skipped
 whole when JAX is missing.
@@ -132,7 +132,7 @@ def test_tf_function_dense_xent_second_order_matches_eager():
     for y in (np.eye(6, dtype=np.float32)[[0, 3, 5, 1]], rng.random((4, 6)).astype(np.float32)):
         y = tf.constant(y)
 
-        def hvp(x):
+        def hvp(x, y=y):
             with tf.GradientTape() as outer:
                 outer.watch(x)
                 with tf.GradientTape() as inner:
