@@ -259,6 +259,10 @@ value_and_grad = None
 #: ``sparse_xent(logits, labels)``: per-example -log softmax(logits)[label],
 #: class axis last, labels valid. ``dense_xent(logits, y, axis)``:
 #: ``-sum(y * log_softmax(logits), axis)`` (no ``where`` mask).
+#: ``softmax_xent(logits, y, recompute)``: the same over the last axis by a
+#: kernel, its value replaced by ``recompute(logits)`` (the floored
+#: ``log_softmax`` form) wherever the kernel's is not finite, or ``None`` where
+#: the backend declines this call (TensorFlow eager off the CPU).
 cross_entropy = None
 sparse_xent = None
 #: ``fused_sparse_xent(logits, labels, weight, ignore_index, label_smoothing,
@@ -288,6 +292,7 @@ fused_elementwise = None
 #: no host read, saturated as ``fused_sparse_xent``; ``None`` as above.
 fused_dense_xent = None
 dense_xent = None
+softmax_xent = None
 
 #: ``psum(x, axis_name)``: the sum of ``x`` over a named mapped axis (JAX's
 #: ``shard_map``/``pmap``), for the reduction's ``axis_name``; ``None`` where

@@ -288,9 +288,60 @@ def sparse_xent(logits: Any, labels: Any) -> tf.Tensor:
     return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
 
 
-# tf.nn.softmax_cross_entropy_with_logits is not used: its gradient is
-# softmax - labels, which is the derivative of its value only when the labels
-# sum to 1 (not so with class weights or unnormalised soft labels).
+def softmax_xent(logits: Any, y: Any, recompute: Any) -> tf.Tensor | None:
+    """``-sum(y * log_softmax(logits), -1)`` by TF's fused
+    ``tf.nn.softmax_cross_entropy_with_logits`` (the kernel Keras' native
+    uses): one pass, and the gradient ``softmax - labels`` is the kernel's
+    second output, so a graph keeps no logits-sized buffer the native does not.
+
+    That gradient is the derivative of the value only for labels that sum to
+    1 per row, so rows whose sum ``s`` is not 1 (to a few ulps: class weights,
+    unnormalised soft labels) are scored as ``s * xent(y / s)`` -- exact value,
+    gradient ``s softmax - y`` and second derivative (TF's registered gradient
+    of the kernel is itself differentiable). The rescaled labels are made only
+    when some row needs them (a ``tf.cond``).
+
+    Where the kernel's value is not finite (``-inf`` or non-finite logits, a
+    spread beyond the dtype's range: the kernel has no floor) the value is
+    ``recompute(stop_gradient(logits))`` (a ``tf.cond``: run only then) while
+    the gradient stays the kernel's ``s softmax - y`` -- exact there too (its
+    softmax is ``exp`` of shifted logits, 0 at ``-inf``). Not branching on
+    ``logits`` inside the differentiated ``cond`` keeps its gradient from
+    adding a logits-sized zeros buffer for the branch not taken.
+
+    Eagerly the two branches are Python ``if`` on a host read of a scalar:
+    free on the CPU; eager calls on an accelerator return ``None`` (the
+    caller's ``log_softmax`` path), so there is no device sync the native
+    does not do."""
+    eager = tf.executing_eagerly()
+    if eager and "CPU" not in (logits.device or "CPU").upper():
+        return None
+    s = tf.reduce_sum(y, -1)
+    one = tf.abs(s - 1.0) <= 4.0 * float(np.finfo(y.dtype.as_numpy_dtype).eps)
+
+    def rescaled() -> tf.Tensor:
+        return y / tf.expand_dims(tf.where(s == 0.0, tf.ones_like(s), s), -1)
+
+    labels = _branch(eager, tf.reduce_all(one), lambda: y, rescaled)
+    fast = tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    fast = fast * tf.where(one, tf.ones_like(s), s)
+    held = tf.stop_gradient(fast)
+    value = _branch(eager, all_finite(held), lambda: held, lambda: recompute(tf.stop_gradient(logits)))
+    return _value_with_grad_of(fast, value)
+
+
+def _branch(eager: bool, pred: Any, if_true: Any, if_false: Any) -> tf.Tensor:
+    """``tf.cond`` in a graph; eagerly (CPU tensors) a Python ``if``."""
+    if eager:
+        return if_true() if bool(pred) else if_false()
+    return tf.cond(pred, if_true, if_false)
+
+
+@tf.custom_gradient
+def _value_with_grad_of(a: Any, b: Any) -> tuple:
+    """``b``'s value with ``a``'s gradient (identity into ``a``, nothing into ``b``)."""
+    return tf.identity(b), lambda dy: (dy, None)
+
 
 #: no named-axis collective (see ``backends/_numpy.py``)
 psum = None

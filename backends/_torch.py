@@ -514,6 +514,7 @@ def all_finite(x: Any) -> torch.Tensor:
 #: no branch without a host sync in eager torch: both sides are computed (see backends/_numpy.py)
 cond = None
 dense_xent = None
+softmax_xent = None  # see backends/_numpy.py
 
 #: no named-axis collective (see ``backends/_numpy.py``)
 psum = None

@@ -124,6 +124,119 @@ def jax_steps(n: int, c: int, loss: str):
     return {"ours": lambda: fo(x).block_until_ready(), "native": lambda: fn(x).block_until_ready()}
 
 
+# --- TensorFlow under tf.function (issue 16): ours, the Keras adapter, the native -----------
+
+TF_FUNCTION_LOSSES = ("categorical", "sparse", "binary")
+
+
+def _tf_function_losses(n: int, c: int, loss: str) -> tuple:
+    """``(x, target, {impl: loss_fn(target, logits)})`` for :func:`tf_function_steps`."""
+    import keras
+    import tensorflow as tf
+
+    import losses
+    from backends import keras as bk
+
+    logits_np, labels_np = make_inputs(n, c)
+    x = tf.constant(logits_np)
+    y = tf.constant(labels_np)
+    if loss == "categorical":
+        t = tf.one_hot(y, c)
+        fns = {"ours": lambda t, z: losses.categorical_crossentropy(t, z, from_logits=True),
+               "keras_adapter": bk.CategoricalCrossentropy(from_logits=True),
+               "native": keras.losses.CategoricalCrossentropy(from_logits=True),
+               "tf.nn": lambda t, z: tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(t, z))}
+    elif loss == "sparse":
+        t = y
+        fns = {"ours": lambda t, z: losses.sparse_categorical_crossentropy(t, z, from_logits=True),
+               "keras_adapter": bk.SparseCategoricalCrossentropy(from_logits=True),
+               "native": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+               "tf.nn": lambda t, z: tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(t, z))}
+    else:
+        t = tf.cast(tf.constant(np.random.default_rng(1).random((n, c)) < 0.5), tf.float32)
+        fns = {"ours": lambda t, z: losses.binary_crossentropy(t, z, from_logits=True),
+               "keras_adapter": bk.BinaryCrossentropy(from_logits=True),
+               "native": keras.losses.BinaryCrossentropy(from_logits=True),
+               "tf.nn": lambda t, z: tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(t, z))}
+    return x, t, fns
+
+
+def _tf_step(f):
+    import tensorflow as tf
+
+    @tf.function(autograph=False)
+    def step(t, z):
+        with tf.GradientTape() as tape:
+            tape.watch(z)
+            v = f(t, z)
+        return v, tape.gradient(v, z)
+
+    return step
+
+
+def tensorflow_function_steps(n: int, c: int, loss: str):
+    """Forward + backward under one ``tf.function`` (a tape inside) per implementation."""
+    x, t, fns = _tf_function_losses(n, c, loss)
+    out = {}
+    for k, f in fns.items():
+        step = _tf_step(f)
+        out[k] = lambda step=step: step(t, x)[1].numpy()
+    return out
+
+
+def tf_graph_buffers(n: int, c: int, loss: str) -> dict:
+    """Per implementation: the number of float ops in the traced forward+backward
+    graph whose output is logits-sized (``[n, c]``), the inputs and the returned
+    gradient excluded -- a deterministic count of the logits-sized buffers a step
+    may hold (TF's CPU allocator has no peak statistics to read)."""
+    x, t, fns = _tf_function_losses(n, c, loss)
+    return {k: count_logits_sized(_tf_step(f), t, x) for k, f in fns.items()}
+
+
+def count_logits_sized(step, t, x) -> int:
+    """Float ops of ``step``'s concrete graph with an output of ``x``'s shape,
+    less the one that returns the gradient. Ops inside ``tf.cond`` branches
+    (a fallback that runs only for non-finite values) are not counted.
+    Shape-only ops (Identity, Reshape, ...) and constants are not counted."""
+    import tensorflow as tf
+
+    shape = tuple(x.shape)
+    skip = {"Identity", "IdentityN", "Reshape", "Placeholder", "Const", "StopGradient", "NoOp",
+            "ExpandDims", "Squeeze", "PreventGradient"}
+    graph = step.get_concrete_function(t, x).graph
+    seen = 0
+
+    def walk(g) -> None:
+        nonlocal seen
+        for op in g.get_operations():
+            if op.type not in skip:
+                for o in op.outputs:
+                    if o.dtype.is_floating and tuple(o.shape) == shape:
+                        seen += 1
+
+    walk(graph)
+    del tf
+    return seen - 1  # the gradient itself
+
+
+def run_tensorflow_function(sizes, budget: float, memory: bool) -> None:
+    print("\ntf.function forward+backward (tape inside), ratio = impl / native keras.losses Loss")
+    print(f"{'loss':<12} {'size':<11} {'impl':<14} {'ms':>9} {'ratio':>7} {'extra us':>9}"
+          + (f" {'logits-sized ops':>17}" if memory else ""))
+    for n, c in sizes:
+        for loss in TF_FUNCTION_LOSSES:
+            steps = tensorflow_function_steps(n, c, loss)
+            t = time_pair(steps, budget)
+            bufs = tf_graph_buffers(n, c, loss) if memory else {}
+            for k in steps:
+                row = (f"{loss:<12} {f'{n}x{c}':<11} {k:<14} {t[k] * 1e3:>9.3f} {t[k] / t['native']:>7.3f}"
+                       f" {(t[k] - t['native']) * 1e6:>9.1f}")
+                if memory:
+                    row += f" {bufs[k]:>17}"
+                print(row, flush=True)
+            del steps
+
+
 STEPS = {"torch": torch_steps, "tensorflow": tensorflow_steps, "jax": jax_steps}
 
 
@@ -270,6 +383,8 @@ def main() -> int:
     ap.add_argument("--modules", metavar="NxC", nargs="?", const="64x100",
                     help="torch eager modules against torch.nn's (default size 64x100), then exit")
     ap.add_argument("--peak-child", nargs=5, help=argparse.SUPPRESS)
+    ap.add_argument("--tf-function", action="store_true",
+                    help="only the TensorFlow tf.function rows (ours, the Keras adapter, the native)")
     args = ap.parse_args()
     if args.peak_child:
         fw, n, c, loss, impl = args.peak_child
@@ -282,6 +397,9 @@ def main() -> int:
     sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPU(s), {platform.processor() or platform.platform()}")
     print(f"python {platform.python_version()}")
+    if args.tf_function:
+        run_tensorflow_function(sizes, args.budget, not args.no_memory)
+        return 0
     head = f"{'framework':<11} {'loss':<12} {'size':<11} {'ours (ms)':>10} {'native (ms)':>12} {'ratio':>7} {'extra us':>9}"
     if not args.no_memory:
         head += f" {'peak MiB ours':>14} {'peak MiB native':>16}"

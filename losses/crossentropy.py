@@ -230,7 +230,14 @@ def categorical_crossentropy(
     def hit() -> Array:  # target mass on a -inf logit
         return xp.sum(xp.cast((y_pred == -INF) & (y != 0), xp.dtype_of(loss)), ax) > 0
 
-    if from_logits and mask is None and not grad and xp.dense_xent is not None:
+    fast = None
+    if from_logits and mask is None and not grad and xp.softmax_xent is not None and ax == nd - 1:
+        # the backend's kernel; where its value is not finite, the floored
+        # log_softmax's (finite logits: a finite loss); None: the backend declines
+        fast = xp.softmax_xent(y_pred, y, lambda z: _logits_xent(xp, z, y, ax))
+    if fast is not None:
+        loss, lp = fast, None
+    elif from_logits and mask is None and not grad and xp.dense_xent is not None:
         # the backend's fused form: no log-softmax stored, and no floor, so a hit
         # is never finite: the hit test runs only where some loss is not finite
         loss, lp = xp.dense_xent(y_pred, y, ax), None
@@ -243,6 +250,14 @@ def categorical_crossentropy(
             loss = _infinite_where_mass(xp, loss, hit())
     g = xent_grad(xp, y, ax, lp, None if mask is None else mask.mf) if grad else None
     return loss, row_denom(xp, mask, ax, y_pred), g, ax
+
+
+def _logits_xent(xp: Any, y_pred: Array, y: Array, ax: int) -> Array:
+    """``-sum(y log softmax(z))`` by the floored ``log_softmax`` (no mask):
+    ``+inf`` where target mass sits on a ``-inf`` logit."""
+    loss = -xp.sum(y * xp.log_softmax(y_pred, ax), ax)
+    hit = xp.sum(xp.cast((y_pred == -INF) & (y != 0), xp.dtype_of(loss)), ax) > 0
+    return _infinite_where_mass(xp, loss, hit)
 
 
 def _infinite_where_mass(xp: Any, loss: Array, hit: Array) -> Array:
