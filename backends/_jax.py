@@ -216,6 +216,9 @@ def value_and_grad(f: Any, y_pred: Any) -> tuple:
 #: ``sparse_xent(logits, labels)``: per-example -log softmax(logits)[label],
 #: class axis last, labels valid.
 cross_entropy = None
+#: NumPy's in-place closed-form cross-entropy kernels (see backends/_numpy.py): none here
+softmax_rows = None
+sub_scaled_rows = None
 
 
 def sparse_xent(logits: Any, labels: Any) -> jax.Array:

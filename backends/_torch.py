@@ -304,6 +304,9 @@ def all_finite(x: Any) -> torch.Tensor:
 #: no branch without a host sync in eager torch: both sides are computed (see backends/_numpy.py)
 cond = None
 dense_xent = None
+#: NumPy's in-place closed-form cross-entropy kernels (see backends/_numpy.py): none here
+softmax_rows = None
+sub_scaled_rows = None
 
 #: no named-axis collective (see ``backends/_numpy.py``)
 psum = None
