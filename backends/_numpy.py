@@ -10,6 +10,8 @@ closed-form gradients are used instead (``losses.value_and_grad``).
 
 from __future__ import annotations
 
+import builtins
+import functools
 from typing import Any
 
 import numpy as np
@@ -33,15 +35,17 @@ def dtype_name(x: Any) -> str:
 
 def kind(x: Any) -> str:
     """'f' floating, 'i' integer (signed or unsigned), 'b' bool, 'c' complex, '?' other."""
-    dt = x.dtype
-    if dt.name == "bfloat16":
-        return "f"
-    k = dt.kind
-    return "i" if k == "u" else (k if k in "fibc" else "?")
+    k = x.dtype.kind
+    if k in "fibc":
+        return k
+    if k == "u":
+        return "i"
+    return "f" if x.dtype.name == "bfloat16" else "?"  # ml_dtypes' bfloat16 is kind "V"
 
 
 def is_half(x: Any) -> bool:
-    return x.dtype.name in _HALF
+    dt = x.dtype
+    return dt.char == "e" or (dt.kind == "V" and dt.name in _HALF)  # float16; bfloat16 (kind "V")
 
 
 def cast(x: Any, dtype: Any) -> np.ndarray:
@@ -52,8 +56,9 @@ def dtype_of(x: Any) -> Any:
     return x.dtype
 
 
+@functools.cache
 def max_finite(dtype: Any) -> float:
-    """The largest finite value of a floating dtype."""
+    """The largest finite value of a floating dtype (cached: ``finfo`` costs microseconds)."""
     if np.dtype(dtype).name == "bfloat16":
         import ml_dtypes
 
@@ -293,6 +298,63 @@ fused_elementwise = None
 fused_dense_xent = None
 dense_xent = None
 softmax_xent = None
+
+#: rows of a chunk of :func:`softmax_rows`: about this many elements, so that a
+#: chunk's shift, ``exp`` and row sums run in cache (one pass over memory)
+_CHUNK_ELEMS = 1 << 17
+
+
+def softmax_rows(x: Any, target: Any = None) -> tuple:
+    """The in-place cross-entropy kernel of a 2-D ``x`` (class axis last), in
+    row chunks: ``(e, m, s, t, neg_inf)`` with ``e = exp(x - m)`` in one new
+    ``x``-sized buffer (the caller turns it into the gradient in place: it is
+    the only ``x``-sized allocation), ``m`` the row max (0 for a row of
+    ``-inf``), ``s`` the row sums of ``e`` (``[N, 1]``), ``t`` (with a dense
+    ``target`` of ``x``'s shape) ``-sum(target * log_softmax(x))`` per row,
+    ``log_softmax`` floored as :func:`log_softmax` does, else ``None``, and
+    ``neg_inf`` whether any ``x`` is ``-inf`` (checked only with a ``target``;
+    without, only rows of ``-inf`` set it). ``None`` in a table whose
+    autodiff makes the gradient (only NumPy uses closed forms)."""
+    n, c = x.shape
+    e = np.empty_like(x)
+    m = np.empty((n, 1), x.dtype)
+    s = np.empty((n, 1), x.dtype)
+    t = None if target is None else np.empty(n, x.dtype)
+    floor = -np.finfo(x.dtype).max
+    neg_inf = False
+    step = builtins.max(1, _CHUNK_ELEMS // builtins.max(c, 1))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for i in range(0, n, step):
+            j = builtins.min(i + step, n)
+            xc, ec = x[i:j], e[i:j]
+            mc = np.max(xc, axis=1, keepdims=True, out=m[i:j])
+            low = np.isneginf(mc)
+            if low.any():
+                neg_inf = True
+                mc[low] = 0.0  # a row of -inf; a +inf (or NaN) logit: NaN, as the frameworks
+            elif target is not None and not neg_inf and np.isneginf(xc.min()):
+                neg_inf = True
+            np.subtract(xc, mc, out=ec)
+            d = None if t is None else ec.copy()  # the shifted logits: a chunk-sized copy
+            np.exp(ec, out=ec)
+            sc = np.sum(ec, axis=1, keepdims=True, out=s[i:j])
+            if d is not None:
+                np.subtract(d, np.log(sc), out=d)
+                np.maximum(d, floor, out=d)
+                np.multiply(d, target[i:j], out=d)
+                np.negative(np.sum(d, axis=1), out=t[i:j])
+    return e, m, s, t, neg_inf
+
+
+def sub_scaled_rows(e: Any, y: Any, f: Any) -> Any:
+    """``e - y * f`` (2-D ``e`` and ``y``, ``f`` ``[N, 1]``) written into ``e``, in row
+    chunks: no ``e``-sized temporary."""
+    n, c = e.shape
+    step = builtins.max(1, _CHUNK_ELEMS // builtins.max(c, 1))
+    for i in range(0, n, step):
+        ec = e[i:i + step]
+        ec -= y[i:i + step] * f[i:i + step]
+    return e
 
 #: ``psum(x, axis_name)``: the sum of ``x`` over a named mapped axis (JAX's
 #: ``shard_map``/``pmap``), for the reduction's ``axis_name``; ``None`` where

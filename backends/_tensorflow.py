@@ -282,6 +282,9 @@ def cond(pred: Any, if_true: Any, if_false: Any) -> Any:
 
 
 dense_xent = None
+#: NumPy's in-place closed-form cross-entropy kernels (see backends/_numpy.py): none here
+softmax_rows = None
+sub_scaled_rows = None
 
 
 def sparse_xent(logits: Any, labels: Any) -> tf.Tensor:

@@ -515,6 +515,9 @@ def all_finite(x: Any) -> torch.Tensor:
 cond = None
 dense_xent = None
 softmax_xent = None  # see backends/_numpy.py
+#: NumPy's in-place closed-form cross-entropy kernels (see backends/_numpy.py): none here
+softmax_rows = None
+sub_scaled_rows = None
 
 #: no named-axis collective (see ``backends/_numpy.py``)
 psum = None

@@ -237,6 +237,95 @@ def run_tensorflow_function(sizes, budget: float, memory: bool) -> None:
             del steps
 
 
+# --- NumPy (issue 16): ours vs a hand-fused in-place reference, same process ---------
+
+def numpy_reference(x: np.ndarray, labels: np.ndarray | None = None,
+                    target: np.ndarray | None = None) -> tuple:
+    """Hand-fused in-place NumPy cross-entropy of logits ``x`` [N, C] (mean over
+    rows) and its gradient: one max-shift written into the gradient buffer,
+    ``exp`` in place, row sums, ``log``; gradient ``softmax - target`` scaled
+    by ``1 / N``. The gradient is the only [N, C] allocation (``target`` dense:
+    ``sum(target) * softmax - target``)."""
+    n = x.shape[0]
+    m = x.max(axis=1, keepdims=True)
+    g = np.subtract(x, m, out=np.empty_like(x))
+    if labels is not None:
+        picked = g[np.arange(n), labels]  # x_y - m
+    else:
+        picked = np.einsum("ij,ij->i", target, g)  # sum_c t_c (x_c - m)
+    np.exp(g, out=g)
+    s = g.sum(axis=1, keepdims=True)
+    logs = np.log(s)
+    if labels is not None:
+        value = np.mean(logs[:, 0] - picked)
+        np.multiply(g, (1.0 / n) / s, out=g)
+        g[np.arange(n), labels] -= x.dtype.type(1.0 / n)
+    else:
+        ts = target.sum(axis=1, keepdims=True)
+        value = np.mean(ts[:, 0] * logs[:, 0] - picked)
+        np.multiply(g, (ts / n) / s, out=g)
+        g -= target * x.dtype.type(1.0 / n)  # one target-sized temporary (dense targets only)
+    return value, g
+
+
+def numpy_steps(n: int, c: int, loss: str):
+    """Ours (``losses.value_and_grad``, NumPy's closed-form gradient) against
+    :func:`numpy_reference`: ``{"ours", "native"}`` callables returning the gradient."""
+    import losses
+
+    x, labels = make_inputs(n, c)
+    if loss == "categorical":
+        t = np.eye(c, dtype=np.float32)[labels]
+
+        def ours():
+            return losses.value_and_grad(losses.categorical_crossentropy, t, x, from_logits=True)[1]
+
+        def native():
+            return numpy_reference(x, target=t)[1]
+    else:
+        def ours():
+            return losses.value_and_grad(losses.sparse_categorical_crossentropy, labels, x,
+                                         from_logits=True)[1]
+
+        def native():
+            return numpy_reference(x, labels=labels)[1]
+    return {"ours": ours, "native": native}
+
+
+def numpy_tracemalloc_peak(steps: dict, impl: str) -> int:
+    """Peak bytes NumPy allocates (tracemalloc) during one call of ``steps[impl]``."""
+    import gc
+    import tracemalloc
+
+    steps[impl]()  # warm (imports, caches)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        out = steps[impl]()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    del out
+    return peak
+
+
+def numpy_main(sizes: list, budget: float) -> None:
+    """The NumPy rows: time (interleaved) and tracemalloc peak, in logits buffers."""
+    print(f"{'framework':<11} {'loss':<12} {'size':<11} {'ours (ms)':>10} {'ref (ms)':>10} {'ratio':>7}"
+          f" {'extra us':>9} {'peak ours':>10} {'peak ref':>9} (peaks in logits buffers)")
+    for n, c in sizes:
+        for loss in LOSSES:
+            steps = numpy_steps(n, c, loss)
+            t = time_pair(steps, budget)
+            logits = n * c * 4
+            po = numpy_tracemalloc_peak(steps, "ours") / logits
+            pr = numpy_tracemalloc_peak(steps, "native") / logits
+            print(f"{'numpy':<11} {loss:<12} {f'{n}x{c}':<11} {t['ours'] * 1e3:>10.3f} {t['native'] * 1e3:>10.3f}"
+                  f" {t['ours'] / t['native']:>7.3f} {(t['ours'] - t['native']) * 1e6:>9.1f}"
+                  f" {po:>10.3f} {pr:>9.3f}", flush=True)
+            del steps
+
+
 STEPS = {"torch": torch_steps, "tensorflow": tensorflow_steps, "jax": jax_steps}
 
 
@@ -400,11 +489,17 @@ def main() -> int:
     if args.tf_function:
         run_tensorflow_function(sizes, args.budget, not args.no_memory)
         return 0
+    fws = args.frameworks.split(",")
+    if "numpy" in fws:  # its own table: time and tracemalloc peak against numpy_reference
+        numpy_main(sizes, args.budget)
+        fws.remove("numpy")
+    if not fws:
+        return 0
     head = f"{'framework':<11} {'loss':<12} {'size':<11} {'ours (ms)':>10} {'native (ms)':>12} {'ratio':>7} {'extra us':>9}"
     if not args.no_memory:
         head += f" {'peak MiB ours':>14} {'peak MiB native':>16}"
     print(head)
-    for fw in args.frameworks.split(","):
+    for fw in fws:
         for n, c in sizes:
             for loss in LOSSES:
                 steps = STEPS[fw](n, c, loss)

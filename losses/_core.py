@@ -21,6 +21,8 @@ backend's primitive table ``xp``. It returns ``(loss, denom, g, axis)``:
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -235,12 +237,11 @@ def _saturate(xp: Any, value: Array, limit: float, finite: Any, lazy: bool = Tru
     NumPy) the finite-input test -- a pass over the inputs -- runs only then
     (``lazy``; not under ``axis_name``, whose test is a collective that every
     device must run)."""
-    saturated = xp.saturate(value, limit)
     if finite is None:
-        return saturated
+        return xp.saturate(value, limit)
 
     def gated() -> Array:
-        return xp.where(finite() if callable(finite) else finite, saturated, value)
+        return xp.where(finite() if callable(finite) else finite, xp.saturate(value, limit), value)
 
     if not lazy or xp.cond is None or not callable(finite):
         return gated()
@@ -562,12 +563,29 @@ def _staged(spec: Spec, kind: str, y_true: Any, y_pred: Any, reduction: Any, sam
     return out if ok else _UNSTAGED
 
 
+@functools.cache
+def _signature(public: Callable) -> inspect.Signature:
+    """``inspect.signature(public)``, computed once per public function."""
+    return inspect.signature(public)
+
+
+@functools.cache
+def _defaults(public: Callable) -> dict | None:
+    """The options of ``public`` (keyword-only, after its two arrays) and their
+    defaults, or ``None`` where binding needs the general rule."""
+    params = list(_signature(public).parameters.values())
+    if len(params) < 2 or any(p.kind is not p.KEYWORD_ONLY or p.default is p.empty for p in params[2:]):
+        return None
+    return {p.name: p.default for p in params[2:]}
+
+
 def _bind(public: Callable, y_true: Any, y_pred: Any, options: dict) -> dict:
     """``options`` with the public function's defaults filled in."""
-    import inspect
-
+    defaults = _defaults(public)
+    if defaults is not None and defaults.keys() >= options.keys():  # the common call: no binding
+        return {**defaults, **options}
     try:
-        bound = inspect.signature(public).bind(y_true, y_pred, **options)
+        bound = _signature(public).bind(y_true, y_pred, **options)
     except TypeError as e:
         _checks.fail(f"{public.__name__}(): {e}")
     bound.apply_defaults()

@@ -230,6 +230,9 @@ def categorical_crossentropy(
     def hit() -> Array:  # target mass on a -inf logit
         return xp.sum(xp.cast((y_pred == -INF) & (y != 0), xp.dtype_of(loss)), ax) > 0
 
+    if from_logits and mask is None and grad and xp.softmax_rows is not None and ax == nd - 1:
+        loss, g = _dense_rows(xp, y, y_pred)
+        return _infinite_where_mass(xp, loss, hit()) if g.neg_inf else loss, None, g, ax
     fast = None
     if from_logits and mask is None and not grad and xp.softmax_xent is not None and ax == nd - 1:
         # the backend's kernel; where its value is not finite, the floored
@@ -258,6 +261,81 @@ def _logits_xent(xp: Any, y_pred: Array, y: Array, ax: int) -> Array:
     loss = -xp.sum(y * xp.log_softmax(y_pred, ax), ax)
     hit = xp.sum(xp.cast((y_pred == -INF) & (y != 0), xp.dtype_of(loss)), ax) > 0
     return _infinite_where_mass(xp, loss, hit)
+
+
+class _RowsGrad:
+    """The gradient of a cross-entropy of logits from NumPy's in-place kernel
+    (:func:`backends._numpy.softmax_rows`), as the vector-Jacobian product
+    ``run`` calls with the per-element cotangent ``f`` (the reduction's scale):
+    ``f * (sum(a) softmax - a)`` for targets ``a``, written into the kernel's
+    ``exp`` buffer -- the only logits-sized allocation. ``a`` is a dense target
+    (``y``) or integer labels (``labels``, each with weight ``w``: class
+    weight, 0 where ignored; ``None``: 1)."""
+
+    def __init__(self, xp: Any, shape: tuple, e: Array, s: Array, neg_inf: bool,
+                 y: Any = None, labels: Any = None, w: Any = None) -> None:
+        self.xp, self.shape, self.e, self.s, self.neg_inf = xp, shape, e, s, neg_inf
+        self.y, self.labels, self.w = y, labels, w
+
+    def __call__(self, f: Array) -> Array:
+        xp, e = self.xp, self.e
+        f = xp.reshape(f, (-1, 1))
+        total = xp.sum(self.y, 1, keepdims=True) if self.labels is None else self.w
+        ok = xp.all_finite(f)
+        # an element whose gradient is 0 (an ignored label) stays 0 where the scale is
+        # not finite (a "mean" over no counted element), as autodiff gives it: unscaled first
+        r = (1.0 / self.s) if total is None else total / self.s
+        xp.scale(e, f * r if ok else r)
+        pull = f if ok else xp.ones_like(f)
+        if self.labels is None:
+            xp.sub_scaled_rows(e, self.y, pull)
+        else:
+            xp.add_at(e, self.labels, -xp.reshape(pull if self.w is None else pull * self.w, (-1,)))
+        if not ok:
+            e = xp.where(e == 0, e, e * f)
+        return xp.reshape(e, self.shape)
+
+
+def _size(shape: tuple) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def _dense_rows(xp: Any, y: Array, y_pred: Array) -> tuple:
+    """``-sum(y * log_softmax(y_pred))`` (class axis last) by NumPy's in-place kernel."""
+    shape = xp.shape(y_pred)
+    c = shape[-1]
+    rows = (_size(shape[:-1]), c)
+    x2, y2 = xp.reshape(y_pred, rows), xp.reshape(y, rows)
+    e, _, s, t, neg_inf = xp.softmax_rows(x2, y2)
+    return xp.reshape(t, shape[:-1]), _RowsGrad(xp, shape, e, s, neg_inf, y=y2)
+
+
+def _sparse_rows(xp: Any, sp: _Sparse, y_pred: Array) -> tuple:
+    """Sparse cross-entropy of logits (class axis last, no smoothing, no mask) and
+    its gradient by NumPy's in-place kernel."""
+    shape = xp.shape(y_pred)
+    x2 = xp.reshape(y_pred, (_size(shape[:-1]), sp.c))
+    e, m, s, _, neg_inf = xp.softmax_rows(x2)
+    lab = xp.reshape(sp.labels.safe, (-1, 1))
+    xy = xp.take_along_axis(x2, lab, 1)
+    logp = xy - m - xp.log(s)  # as log_softmax: shifted first
+    logp = xp.maximum(logp, -xp.max_finite(xp.dtype_of(y_pred)))
+    picked = xp.reshape(-logp, shape[:-1])
+    loss, denom, _, ax = _sparse_terms(xp, sp, y_pred, None, picked, False)
+    hit = xp.reshape(xy == -INF, shape[:-1])  # the label's class at -inf: +inf
+    if sp.labels.keep is not None:
+        hit = hit & sp.labels.keep
+    loss = _infinite_where_mass(xp, loss, hit)
+    w = None
+    if sp.class_weight is not None:
+        w = xp.gather(sp.class_weight, sp.labels.safe)
+    if sp.labels.keep is not None:
+        w = xp.cast(sp.labels.keep, xp.dtype_of(y_pred)) if w is None else w * sp.labels.keep
+    w = None if w is None else xp.reshape(w, (-1, 1))
+    return loss, denom, _RowsGrad(xp, shape, e, s, neg_inf, labels=lab[:, 0], w=w), ax
 
 
 def _infinite_where_mass(xp: Any, loss: Array, hit: Array) -> Array:
@@ -304,6 +382,9 @@ def _sparse_from_logits(xp: Any, sp: _Sparse, y_pred: Array, grad: bool, reducti
     if (sp.mask is None and not sp.sm.eps and not grad and xp.sparse_xent is not None
             and sp.ax == nd - 1):  # the value alone, by the backend's fused kernel
         return _sparse_terms(xp, sp, y_pred, None, xp.sparse_xent(y_pred, sp.labels.safe), grad)
+    if (grad and sp.mask is None and not sp.sm.eps and xp.softmax_rows is not None
+            and sp.ax == nd - 1):  # NumPy: one logits-sized buffer, the gradient
+        return _sparse_rows(xp, sp, y_pred)
     lp = log_probs(xp, y_pred, sp.ax, "logits", mask=sp.mask)
     if sp.mask is not None:  # a label on an excluded class (where_label="logit"): its own logit
         at_label = xp.one_hot(sp.labels.safe, sp.c, sp.ax, xp.dtype_of(y_pred)) != 0

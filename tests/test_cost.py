@@ -11,12 +11,16 @@ torch (eager): ``torch.profiler`` counts, per call, the host syncs
 (``aten::item``/``aten::_local_scalar_dense``: a read of a device value on the
 host, which stalls a GPU pipeline) and the aten operations dispatched, forward
 and backward, against the native module on the same inputs.
+
+NumPy: the ``tracemalloc`` peak of ``losses.value_and_grad`` against the
+logits' bytes (the returned gradient is one logits buffer; nothing else may be).
 """
 
 from __future__ import annotations
 
 import importlib.util
 
+import numpy as np
 import pytest
 
 import losses
@@ -29,6 +33,8 @@ if _HAVE_JAX:
     import optax
 
     from backends import jax as bj
+else:  # the NumPy and torch tests below still run
+    jax = None
 
 N, C = 256, 4096
 LOGITS = N * C * 4  # float32 bytes
@@ -43,6 +49,8 @@ def _temp_bytes(f, *args) -> int:
 
 @pytest.fixture(scope="module")
 def inputs():
+    if jax is None:
+        pytest.skip("jax and optax are not installed")
     x = jax.random.normal(jax.random.PRNGKey(0), (N, C), jnp.float32)
     y = jax.random.randint(jax.random.PRNGKey(1), (N,), 0, C)
     return x, y
@@ -222,3 +230,72 @@ def test_torch_bad_label_still_names_the_label_on_cpu():
     with pytest.raises(ValueError, match=r"`target` holds class label -1 at index \(1,\)"):
         m(x, torch.tensor([0, -1, 2]))
     assert _profile(m, x, torch.tensor([0, 1, 2]))[0] > 0  # the opt-in read
+
+
+# --- NumPy: tracemalloc peak of value_and_grad against the logits' size -----------------
+#
+# NumPy has no autodiff: ``losses.value_and_grad`` uses the spec's closed-form
+# gradient. The cross-entropy of logits runs NumPy's in-place row-chunk kernel
+# (``backends/_numpy.softmax_rows``): the returned gradient is its only
+# logits-sized allocation, float32 stays float32. Peak = 1.0 logits (the
+# gradient) + chunk-sized and per-row temporaries.
+
+NP_N, NP_C = 512, 4000
+
+
+def _np_peak(f) -> tuple:
+    import gc
+    import tracemalloc
+
+    f()  # warm: imports, caches
+    gc.collect()
+    tracemalloc.start()
+    try:
+        out = f()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak, out
+
+
+def _np_inputs():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(NP_N, NP_C)).astype(np.float32)
+    labels = rng.integers(0, NP_C, size=NP_N)
+    return x, labels
+
+
+NP_CASES = {
+    "sparse": lambda x, y, t: losses.value_and_grad(
+        losses.sparse_categorical_crossentropy, y, x, from_logits=True),
+    "sparse(sum, class_weight, ignore_index)": lambda x, y, t: losses.value_and_grad(
+        losses.sparse_categorical_crossentropy, y, x, from_logits=True, reduction="sum",
+        class_weight=np.linspace(0.5, 2.0, NP_C, dtype=np.float32), ignore_index=int(y[0])),
+    "sparse(sample_weight)": lambda x, y, t: losses.value_and_grad(
+        losses.sparse_categorical_crossentropy, y, x, from_logits=True,
+        sample_weight=np.linspace(0.0, 1.0, NP_N, dtype=np.float32)),
+    "categorical": lambda x, y, t: losses.value_and_grad(
+        losses.categorical_crossentropy, t, x, from_logits=True),
+}
+
+
+@pytest.mark.parametrize("name", NP_CASES)
+def test_numpy_xent_gradient_is_the_only_logits_sized_allocation(name):
+    x, labels = _np_inputs()
+    t = np.eye(NP_C, dtype=np.float32)[labels]
+    logits = x.nbytes
+    peak, (value, g) = _np_peak(lambda: NP_CASES[name](x, labels, t))
+    assert g.dtype == np.float32 and np.asarray(value).dtype == np.float32, (g.dtype, np.asarray(value).dtype)
+    assert g.shape == x.shape
+    # the gradient (1.0) + a quarter of one logits buffer for chunk- and row-sized temporaries
+    assert peak <= 1.25 * logits, f"{name}: peak {peak / logits:.2f} logits-sized buffers (goal <= 1.25)"
+    # the value and gradient are right: softmax - onehot (times the reduction's scale), against float64
+    x64 = x.astype(np.float64)
+    p = np.exp(x64 - x64.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    if name in ("sparse", "categorical"):
+        ref = (p - np.eye(NP_C)[labels]) / NP_N
+        np.testing.assert_allclose(g, ref, rtol=1e-4, atol=1e-9)
+        np.testing.assert_allclose(value, -np.log(p[np.arange(NP_N), labels]).mean(), rtol=1e-5)
