@@ -2,6 +2,9 @@
 
     python benchmarks/overhead.py [--frameworks torch,tensorflow,jax] [--sizes 64x10,4096x32000]
     python benchmarks/overhead.py --modules [64x100]   # torch eager modules vs torch.nn's
+    python benchmarks/overhead.py --jax-value-and-grad --sizes 2048x32000,4096x32000
+    python benchmarks/overhead.py --tf-function --sizes 64x100,4096x32000
+    python benchmarks/overhead.py --frameworks numpy --sizes 64x100,4096x32000
 
 For each framework and size, times forward + backward (gradient w.r.t. the
 logits) of ours and of the native equivalent, side by side in one process
@@ -235,6 +238,54 @@ def run_tensorflow_function(sizes, budget: float, memory: bool) -> None:
                     row += f" {bufs[k]:>17}"
                 print(row, flush=True)
             del steps
+
+
+# --- JAX as users run it (issue 16): jit(value_and_grad(loss)), compiled temp bytes ------
+
+def jax_value_and_grad_pairs(n: int, c: int) -> dict:
+    """``{row: (ours, optax)}`` losses of the logits ``z``; the targets are closed over."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    import losses
+    from backends import jax as bj
+
+    _, labels_np = make_inputs(n, c)
+    y = jnp.asarray(labels_np)
+    t = jax.nn.one_hot(y, c, dtype=jnp.float32)
+    sparse_native = lambda z: optax.softmax_cross_entropy_with_integer_labels(z, y).mean()  # noqa: E731
+    dense_native = lambda z: optax.softmax_cross_entropy(z, t).mean()  # noqa: E731
+    return {
+        "losses.sparse_categorical_crossentropy": (
+            lambda z: losses.sparse_categorical_crossentropy(y, z, from_logits=True), sparse_native),
+        "backends.jax.softmax_cross_entropy_with_integer_labels().mean()": (
+            lambda z: bj.softmax_cross_entropy_with_integer_labels(z, y).mean(), sparse_native),
+        "losses.categorical_crossentropy": (
+            lambda z: losses.categorical_crossentropy(t, z, from_logits=True), dense_native),
+        "backends.jax.softmax_cross_entropy().mean()": (
+            lambda z: bj.softmax_cross_entropy(z, t).mean(), dense_native),
+    }
+
+
+def run_jax_value_and_grad(sizes, budget: float) -> None:
+    """``jax.jit(jax.value_and_grad(loss))`` of ours against optax's, and the
+    compiled program's temporary bytes (``memory_analysis().temp_size_in_bytes``)."""
+    import jax
+    import jax.numpy as jnp
+
+    print("\nJAX jit(value_and_grad(loss)), float32; ratio = ours / optax; temp = compiled temp bytes")
+    print(f"{'row':<66} {'size':<11} {'ours ms':>9} {'optax ms':>9} {'ratio':>7} {'temp MiB ours':>14} {'optax':>8}")
+    for n, c in sizes:
+        x = jnp.asarray(make_inputs(n, c)[0])
+        for name, (ours, native) in jax_value_and_grad_pairs(n, c).items():
+            fo, fn = jax.jit(jax.value_and_grad(ours)), jax.jit(jax.value_and_grad(native))
+            temp = {k: f.lower(x).compile().memory_analysis().temp_size_in_bytes / 2**20
+                    for k, f in (("ours", fo), ("native", fn))}
+            t = time_pair({"ours": lambda fo=fo, x=x: jax.block_until_ready(fo(x)),
+                           "native": lambda fn=fn, x=x: jax.block_until_ready(fn(x))}, budget)
+            print(f"{name:<66} {f'{n}x{c}':<11} {t['ours'] * 1e3:>9.3f} {t['native'] * 1e3:>9.3f}"
+                  f" {t['ours'] / t['native']:>7.3f} {temp['ours']:>14.1f} {temp['native']:>8.1f}", flush=True)
 
 
 # --- NumPy (issue 16): ours vs a hand-fused in-place reference, same process ---------
@@ -472,6 +523,8 @@ def main() -> int:
     ap.add_argument("--modules", metavar="NxC", nargs="?", const="64x100",
                     help="torch eager modules against torch.nn's (default size 64x100), then exit")
     ap.add_argument("--peak-child", nargs=5, help=argparse.SUPPRESS)
+    ap.add_argument("--jax-value-and-grad", action="store_true",
+                    help="only the JAX jit(value_and_grad) rows with compiled temp bytes (ours vs optax)")
     ap.add_argument("--tf-function", action="store_true",
                     help="only the TensorFlow tf.function rows (ours, the Keras adapter, the native)")
     args = ap.parse_args()
@@ -486,6 +539,9 @@ def main() -> int:
     sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPU(s), {platform.processor() or platform.platform()}")
     print(f"python {platform.python_version()}")
+    if args.jax_value_and_grad:
+        run_jax_value_and_grad(sizes, args.budget)
+        return 0
     if args.tf_function:
         run_tensorflow_function(sizes, args.budget, not args.no_memory)
         return 0
