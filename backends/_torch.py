@@ -350,6 +350,15 @@ def saturate_fresh(value: torch.Tensor, x: torch.Tensor, limit: float, signed: b
     return value
 
 
+def _compute_in(x: torch.Tensor) -> torch.Tensor | None:
+    """``x`` in the dtype the fused kernels compute in: float32/float64 as is,
+    float16/bfloat16 as float32; ``None`` for any other dtype (no fused path)."""
+    d = x.dtype
+    if d is torch.float32 or d is torch.float64:
+        return x
+    return x.float() if d in _HALF else None
+
+
 def fused_sparse_xent(logits: Any, labels: Any, weight: Any, ignore_index: Any, label_smoothing: float,
                       reduction: str, limit: float | None, signed: bool, log_probs: bool = False) -> Any:
     """torch's fused cross-entropy kernel (``F.cross_entropy``, class dim 1)
@@ -370,12 +379,10 @@ def fused_sparse_xent(logits: Any, labels: Any, weight: Any, ignore_index: Any, 
     if labels.dim() != nd - 1 or (nd > 1 and (labels.shape[0] != logits.shape[0]
                                               or (nd > 2 and labels.shape[1:] != logits.shape[2:]))):
         return None
-    x = logits
-    dtype = x.dtype
-    if dtype is not torch.float32 and dtype is not torch.float64:
-        if dtype not in _HALF:
-            return None
-        x = logits.float()
+    dtype = logits.dtype
+    x = _compute_in(logits)
+    if x is None:
+        return None
     if weight is not None and weight.dtype != x.dtype:
         weight = weight.to(x.dtype)
     if labels.dtype is not torch.int64:
@@ -411,12 +418,10 @@ def fused_binary_xent(logits: Any, target: Any, weight: Any, pos_weight: Any, re
             or (weight is not None and _is_wrapped(weight))
             or (pos_weight is not None and _is_wrapped(pos_weight))):
         return None
-    x = logits
-    dtype = x.dtype
-    if dtype is not torch.float32 and dtype is not torch.float64:
-        if dtype not in _HALF:
-            return None
-        x = logits.float()
+    dtype = logits.dtype
+    x = _compute_in(logits)
+    if x is None:
+        return None
     if target.dtype != x.dtype:
         target = target.to(x.dtype)
     if weight is not None and weight.dtype != x.dtype:
@@ -453,12 +458,10 @@ def fused_dense_xent(logits: Any, target: Any, weight: Any, label_smoothing: flo
             or _is_wrapped(logits) or _is_wrapped(target)
             or (weight is not None and (weight.requires_grad or _is_wrapped(weight)))):
         return None
-    x = logits
-    dtype = x.dtype
-    if dtype is not torch.float32 and dtype is not torch.float64:
-        if dtype not in _HALF:
-            return None
-        x = logits.float()
+    dtype = logits.dtype
+    x = _compute_in(logits)
+    if x is None:
+        return None
     t = target if target.dtype is x.dtype else target.to(x.dtype)
     ax = 1 if x.dim() > 1 else 0
     c = x.shape[ax]
@@ -492,10 +495,9 @@ def fused_elementwise(kind: str, x: Any, target: Any, reduction: str, param: Any
             or target.dtype.is_complex or _is_compiling() or _is_wrapped(x) or _is_wrapped(target)):
         return None
     dtype = x.dtype
-    if dtype is not torch.float32 and dtype is not torch.float64:
-        if dtype not in _HALF:
-            return None
-        x = x.float()
+    x = _compute_in(x)
+    if x is None:
+        return None
     if target.dtype != x.dtype:
         target = target.to(x.dtype)
     if kind == "smooth_l1" and param == 0:  # as F.smooth_l1_loss: beta = 0 is l1_loss (its
