@@ -292,6 +292,11 @@ range_errors: tuple = ()
 #: ``param`` delta, ``"smooth_l1"`` with ``param`` beta) in one fused call
 #: (torch's ``mse_loss``, ...); ``None`` as above.
 fused_elementwise = None
+#: ``fused_kl_div(log_q, target, reduction, log_target, divisor)``: the point-wise
+#: KL divergence ``t (log t - log_q)`` (``t = exp(target)`` with ``log_target``;
+#: ``0 log 0 = 0``) reduced (``"none"``, ``"mean"``, ``"sum"``, the sum divided
+#: by ``divisor``), saturated as ``fused_sparse_xent`` (signed); ``None`` as above.
+fused_kl_div = None
 #: ``fused_dense_xent(logits, target, weight, label_smoothing, reduction, limit,
 #: signed)``: the reduced cross-entropy of class probabilities (class axis 1),
 #: no host read, saturated as ``fused_sparse_xent``; ``None`` as above.

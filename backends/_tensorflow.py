@@ -263,6 +263,7 @@ fused_sparse_xent = None  # see backends/_numpy.py
 fused_binary_xent = None
 range_errors: tuple = ()
 fused_elementwise = None
+fused_kl_div = None
 fused_dense_xent = None
 label_errors: tuple = ()
 

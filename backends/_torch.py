@@ -507,6 +507,40 @@ def fused_elementwise(kind: str, x: Any, target: Any, reduction: str, param: Any
     return value if value.dtype is dtype else value.to(dtype)
 
 
+def fused_kl_div(log_q: Any, target: Any, reduction: str, log_target: bool, divisor: int | None = None) -> Any:
+    """The point-wise KL divergence of torch's ``F.kl_div`` in about as few
+    operations as the native but with the spec's edge cases
+    (:func:`losses.kl_divergence`, ``log_input=True, axis=None``):
+    ``t (log t - log_q)``, ``t = target`` or ``exp(target)`` (``log_target``),
+    a zero ``t`` contributing 0 with 0 gradient even where ``log_q`` or the
+    log-target is ``-inf`` (the native: NaN), reduced (``"none"``, ``"mean"``,
+    ``"sum"``; the sum divided by ``divisor``, ``"batchmean"``'s ``N``, as the
+    native divides), saturated (:func:`saturate_fresh`, signed). No host read.
+    ``None`` where it does not apply: traced or wrapped tensors, another
+    shape, complex or non-floating ``log_q``."""
+    if (reduction not in _FUSED or type(target) is not torch.Tensor or target.shape != log_q.shape
+            or target.dtype.is_complex or _is_compiling() or _is_wrapped(log_q) or _is_wrapped(target)):
+        return None
+    dtype = log_q.dtype
+    x = _compute_in(log_q)
+    if x is None:
+        return None
+    y = target if target.dtype is x.dtype else target.to(x.dtype)
+    t = y.exp() if log_target else y
+    if y.requires_grad:  # the target's own gradient is 0 at t = 0 (lt - x is -inf there)
+        pos = t != 0.0  # a negative probability keeps its log: NaN, as the native
+        lt = torch.where(pos, y, 0.0) if log_target else torch.where(pos, y, 1.0).log()
+        point = t * (lt - torch.where(pos, x, 0.0))
+    else:  # a term of t = 0 (NaN or +-inf there) is never selected: gradient 0 * t = 0
+        point = torch.where(t.bool(), t * ((y if log_target else t.log()) - x), _limit_tensor(x, 0.0))
+    if reduction == "mean":
+        point = point.mean()
+    elif reduction == "sum":
+        point = point.sum() if divisor is None else point.sum() / divisor
+    value = saturate_fresh(point, x, _MAX[dtype], True)
+    return value if x is log_q else value.to(dtype)
+
+
 sparse_xent = None
 def all_finite(x: Any) -> torch.Tensor:
     """See ``backends/_numpy.py`` (a tensor: no host read)."""

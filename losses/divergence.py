@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from backends import table_for
+
 from . import _checks
 from ._declare import ARRAY, loss
 from ._makers import make_distributions, make_joint, make_single
@@ -185,6 +187,25 @@ def kl_divergence(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logit
             g = xp.where(inside, -t / pc, 0.0 * t)
     return loss, denom, g, ax
 
+
+
+def fused_kl_divergence(y_true: Any, y_pred: Any, reduction: str, log_target: bool = False,
+                        divisor: int | None = None) -> Any:
+    """The fused form of :func:`kl_divergence` with ``log_input=True,
+    axis=None`` (torch's ``F.kl_div``), for the adapters
+    (``losses.kl_divergence.fused``): the point-wise terms reduced by
+    ``reduction`` (``"none"``, ``"mean"``, ``"sum"``; the sum divided by
+    ``divisor``: ``"batchmean"``) and saturated as the spec, by the backend's
+    fused kernel; ``None`` where it has none or it does not apply (the caller
+    takes the spec's path, which checks everything). ``log_target`` must be a
+    bool."""
+    xp = table_for(y_pred)
+    if xp.fused_kl_div is None:
+        return None
+    return xp.fused_kl_div(y_pred, y_true, reduction, log_target, divisor)
+
+
+kl_divergence.fused = fused_kl_divergence
 
 # --- entropy --------------------------------------------------------------------------
 

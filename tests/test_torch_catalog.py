@@ -163,6 +163,49 @@ def test_kl_div_like_native(reduction, log_target, shape, dtype, device):
               nn.KLDivLoss(reduction=reduction, log_target=log_target), args, dtype)
 
 
+@pytest.mark.parametrize("log_target", [False, True])
+@pytest.mark.parametrize("reduction", ["batchmean", "sum", "none"])
+def test_kl_div_target_gradient_like_native(reduction, log_target):
+    """The gradient w.r.t. the target too (eager tensors take the fused path;
+    the spec's path through a Tensor subclass), where the native's is finite."""
+    x, t = _kl_inputs((5, 4), 1, False)
+    t = (t + 0.01).log() if log_target else t + 0.01
+    kw = dict(reduction=reduction, log_target=log_target)
+    vb, gb = _grads(nn.KLDivLoss(**kw), (x, t), (0, 1))
+    for sub in (torch.Tensor, _Sub):
+        va, ga = _grads(bt.KLDivLoss(**kw), (x.as_subclass(sub), t.as_subclass(sub)), (0, 1))
+        torch.testing.assert_close(va.as_subclass(torch.Tensor), vb, **TOL[F64])
+        for a, b in zip(ga, gb):
+            torch.testing.assert_close(a.as_subclass(torch.Tensor), b, **TOL[F64])
+
+
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_target_gradient_at_a_zero_target_is_zero(log_target):
+    """A zero target probability (log-target ``-inf``) at a ``-inf`` input:
+    term 0 and gradient 0 w.r.t. both (the native: NaN)."""
+    x, t = _kl_inputs((3, 4), 1, False)
+    x[0, 1] = -math.inf
+    t = t.log() if log_target else t  # t[0, 1] = 0
+    for sub in (torch.Tensor, _Sub):
+        v, (gx, gt) = _grads(bt.KLDivLoss(reduction="sum", log_target=log_target),
+                             (x.as_subclass(sub), t.as_subclass(sub)), (0, 1))
+        assert torch.isfinite(v) and gx[0, 1] == 0 and gt[0, 1] == 0, sub
+
+
+class _Sub(torch.Tensor):
+    """A Tensor subclass: the adapters take the spec's path for it."""
+
+
+@pytest.mark.parametrize("shape", [(0, 4), (0,)])
+def test_kl_div_batchmean_of_an_empty_batch_is_nan_like_native(shape):
+    """``sum / N`` with ``N = 0``: the native's ``0 / 0`` (ours raised
+    ``ZeroDivisionError`` before)."""
+    x, t = torch.zeros(shape), torch.zeros(shape)
+    assert torch.isnan(nn.KLDivLoss(reduction="batchmean")(x, t))
+    for sub in (torch.Tensor, _Sub):
+        assert torch.isnan(bt.KLDivLoss(reduction="batchmean")(x.as_subclass(sub), t.as_subclass(sub)))
+
+
 def test_kl_div_zero_target_contributes_nothing_like_native():
     x, t = _kl_inputs((3, 4), 1, False)
     a, (ga,) = _grads(bt.KLDivLoss(reduction="none"), (x, t), (0,))
