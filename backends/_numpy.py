@@ -257,6 +257,63 @@ def eager_minmax(x: Any, like: Any = None) -> tuple | None:
 # --- autodiff and fused kernels ----------------------------------------------
 
 value_and_grad = None
+
+#: the reductions of :func:`small_xent_value_and_grad`: the gradient's scale
+_SMALL_REDUCTIONS = frozenset(("mean", "sum_over_batch_size", "sum", "none"))
+
+
+def small_xent_value_and_grad(x: Any, labels: Any, target: Any, reduction: str) -> tuple | None:
+    """The cross-entropy of logits and its gradient for a small call, as one
+    hand-fused pass (the per-call cost of the generic path is Python):
+    ``x`` ``[N, C]`` float32/float64 of at most ``_CHUNK_ELEMS`` elements,
+    integer ``labels`` ``[N]`` in ``[0, C)`` or a ``target`` of ``x``'s
+    shape and dtype (``-sum(target * log_softmax(x))`` per row; gradient
+    ``sum(target) softmax - target``), times the reduction's scale (``1 / N``
+    for a mean). ``None`` (the caller takes the generic path, which checks
+    and handles everything) for any other input, and wherever the value is
+    not finite: an infinite or NaN logit, target mass on a ``-inf`` logit, an
+    overflow to saturate."""
+    if (type(x) is not np.ndarray or x.ndim != 2 or x.dtype.type not in (np.float32, np.float64)
+            or not 0 < x.size <= _CHUNK_ELEMS or reduction not in _SMALL_REDUCTIONS):
+        return None
+    n, c = x.shape
+    if labels is not None:
+        if (type(labels) is not np.ndarray or labels.shape != (n,) or labels.dtype.kind not in "iu"
+                or labels.min() < 0 or labels.max() >= c):
+            return None
+    elif type(target) is not np.ndarray or target.shape != x.shape or target.dtype != x.dtype:
+        return None
+    with np.errstate(all="ignore"):
+        m = x.max(axis=1, keepdims=True)
+        g = np.subtract(x, m)
+        if labels is not None:
+            rows = np.arange(n)
+            picked = g[rows, labels]
+        else:
+            picked = np.einsum("ij,ij->i", target, g)
+            total = target.sum(axis=1, keepdims=True)
+        np.exp(g, out=g)
+        s = g.sum(axis=1, keepdims=True)
+        logs = np.log(s)
+        if labels is not None:
+            loss = logs[:, 0] - picked
+        else:
+            loss = total[:, 0] * logs[:, 0] - picked
+        if reduction == "none":
+            value, f = loss, 1.0
+        elif reduction == "sum":
+            value, f = loss.sum(), 1.0
+        else:
+            value, f = loss.mean(), 1.0 / n
+        if not np.isfinite(value).all():
+            return None
+        if labels is not None:
+            np.multiply(g, f / s, out=g)
+            g[rows, labels] -= f
+        else:
+            np.multiply(g, total * (f / s), out=g)
+            g -= target * f if f != 1.0 else target
+    return value, g
 #: Fused kernels (``None`` where the framework has none that pays; see
 #: benchmarks/overhead.py). ``cross_entropy(logits, target, weight, ignore_index,
 #: label_smoothing, reduction)``: torch's ``F.cross_entropy`` -- class axis 1,

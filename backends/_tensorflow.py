@@ -264,6 +264,7 @@ fused_binary_xent = None
 range_errors: tuple = ()
 fused_elementwise = None
 fused_kl_div = None
+small_xent_value_and_grad = None  # see backends/_numpy.py
 fused_dense_xent = None
 label_errors: tuple = ()
 

@@ -550,6 +550,7 @@ def all_finite(x: Any) -> torch.Tensor:
 #: no branch without a host sync in eager torch: both sides are computed (see backends/_numpy.py)
 cond = None
 dense_xent = None
+small_xent_value_and_grad = None  # see backends/_numpy.py
 softmax_xent = None  # see backends/_numpy.py
 #: NumPy's in-place closed-form cross-entropy kernels (see backends/_numpy.py): none here
 softmax_rows = None

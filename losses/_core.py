@@ -465,7 +465,12 @@ def value_and_grad(loss: Any, y_true: Any, y_pred: Any, **options: Any) -> tuple
     arrays = [options.get(k) for k in spec.arrays]
     xp = table_for(y_true, y_pred, options.get("sample_weight"), *arrays,
                    names=("y_true", "y_pred", "sample_weight", *spec.arrays))
-    if xp.value_and_grad is None:
+    if xp.value_and_grad is None:  # a closed-form backend (NumPy)
+        small = getattr(_PUBLIC[spec.name], "small_value_and_grad", None)
+        if small is not None:  # a small call's hand-fused path, or None
+            out = small(xp, y_true, y_pred, options)
+            if out is not None:
+                return out
         opts = _bind(_PUBLIC[spec.name], y_true, y_pred, options)
         reduction = opts.pop("reduction")
         sample_weight = opts.pop("sample_weight")

@@ -11,6 +11,7 @@ the gradient) are in ``losses/_xent.py``, shared with ``losses/focal.py``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from backends import table_for
@@ -842,6 +843,33 @@ def fused_dense_crossentropy(y_true: Any, y_pred: Any, reduction: str, class_wei
     return fused(y_pred, y_true, class_weight, eps, reduction, None, class_weight is not None)
 
 
+#: the options :func:`small_value_and_grad` takes (any other: the generic path)
+_SMALL_OPTIONS = frozenset(("from_logits", "axis", "reduction"))
+
+
+def _small_value_and_grad(dense: bool) -> Callable:
+    def small_value_and_grad(xp: Any, y_true: Any, y_pred: Any, options: dict) -> tuple | None:
+        """``value_and_grad`` of a small cross-entropy of logits on a closed-form
+        backend (NumPy) in one hand-fused pass, or ``None``: the caller takes
+        the generic path (every other option or input, every non-finite value;
+        see ``backends/_numpy.py``'s ``small_xent_value_and_grad``)."""
+        axis, reduction = options.get("axis", -1), options.get("reduction", "mean")
+        if (xp.small_xent_value_and_grad is None or options.get("from_logits") is not True
+                or not _SMALL_OPTIONS.issuperset(options) or type(axis) is not int or axis not in (-1, 1)
+                or type(reduction) is not str):
+            return None
+        if dense:
+            return xp.small_xent_value_and_grad(y_pred, None, y_true, reduction)
+        return xp.small_xent_value_and_grad(y_pred, y_true, None, reduction)
+
+    small_value_and_grad.__qualname__ = small_value_and_grad.__name__ = (
+        f"small_{'dense' if dense else 'sparse'}_value_and_grad")
+    return small_value_and_grad
+
+
+#: ``value_and_grad``'s path for a small call (``losses.<spec>.small_value_and_grad``)
+categorical_crossentropy.small_value_and_grad = _small_value_and_grad(True)
+sparse_categorical_crossentropy.small_value_and_grad = _small_value_and_grad(False)
 #: each spec's fused form, for the adapters (``losses.<spec>.fused``)
 categorical_crossentropy.fused = fused_dense_crossentropy
 sparse_categorical_crossentropy.fused = fused_sparse_crossentropy

@@ -309,3 +309,50 @@ def test_numpy_xent_gradient_is_the_only_logits_sized_allocation(name):
         ref = (p - np.eye(NP_C)[labels]) / NP_N
         np.testing.assert_allclose(g, ref, rtol=1e-4, atol=1e-9)
         np.testing.assert_allclose(value, -np.log(p[np.arange(NP_N), labels]).mean(), rtol=1e-5)
+
+
+# --- NumPy: a small call is one hand-fused pass, not the generic path ---------------------
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum_over_batch_size", "sum", "none"])
+@pytest.mark.parametrize("dense", [False, True], ids=["sparse", "categorical"])
+def test_numpy_small_xent_call_skips_the_generic_path(dense, reduction, monkeypatch):
+    """``value_and_grad`` of a [64, 100] cross-entropy of logits (the per-call
+    cost is Python: ``benchmarks/overhead.py --frameworks numpy``) runs without
+    ``losses._core.run``, right against float64; a non-finite value (target
+    mass on a ``-inf`` logit) still takes the generic path's ``+inf``."""
+    import losses._core as core
+
+    rng = np.random.default_rng(3)
+    n, c = 64, 100
+    x = rng.standard_normal((n, c)).astype(np.float32)
+    labels = rng.integers(0, c, n)
+    t = rng.random((n, c)).astype(np.float32)
+    t /= t.sum(1, keepdims=True) * 1.5  # row mass 2/3: sum(t) softmax - t, not softmax - t
+    loss = losses.categorical_crossentropy if dense else losses.sparse_categorical_crossentropy
+    y = t if dense else labels
+    generic = core.run
+
+    def no_generic(*a, **k):
+        raise AssertionError("the generic path ran")
+
+    monkeypatch.setattr(core, "run", no_generic)
+    value, g = losses.value_and_grad(loss, y, x, from_logits=True, reduction=reduction)
+    x64 = x.astype(np.float64)
+    logp = x64 - x64.max(1, keepdims=True)
+    logp -= np.log(np.exp(logp).sum(1, keepdims=True))
+    tt = t.astype(np.float64) if dense else np.eye(c)[labels]
+    rows = -(tt * logp).sum(1)
+    scale = 1.0 if reduction in ("sum", "none") else 1.0 / n
+    ref = {"none": rows, "sum": rows.sum()}.get(reduction, rows.mean())
+    np.testing.assert_allclose(value, ref, rtol=1e-5)
+    np.testing.assert_allclose(g, (tt.sum(1, keepdims=True) * np.exp(logp) - tt) * scale, rtol=1e-4, atol=1e-9)
+    assert g.dtype == np.float32 and np.asarray(value).dtype == np.float32
+    x[5, labels[5]] = -np.inf
+    if dense:
+        t[5, labels[5]] = 0.5
+    with pytest.raises(AssertionError, match="the generic path ran"):
+        losses.value_and_grad(loss, y, x, from_logits=True, reduction=reduction)
+    monkeypatch.setattr(core, "run", generic)
+    value, g = losses.value_and_grad(loss, y, x, from_logits=True, reduction=reduction)
+    assert np.isposinf(value[5] if reduction == "none" else value)
