@@ -249,6 +249,25 @@ def test_jvp_and_hessian_equal_optax(func):
     close(jax.jit(jax.hessian(f(ours)))(x), jax.jit(jax.hessian(f(theirs)))(x), "float64", "hessian")
 
 
+def test_softmax_cross_entropy_derivatives_in_the_labels_equal_optax():
+    """The written-out derivative (``custom_jvp``) in both arguments: the
+    gradient w.r.t. soft labels (``-log_softmax``), a joint ``jvp``, a mixed
+    second derivative and ``vmap`` of the gradient, against optax in float64."""
+    rng = np.random.default_rng(5)
+    x = jnp.asarray(rng.normal(size=(4, 6)))
+    y = jnp.asarray(rng.dirichlet(np.ones(6), 4) * 0.8)  # row mass 0.8: not normalised
+    tx, ty = (jnp.asarray(rng.normal(size=(4, 6))) for _ in range(2))
+    out = []
+    for fn in (bj.softmax_cross_entropy, optax.softmax_cross_entropy):
+        f = lambda x, y, fn=fn: jnp.sum(fn(x, y) ** 2)  # noqa: E731
+        out.append(jax.tree.leaves((
+            jax.grad(f, 1)(x, y), jax.jvp(f, (x, y), (tx, ty)), jax.jacfwd(jax.grad(f, 0), 1)(x, y),
+            jax.vmap(jax.grad(f, 1))(x[:, None], y[:, None]))))
+    assert len(out[0]) == len(out[1]) == 5
+    for a, b in zip(*out):
+        close(a, b, "float64")
+
+
 def test_signatures_match_optax():
     import inspect
 
