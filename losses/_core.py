@@ -328,6 +328,12 @@ def run(spec: Spec, y_true: Any, y_pred: Any, reduction: str, sample_weight: Any
     _checks.reduction(reduction)
     axis_name_check(axis_name)
     _option_checks(spec, y_true, opts)
+    if not grad and axis_name is None and sample_weight is None:
+        direct = getattr(_PUBLIC[spec.name], "direct_call", None)
+        if direct is not None:  # a spec's own direct path (a fused kernel), or None
+            out = direct(y_true, y_pred, reduction, opts)
+            if out is not None:
+                return out
     if not grad and axis_name is None:
         out = _staged(spec, "loss", y_true, y_pred, reduction, sample_weight, opts)
         if out is not _UNSTAGED:

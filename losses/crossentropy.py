@@ -867,6 +867,25 @@ def _small_value_and_grad(dense: bool) -> Callable:
     return small_value_and_grad
 
 
+def _sparse_call(y_true: Any, y_pred: Any, reduction: str, opts: dict) -> Any:
+    """``sparse_categorical_crossentropy(y_true, y_pred, **opts)`` of logits with
+    the class axis 1 (0 for 1-D), no ``where``, no sample weights, options
+    checked: straight to the fused form (the adapters' path; torch's kernel),
+    skipping the generic path's Python; ``None`` where that does not apply (the
+    backend has no fused kernel, another axis or option type, a traced call)."""
+    ax, cw, ii, ls = opts["axis"], opts["class_weight"], opts["ignore_index"], opts["label_smoothing"]
+    nd = getattr(y_pred, "ndim", None)
+    if (opts["from_logits"] is not True or opts["where"] is not None or opts["smoothing"] != "standard"
+            or reduction not in _FUSED_REDUCTIONS or type(nd) is not int or type(ax) is not int
+            or not ((nd == 1 and ax in (0, -1)) or (nd > 1 and ax in (1, 1 - nd)))
+            or not (cw is None or type(cw) is type(y_pred)) or not (ii is None or type(ii) is int)
+            or type(ls) not in (int, float)):
+        return None
+    return fused_sparse_crossentropy(y_true, y_pred, reduction, cw, ii, ls)
+
+
+#: a call's direct path, taken by ``losses._core.run`` (``losses.<spec>.direct_call``)
+sparse_categorical_crossentropy.direct_call = _sparse_call
 #: ``value_and_grad``'s path for a small call (``losses.<spec>.small_value_and_grad``)
 categorical_crossentropy.small_value_and_grad = _small_value_and_grad(True)
 sparse_categorical_crossentropy.small_value_and_grad = _small_value_and_grad(False)
