@@ -109,8 +109,8 @@ needs_torch = pytest.mark.skipif(not _HAVE_TORCH, reason="torch is not installed
 _SYNCS = ("aten::item", "aten::_local_scalar_dense")
 #: aten operations a drop-in may issue beyond its native's, forward and backward
 #: together: the saturation of the value at the dtype's largest finite number
-#: (one ``aminmax`` over the logits and four scalar operations, with the events
-#: they dispatch inside: 9), and a copy (3) where the kernel returns a view
+#: (one pass over the logits for max |x| and three scalar operations, with the
+#: events they dispatch inside: 8-9), and a copy (3) where the kernel returns a view
 #: (K-dimensional ``reduction='none'``). Class probabilities: the native's own
 #: operations written out plus a term of zero mass kept at 0 (a cast to bool and
 #: a ``where``, forward and backward) and the saturation: 27 more than the native
