@@ -501,6 +501,20 @@ _ELEMENTWISE = {"mse": torch._C._nn.mse_loss, "l1": torch._C._nn.l1_loss,
                 "huber": torch._C._nn.huber_loss, "smooth_l1": torch._C._nn.smooth_l1_loss}
 
 
+def _pointwise_inputs(x: Any, target: Any) -> tuple | None:
+    """``(x, target, dtype)`` for a fused point-wise kernel: ``x`` in its
+    compute dtype (:func:`_compute_in`), ``target`` cast to it, ``dtype`` the
+    result's; ``None`` where such a kernel does not apply: traced or wrapped
+    tensors, a target of another shape or complex, a non-floating ``x``."""
+    if (type(target) is not torch.Tensor or target.shape != x.shape or target.dtype.is_complex
+            or _is_compiling() or _is_wrapped(x) or _is_wrapped(target)):
+        return None
+    xc = _compute_in(x)
+    if xc is None:
+        return None
+    return xc, (target if target.dtype is xc.dtype else target.to(xc.dtype)), x.dtype
+
+
 def fused_elementwise(kind: str, x: Any, target: Any, reduction: str, param: Any = None) -> Any:
     """torch's fused regression kernels (``mse_loss``, ``l1_loss``,
     ``huber_loss(delta=param)``, ``smooth_l1_loss(beta=param)``) on a
@@ -508,15 +522,10 @@ def fused_elementwise(kind: str, x: Any, target: Any, reduction: str, param: Any
     computed in float32. ``None`` where it does not apply: traced or wrapped
     tensors, another shape, complex or non-floating ``x``."""
     red = _ENUM.get(reduction)
-    if (red is None or type(target) is not torch.Tensor or target.shape != x.shape
-            or target.dtype.is_complex or _is_compiling() or _is_wrapped(x) or _is_wrapped(target)):
+    inputs = None if red is None else _pointwise_inputs(x, target)
+    if inputs is None:
         return None
-    dtype = x.dtype
-    x = _compute_in(x)
-    if x is None:
-        return None
-    if target.dtype != x.dtype:
-        target = target.to(x.dtype)
+    x, target, dtype = inputs
     if kind == "smooth_l1" and param == 0:  # as F.smooth_l1_loss: beta = 0 is l1_loss (its
         kind, param = "l1", None              # gradient at a tie is 0; the kernel's is not)
     f = _ELEMENTWISE[kind]
@@ -535,14 +544,10 @@ def fused_kl_div(log_q: Any, target: Any, reduction: str, log_target: bool, divi
     native divides), saturated (:func:`saturate_fresh`, signed). No host read.
     ``None`` where it does not apply: traced or wrapped tensors, another
     shape, complex or non-floating ``log_q``."""
-    if (reduction not in _FUSED or type(target) is not torch.Tensor or target.shape != log_q.shape
-            or target.dtype.is_complex or _is_compiling() or _is_wrapped(log_q) or _is_wrapped(target)):
+    inputs = _pointwise_inputs(log_q, target) if reduction in _FUSED else None
+    if inputs is None:
         return None
-    dtype = log_q.dtype
-    x = _compute_in(log_q)
-    if x is None:
-        return None
-    y = target if target.dtype is x.dtype else target.to(x.dtype)
+    x, y, dtype = inputs
     t = y.exp() if log_target else y
     if y.requires_grad:  # the target's own gradient is 0 at t = 0 (lt - x is -inf there)
         pos = t != 0.0  # a negative probability keeps its log: NaN, as the native
@@ -555,7 +560,7 @@ def fused_kl_div(log_q: Any, target: Any, reduction: str, log_target: bool, divi
     elif reduction == "sum":
         point = point.sum() if divisor is None else point.sum() / divisor
     value = saturate_fresh(point, x, _MAX[dtype], True)
-    return value if x is log_q else value.to(dtype)
+    return value if value.dtype is dtype else value.to(dtype)
 
 
 sparse_xent = None
