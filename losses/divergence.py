@@ -188,7 +188,6 @@ def kl_divergence(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, from_logit
     return loss, denom, g, ax
 
 
-
 def fused_kl_divergence(y_true: Any, y_pred: Any, reduction: str, log_target: bool = False,
                         divisor: int | None = None) -> Any:
     """The fused form of :func:`kl_divergence` with ``log_input=True,
@@ -206,6 +205,7 @@ def fused_kl_divergence(y_true: Any, y_pred: Any, reduction: str, log_target: bo
 
 
 kl_divergence.fused = fused_kl_divergence
+
 
 # --- entropy --------------------------------------------------------------------------
 
