@@ -278,8 +278,10 @@ def small_xent_value_and_grad(x: Any, labels: Any, target: Any, reduction: str) 
         return None
     n, c = x.shape
     if labels is not None:
-        if (type(labels) is not np.ndarray or labels.shape != (n,) or labels.dtype.kind not in "iu"
-                or labels.min() < 0 or labels.max() >= c):
+        if type(labels) is not np.ndarray or labels.shape != (n,) or labels.dtype.kind not in "iu":
+            return None
+        lo, hi = eager_minmax(labels)
+        if lo < 0 or hi >= c:
             return None
     elif type(target) is not np.ndarray or target.shape != x.shape or target.dtype != x.dtype:
         return None

@@ -866,9 +866,8 @@ class KLDivLoss(_Loss):
         fused = getattr(getattr(losses, self._specs[0]), "fused", None)
         if fused is not None and type(input) is Tensor and type(target) is Tensor \
                 and type(self.log_target) is bool:
-            reduction, scale = self._batchmean(input)
-            divisor = None if scale is None else input.shape[0]  # the native's sum / N
-            value = fused(target, input, reduction, self.log_target, divisor)
+            reduction, n = self._batchmean(input)
+            value = fused(target, input, reduction, self.log_target, n)  # the native's sum / N
             if value is not None:
                 if self.reduction == "mean":
                     warnings.warn(_KL_MEAN_WARNING, stacklevel=3)
@@ -879,22 +878,22 @@ class KLDivLoss(_Loss):
         if self.reduction == "mean" and not torch.compiler.is_compiling():
             warnings.warn(_KL_MEAN_WARNING, stacklevel=4)
         _same_shape(input, target)
-        reduction, scale = self._batchmean(input)
+        reduction, n = self._batchmean(input)
         sample_weight = None
-        if scale is not None:  # a tensor: no graph break
-            sample_weight = torch.full((), scale, dtype=input.dtype, device=input.device)
+        if n is not None:  # a tensor: no graph break
+            sample_weight = torch.full((), 1.0 / n, dtype=input.dtype, device=input.device)
         return self._call(0, target, input, sample_weight=sample_weight,
                           **{**self._options(input), "reduction": reduction})
 
-    def _batchmean(self, input: Tensor) -> tuple[str, float | None]:  # noqa: A002
-        """The spec's reduction and scale: ``"batchmean"`` is the sum times
-        ``1 / N`` (the sum for a 0-d ``input``; NaN for ``N = 0``, the
-        native's ``0 / 0``: the mean of no element)."""
+    def _batchmean(self, input: Tensor) -> tuple[str, int | None]:  # noqa: A002
+        """The spec's reduction and the batch size ``N`` the sum is divided by:
+        ``"batchmean"`` is the sum over ``N`` (the sum for a 0-d ``input``;
+        NaN for ``N = 0``, the native's ``0 / 0``: the mean of no element)."""
         if self.reduction != "batchmean" or input.dim() == 0:
             return self._reduction(), None
         if input.shape[0] == 0:
             return "mean", None
-        return "sum", 1.0 / input.shape[0]
+        return "sum", input.shape[0]
 
 
 class JSDivergenceLoss(_Loss):

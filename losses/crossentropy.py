@@ -868,20 +868,18 @@ def _small_value_and_grad(dense: bool) -> Callable:
 
 
 def _sparse_call(y_true: Any, y_pred: Any, reduction: str, opts: dict) -> Any:
-    """``sparse_categorical_crossentropy(y_true, y_pred, **opts)`` of logits with
-    the class axis 1 (0 for 1-D), no ``where``, no sample weights, options
-    checked: straight to the fused form (the adapters' path; torch's kernel),
-    skipping the generic path's Python; ``None`` where that does not apply (the
-    backend has no fused kernel, another axis or option type, a traced call)."""
-    ax, cw, ii, ls = opts["axis"], opts["class_weight"], opts["ignore_index"], opts["label_smoothing"]
-    nd = getattr(y_pred, "ndim", None)
-    if (opts["from_logits"] is not True or opts["where"] is not None or opts["smoothing"] != "standard"
-            or reduction not in _FUSED_REDUCTIONS or type(nd) is not int or type(ax) is not int
-            or not ((nd == 1 and ax in (0, -1)) or (nd > 1 and ax in (1, 1 - nd)))
+    """``sparse_categorical_crossentropy(y_true, y_pred, **opts)`` of logits
+    with no ``where`` and no sample weights, options checked: straight to
+    :func:`sparse_fused` (torch's kernel, class axis 1), skipping the generic
+    path's Python; ``None`` where that does not apply (no fused kernel, another
+    axis, an option that is not yet the backend's array or a Python number)."""
+    cw, ii, ls = opts["class_weight"], opts["ignore_index"], opts["label_smoothing"]
+    if (opts["from_logits"] is not True or opts["where"] is not None or type(getattr(y_pred, "ndim", None)) is not int
             or not (cw is None or type(cw) is type(y_pred)) or not (ii is None or type(ii) is int)
             or type(ls) not in (int, float)):
         return None
-    return fused_sparse_crossentropy(y_true, y_pred, reduction, cw, ii, ls)
+    return sparse_fused(table_for(y_pred), y_true, y_pred, reduction, None, axis=opts["axis"],
+                        ignore_index=ii, class_weight=cw, label_smoothing=ls, smoothing=opts["smoothing"])
 
 
 #: a call's direct path, taken by ``losses._core.run`` (``losses.<spec>.direct_call``)
