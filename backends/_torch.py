@@ -309,6 +309,9 @@ def cross_entropy(logits: Any, target: Any, weight: Any, ignore_index: Any, labe
 #: it is a device-side assert, as for the native): the spec reads the labels
 #: only then, to name the first bad one (see ``losses/crossentropy.py``)
 label_errors = (IndexError,)
+#: what torch's loss kernels raise on mismatched shapes (the fused paths return
+#: ``None`` then, and the spec's path raises its own error naming the argument)
+_SHAPE_ERRORS = (RuntimeError, ValueError)
 _ENUM = {"none": 0, "mean": 1, "sum": 2, "sum_over_batch_size": 1}
 _cross_entropy_loss = torch._C._nn.cross_entropy_loss
 _nll_loss = torch._C._nn.nll_loss_nd
@@ -335,6 +338,8 @@ def _limit_tensor(x: torch.Tensor, limit: float) -> torch.Tensor:
 #: elements of ``x`` up to which :func:`saturate_fresh` takes ``max |x|`` by
 #: ``abs().amax()`` (faster there than ``aminmax`` and two scalar ops; slower above)
 _SMALL_ABS = 8192
+_grad_enabled = torch.is_grad_enabled
+_set_grad = torch._C._set_grad_enabled
 
 
 def saturate_fresh(value: torch.Tensor, x: torch.Tensor, limit: float, signed: bool) -> torch.Tensor:
@@ -343,27 +348,29 @@ def saturate_fresh(value: torch.Tensor, x: torch.Tensor, limit: float, signed: b
     ``x`` holds an infinity: in place with autograd off, so autograd keeps the
     kernel's own gradient (the identity of :func:`saturate`). No host read,
     and no ``x``-sized temporary beyond ``_SMALL_ABS`` elements: one pass over
-    ``x``, then 2-3 scalar ops. A NaN in ``x`` does not stop it (a NaN value
-    stays NaN under a clamp)."""
+    ``x``, then 2-3 scalar ops, each in place on a fresh 0-d tensor. A NaN in
+    ``x`` does not stop it (``fmax`` drops it; a NaN value stays NaN under a
+    clamp)."""
     n = x.numel()
-    if n:
-        if value._base is not None:  # a view (K-dim "none"): its own storage, so that
-            value = value.clone()     # autograd does not rebuild the view's backward
-        grad = torch.is_grad_enabled()
-        torch._C._set_grad_enabled(False)  # not recorded: cheaper than two detached aliases
-        try:
-            # max |x| (NaN if x holds one): a small x by abs and amax (a temporary of at
-            # most _SMALL_ABS elements; one op fewer), a larger one by aminmax (none)
-            if n <= _SMALL_ABS:
-                top = x.abs().amax()
-            else:
-                lo, hi = torch.aminmax(x)
-                top = torch.maximum(hi, lo.neg_())
-            # the bound: limit, or inf where x holds an infinity
-            bound = torch.fmax(top, _limit_tensor(value, limit))
-            value.clamp_(min=bound.neg() if signed else None, max=bound)
-        finally:
-            torch._C._set_grad_enabled(grad)
+    if not n:
+        return value
+    if value._base is not None:  # a view (K-dim "none"): its own storage, so that
+        value = value.clone()     # autograd does not rebuild the view's backward
+    grad = _grad_enabled()
+    _set_grad(False)  # not recorded: cheaper than two detached aliases
+    try:
+        # max |x| (NaN if x holds one): a small x by abs and amax (a temporary of at
+        # most _SMALL_ABS elements; one op fewer), a larger one by aminmax (none)
+        if n <= _SMALL_ABS:
+            top = x.abs().amax()
+        else:
+            lo, hi = torch.aminmax(x)
+            top = torch.maximum(hi, lo.neg_(), out=hi)
+        # the bound, in place: limit, or inf where x holds an infinity
+        bound = torch.fmax(top, _limit_tensor(value, limit), out=top)
+        value.clamp_(min=bound.neg() if signed else None, max=bound)
+    finally:
+        _set_grad(grad)
     return value
 
 
@@ -392,24 +399,23 @@ def fused_sparse_xent(logits: Any, labels: Any, weight: Any, ignore_index: Any, 
     if (red is None or type(labels) is not torch.Tensor or labels.dtype not in _INT or _is_compiling()
             or _is_wrapped(logits) or _is_wrapped(labels)):
         return None
-    nd = logits.dim()
-    if labels.dim() != nd - 1 or (nd > 1 and (labels.shape[0] != logits.shape[0]
-                                              or (nd > 2 and labels.shape[1:] != logits.shape[2:]))):
-        return None
     dtype = logits.dtype
     x = _compute_in(logits)
     if x is None:
         return None
-    if weight is not None and weight.dtype != x.dtype:
+    if weight is not None and weight.dtype is not x.dtype:
         weight = weight.to(x.dtype)
     if labels.dtype is not torch.int64:
         labels = labels.long()
     ignore = _NO_LABEL if ignore_index is None else ignore_index
-    if log_probs:
-        value = _nll_loss(x, labels, weight, red, ignore)
-    else:
+    try:  # the kernel checks the shapes (no Python check per call)
+        if log_probs:
+            return _nll_loss(x, labels, weight, red, ignore) if x is logits else \
+                _nll_loss(x, labels, weight, red, ignore).to(dtype)
         value = _cross_entropy_loss(x, labels, weight, red, ignore, label_smoothing)
-        value = saturate_fresh(value, x, _MAX[dtype] if limit is None else limit, signed)
+    except _SHAPE_ERRORS:
+        return None  # labels not of logits' shape less dim 1: the spec's path names them
+    value = saturate_fresh(value, x, _MAX[dtype] if limit is None else limit, signed)
     return value if x is logits else value.to(dtype)
 
 

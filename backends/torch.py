@@ -241,11 +241,18 @@ class _Loss(nn.Module):
     _buffer_options: tuple[str, ...] = ()
     #: more replacements in error messages (spec wording -> torch's)
     _messages: dict[str, str] = {}
+    #: the fused forms of the first and the last spec (set with ``_specs``)
+    _fused_first: Callable | None = None
+    _fused_last: Callable | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.__module__ == __name__ and cls.__name__ in CATALOG:
             cls._specs = CATALOG[cls.__name__][0]
+            # the specs' fused forms (losses.<spec>.fused), looked up once, not per call
+            first, last = (getattr(getattr(losses, cls._specs[i]), "fused", None) for i in (0, -1))
+            cls._fused_first = None if first is None else staticmethod(first)
+            cls._fused_last = None if last is None else staticmethod(last)
 
     def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
                  reduction: str = "mean", **options: Any) -> None:
@@ -264,6 +271,10 @@ class _Loss(nn.Module):
                 setattr(self, name, value)
 
     def _reduction(self) -> str:
+        if type(self.reduction) is str:  # the common case, without a try
+            red = self._reductions.get(self.reduction)
+            if red is not None:
+                return red
         try:
             return self._reductions[self.reduction]
         except (KeyError, TypeError):
@@ -338,7 +349,7 @@ class _ClassLoss(_WeightedLoss):
         # None from it, takes the spec's path
         if self._fused and type(input) is Tensor and type(target) is Tensor and input.dim() > 0 \
                 and type(self.ignore_index) is int:
-            fused = getattr(getattr(losses, self._specs[0]), "fused", None)
+            fused = self._fused_first
             weight = self._buffers["weight"]  # (self.weight: nn.Module.__getattr__, slower)
             try:
                 if fused is None:
@@ -352,7 +363,7 @@ class _ClassLoss(_WeightedLoss):
                 if (value is None and self._probabilities and target.shape == input.shape
                         and target.dtype.is_floating_point and self.ignore_index < 0):
                     # class probabilities: the spec's fused form too
-                    dense = getattr(getattr(losses, self._specs[-1]), "fused", None)
+                    dense = self._fused_last
                     if dense is not None:
                         value = dense(target, input, self._reduction(), weight, self.label_smoothing)
             except ValueError as e:
@@ -518,12 +529,13 @@ class BCELoss(_ElementWeighted):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
         # straight to the fused kernel, which checks [0, 1] itself (the spec's
         # fused form, losses.<spec>.fused); else, or on None, the spec's path
-        fused = getattr(getattr(losses, self._specs[0]), "fused", None)
+        fused = self._fused_first
         if fused is not None and type(input) is Tensor and type(target) is Tensor:
             reduction = self._reduction()
             try:
-                value = fused(target, input, reduction, _elementwise_weight(self.weight, input, False),
-                              None, from_logits=False)
+                value = fused(target, input, reduction,
+                              _elementwise_weight(self._buffers["weight"], input, False), None,
+                              from_logits=False)
             except ValueError as e:
                 raise _renamed(e, self._messages) from None
             if value is not None:
@@ -560,12 +572,13 @@ class BCEWithLogitsLoss(_ElementWeighted):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
         # straight to the fused kernel (the spec's fused form, losses.<spec>.fused);
         # anything it does not take, or None from it, takes the spec's path
-        fused = getattr(getattr(losses, self._specs[0]), "fused", None)
+        fused = self._fused_first
         if fused is not None and type(input) is Tensor and type(target) is Tensor:
             reduction = self._reduction()
             try:
-                value = fused(target, input, reduction, _elementwise_weight(self.weight, input, False),
-                              self.pos_weight)
+                b = self._buffers  # (self.weight: nn.Module.__getattr__, slower)
+                value = fused(target, input, reduction, _elementwise_weight(b["weight"], input, False),
+                              b["pos_weight"] if "pos_weight" in b else self.pos_weight)
             except ValueError as e:
                 raise _renamed(e, self._messages) from None
             if value is not None:
@@ -599,7 +612,7 @@ class _FusedElementwise(_Loss):
     _param_open = True
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
-        fused = getattr(getattr(losses, self._specs[0]), "fused", None)
+        fused = self._fused_first
         if fused is not None and type(input) is Tensor and type(target) is Tensor:
             param = None
             if self._param is not None:
@@ -863,7 +876,7 @@ class KLDivLoss(_Loss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
         # straight to the fused form (losses.kl_divergence.fused); anything it
         # does not take, or None from it, takes the spec's path
-        fused = getattr(getattr(losses, self._specs[0]), "fused", None)
+        fused = self._fused_first
         if fused is not None and type(input) is Tensor and type(target) is Tensor \
                 and type(self.log_target) is bool:
             reduction, n = self._batchmean(input)
