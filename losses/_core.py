@@ -245,8 +245,13 @@ def _saturate(xp: Any, value: Array, limit: float, finite: Any, lazy: bool = Tru
 
     if not lazy or xp.cond is None or not callable(finite):
         return gated()
-    beyond = xp.sum(xp.cast(~(xp.abs(value) <= limit), xp.dtype_of(value)))  # NaN counts
-    return xp.cond(beyond == 0.0, lambda: value, gated)
+    # every |value| within limit, and none NaN (NaN <= limit is false), if their sum
+    # is: two ops, one for a reduced value (a sum that overflows only takes the gated
+    # path, which gives the same result)
+    mag = xp.abs(value)
+    if xp.ndim(value):
+        mag = xp.sum(mag)
+    return xp.cond(mag <= limit, lambda: value, gated)
 
 
 def _all_finite(xp: Any, x: Array, axis_name: AxisName = None) -> Array:

@@ -339,7 +339,7 @@ def check_labels(xp: Any, labels: Array, fractional: Any, y_true: Any, c: int, i
         if xp.any_true(bad):
             _raise_bad_labels(xp, y_true, labels, bad, fractional, c, ignore_index, excluded)
         bad = None
-    return Labels(labels, xp.where(valid, labels, 0 * labels), keep, bad)
+    return Labels(labels, xp.where(valid, labels, xp.zeros_like(labels)), keep, bad)
 
 
 def _masked_labels(xp: Any, labels: Array, valid: Array, keep: Any, mask: Mask, ax: int) -> tuple:
@@ -400,4 +400,4 @@ def poison(xp: Any, loss: Array, bad: Array | None) -> Array:
     nan`` everywhere."""
     if bad is None:
         return loss
-    return loss * xp.where(bad, xp.full_like(loss, NAN), xp.ones_like(loss))
+    return loss * xp.where(bad, NAN, xp.ones_like(loss))  # NaN broadcast: no NaN-filled buffer
