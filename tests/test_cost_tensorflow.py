@@ -82,6 +82,31 @@ def test_tf_function_sparse_xent_logits_sized_ops(inputs, name):
     assert _logits_sized_ops(SPARSE[name], y, z) <= native
 
 
+def _graph_ops(f, t, z) -> int:
+    """Every op of the traced step but constants, placeholders and no-ops (the
+    outer graph: a ``tf.cond``'s branches count as its one op)."""
+    graph = _step(f).get_concrete_function(t, z).graph
+    return sum(1 for op in graph.get_operations() if op.type not in ("Const", "Placeholder", "NoOp"))
+
+
+@pytest.mark.parametrize("name", SPARSE)
+def test_tf_function_sparse_xent_graph_ops(inputs, name):
+    """The whole step's graph, not only its logits-sized ops: the guards ours
+    adds (the label range check and NaN for a bad label, fractional-label
+    detection for Keras' float labels, the lazy saturation test) stay within
+    the ops counted 2026-12-06 (15 over ``tf.nn``'s kernel and a mean for the function,
+    24 over Keras' native for the adapter, whose own wrapper adds more)."""
+    z, y = inputs
+    ours = _graph_ops(SPARSE[name], y, z)
+    if name.startswith("losses."):
+        bare = _graph_ops(lambda t, z: tf.reduce_mean(
+            tf.nn.sparse_softmax_cross_entropy_with_logits(t, z)), y, z)
+        assert ours <= bare + 15, f"{name}: {ours} ops; tf.nn + mean {bare}"
+    else:
+        native = _graph_ops(keras.losses.SparseCategoricalCrossentropy(from_logits=True), y, z)
+        assert ours <= native + 24, f"{name}: {ours} ops; keras {native}"
+
+
 def _softmax64(z: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         e = np.exp(z - z.max(-1, keepdims=True))
