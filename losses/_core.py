@@ -249,7 +249,7 @@ def _saturate(xp: Any, value: Array, limit: float, finite: Any, lazy: bool = Tru
     # is: two ops, one for a reduced value (a sum that overflows only takes the gated
     # path, which gives the same result)
     mag = xp.abs(value)
-    if xp.ndim(value):
+    if xp.ndim(value) != 0:  # (an unknown rank, None, too)
         mag = xp.sum(mag)
     return xp.cond(mag <= limit, lambda: value, gated)
 
