@@ -207,6 +207,87 @@ def test_torch_drop_in_adds_no_host_sync_and_few_ops(name):
     assert ops <= native_ops + extra, f"{name}: {ops} aten operations per call; the native {native_ops}"
 
 
+def _large_cases():
+    """[1024, 100] logits (past ``_READ_FROM``: the CPU read path) with the
+    values that make the native's result differ from ours, float32."""
+    import torch
+
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(1024, 100, generator=g)
+    y = torch.randint(0, 100, (1024,), generator=g)
+    t = torch.softmax(torch.randn(1024, 100, generator=g), 1)
+    huge = x.clone()
+    huge[0, 0], huge[0, 1] = 3e38, -3e38  # finite, overflowing: saturates
+    y_huge = y.clone()
+    y_huge[0] = 1
+    neg_inf = x.clone()
+    neg_inf[0, 0] = -float("inf")  # zero target there: the native's 0 * -inf = NaN
+    t_zero = t.clone()
+    t_zero[0, 0] = 0.0
+    pos_inf = huge.clone()
+    pos_inf[1, 2] = float("inf")  # a non-finite input: no saturation anywhere
+    return {"plain": (x, y, t), "huge": (huge, y_huge, t), "zero target at -inf": (neg_inf, y, t_zero),
+            "inf logit": (pos_inf, y_huge, t)}
+
+
+@needs_torch
+@pytest.mark.parametrize("case", ["plain", "huge", "zero target at -inf", "inf logit"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("options", [{}, {"label_smoothing": 0.1, "weight": "w"}])
+def test_torch_large_cpu_read_path_gives_the_sync_free_values(case, reduction, options, monkeypatch):
+    """Past ``_READ_FROM`` logits on the CPU the fused paths read their result
+    (one scalar) instead of passing over the logits, and class probabilities
+    take the native kernel unless that result is NaN or beyond the limit. Its
+    values and gradients must be the sync-free path's on the same inputs
+    (``_READ_FROM`` raised past them), NaN and inf where they are; at the
+    finite overflow the value is the limit, at a non-finite input it is not
+    saturated (``docs/extreme-values.md``)."""
+    import torch
+
+    from backends import _torch as B
+    from backends import torch as bt
+
+    x, y, t = _large_cases()[case]
+    assert x.numel() >= B._READ_FROM
+    if options:
+        options = {**options, "weight": torch.linspace(0.5, 1.5, 100)}
+    for target in (y, t):
+        out = []
+        for read_from in (B._READ_FROM, 10 ** 9):
+            monkeypatch.setattr(B, "_READ_FROM", read_from)
+            z = x.clone().requires_grad_()
+            v = bt.CrossEntropyLoss(reduction=reduction, **options)(z, target)
+            (g,) = torch.autograd.grad(v.sum(), z)
+            out.append((v.detach(), g))
+        (v_read, g_read), (v_free, g_free) = out
+        torch.testing.assert_close(v_read, v_free, equal_nan=True)
+        torch.testing.assert_close(g_read, g_free, equal_nan=True)
+        if case == "huge" and reduction != "none":
+            assert v_read.item() == torch.finfo(torch.float32).max
+        if case == "inf logit" and reduction != "none":
+            assert not torch.isfinite(v_read)
+
+
+@needs_torch
+def test_torch_large_cpu_call_reads_its_result_instead_of_passing_over_the_logits():
+    """The deterministic cost of the read path: no ``aminmax``/``abs`` pass over
+    the [1024, 100] logits (the guard), one host read of the result; the small
+    call keeps its zero reads (``test_torch_drop_in_adds_no_host_sync_and_few_ops``)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    from backends import torch as bt
+
+    x, y, t = _large_cases()["plain"]
+    for target in (y, t):
+        loss = bt.CrossEntropyLoss()
+        loss(x, target)
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            loss(x, target)
+        names = [e.name for e in prof.events() if e.name.startswith("aten::")]
+        assert not {"aten::aminmax", "aten::abs", "aten::where"} & set(names), names
+        assert names.count("aten::_local_scalar_dense") == 1, names
+
+
 @needs_torch
 def test_torch_bad_probability_still_names_the_value_on_cpu():
     """``BCELoss``: the kernel checks [0, 1] (no host read on the happy path);
