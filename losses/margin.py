@@ -449,8 +449,13 @@ def multi_margin(xp: Any, y_true: Any, y_pred: Array, grad: bool, *, p: int = 1,
 
 def _multilabel_targets(xp: Any, y_true: Any, y_pred: Array) -> tuple:
     """torch's multi-label margin targets: per row, the class indices before
-    the first ``-1``. Returns ``(count, bad)``: how often each class is named
-    (``y_pred``'s shape) and the mask of bad rows of a traced call."""
+    the first ``-1``. Returns ``(named, valid, bad)``: the one-hot classes
+    ``[.., K, C]`` of the target slots (``y_true``'s first ``K`` columns, ``K``
+    the most targets any row has where the data can be read now, else every
+    column; a bad index as class 0), which slots hold a target (``[.., K]``,
+    float), and the mask
+    of bad rows of a traced call. Memory ``O(K C)`` per row, as the native's
+    time, not ``O(C^2)``."""
     t = xp.asarray(y_true, like=y_pred)
     _checks.same_shape("y_true", xp.shape(t), "y_pred", xp.shape(y_pred))
     if xp.kind(t) != "i":
@@ -461,10 +466,14 @@ def _multilabel_targets(xp: Any, y_true: Any, y_pred: Array) -> tuple:
     pos = xp.arange(c, y_pred)
     big = xp.zeros_like(y_pred) + float(c)
     end = -xp.max(-xp.where(t < 0, pos + xp.zeros_like(y_pred), big), -1, keepdims=True)  # first -1
-    named = xp.one_hot(xp.where((t >= 0) & (t < c), t, 0 * t), c, -1, xp.dtype_of(y_pred))  # [.., j, c]
-    valid = xp.expand_dims(xp.cast(pos < end, xp.dtype_of(y_pred)), -1)
-    count = xp.sum(named * valid, -2)
-    return count, None if bad is None else xp.sum(xp.cast(bad, xp.dtype_of(y_pred)), -1) > 0.0
+    most = xp.eager_minmax(end, y_pred)
+    k = c if most is None else max(1, min(c, most[1]))  # (a traced call: every column)
+    if k < c:
+        t, pos = t[..., :k], pos[:k]
+    valid = xp.cast(pos < end, xp.dtype_of(y_pred))  # [.., K]
+    safe = xp.where((t >= 0) & (t < c), t, xp.zeros_like(t))
+    named = xp.one_hot(safe, c, -1, xp.dtype_of(y_pred))  # [.., K, C]
+    return named, valid, None if bad is None else xp.sum(xp.cast(bad, xp.dtype_of(y_pred)), -1) > 0.0
 
 
 @loss("margin",
@@ -496,15 +505,18 @@ def multilabel_margin(xp: Any, y_true: Any, y_pred: Array, grad: bool) -> tuple:
     0.166667
     """
     c = xp.shape(y_pred)[-1]
-    count, bad = _multilabel_targets(xp, y_true, y_pred)
-    other = xp.cast(count == 0.0, xp.dtype_of(y_pred))  # the classes not named
-    z = 1.0 - xp.expand_dims(y_pred, -1) + xp.expand_dims(y_pred, -2)  # [.., j, c]
-    pair = xp.expand_dims(count, -1) * xp.expand_dims(other, -2) / c
+    named, valid, bad = _multilabel_targets(xp, y_true, y_pred)
+    named = named * xp.expand_dims(valid, -1)  # [.., k, c]: slot k names class c
+    other = xp.cast(xp.sum(named, -2) == 0.0, xp.dtype_of(y_pred))  # the classes not named
+    wide = xp.expand_dims(y_pred, -2)  # a select, not a product: another class's inf stays out
+    target = xp.sum(xp.where(named != 0.0, wide, xp.zeros_like(named)), -1)  # [.., k]: slot k's score
+    z = 1.0 - xp.expand_dims(target, -1) + wide  # [.., k, c]
+    pair = xp.expand_dims(valid, -1) * xp.expand_dims(other, -2) / c
     loss = xp.sum(xp.sum(_relu(xp, z) * pair, -1), -1)
     g = None
     if grad:
         d = xp.cast(z > 0.0, xp.dtype_of(z)) * pair
-        g = xp.sum(d, -2) - xp.sum(d, -1)
+        g = xp.sum(d, -2) - xp.sum(named * xp.expand_dims(xp.sum(d, -1), -1), -2)
     return poison(xp, loss, bad), None, g, (len(xp.shape(y_pred)) - 1,)
 
 

@@ -464,3 +464,35 @@ def test_keras_style_classes_config_round_trip_and_reduction(name, kw):
                       "MarginRanking": "margin_ranking"}[name])
     np.testing.assert_allclose(per, keras.ops.convert_to_numpy(fn(y, x, **kw)), rtol=1e-12)
     np.testing.assert_allclose(float(again(y, x)), per.sum(), rtol=1e-12)
+
+
+def test_multilabel_margin_memory_grows_with_the_targets_not_the_classes_squared():
+    """``MultiLabelMarginLoss`` with few targets per row over many classes: the
+    native's time is O(N K C); ours used to build [N, C, C] pairs (an out-of-
+    memory error at [1024, 4096] where the native ran). Eagerly the pairs are
+    now [N, K, C], K the most targets any row has: the NumPy value and gradient
+    at [8, 2048], K = 3, stay under 64 logits-sized buffers of tracemalloc peak (the
+    pairs were 2048 of them), and equal torch's native in float64, values and
+    gradients, with rows of 0, 1 and 3 targets, a repeated target among them."""
+    import tracemalloc
+
+    n, c = 8, 2048
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(n, c))
+    y = np.full((n, c), -1, dtype=np.int64)
+    y[1, 0] = 7
+    y[2:, :3] = rng.integers(0, c, (n - 2, 3))
+    y[3, 1] = y[3, 0]  # named twice: counts twice
+    tracemalloc.start()
+    v, g = losses.value_and_grad(losses.multilabel_margin, y, x, reduction="sum")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 64 * x.nbytes, f"peak {peak / x.nbytes:.1f} logits-sized buffers"
+    xt = torch.tensor(x, requires_grad=True)
+    ref = F.multilabel_margin_loss(xt, torch.tensor(y), reduction="sum")
+    (g_ref,) = torch.autograd.grad(ref, xt)
+    np.testing.assert_allclose(v, ref.item(), rtol=1e-12)
+    np.testing.assert_allclose(g, g_ref.numpy(), rtol=1e-12, atol=1e-15)
+    m = bt.MultiLabelMarginLoss(reduction="none")
+    torch.testing.assert_close(m(xt, torch.tensor(y)),
+                               F.multilabel_margin_loss(xt, torch.tensor(y), reduction="none"))
