@@ -347,18 +347,21 @@ _set_grad = torch._C._set_grad_enabled
 _READ_FROM = 1 << 16
 
 
-def _within(value: torch.Tensor, x: torch.Tensor, limit: float) -> bool:
-    """Whether ``value`` (a fresh result from ``x``) is certainly within
-    ``+-limit`` (NaN is not), read on the host -- for a large ``x`` on the CPU
-    only. There torch's operations run synchronously: reading a scalar stalls
-    nothing and costs ~1 µs, where the guard's pass over ``x`` costs 10-15% of
-    the kernel (a [1024, 8192] cross-entropy: 1.7 ms of 11). Elsewhere (CUDA
-    and the other asynchronous or lazy devices, where a read would stall the
-    queue) and for a small ``x`` (whose guard is a few scalar ops; the per-call
-    budget of issue 16 counts host reads) it is ``False``: the caller takes the
-    sync-free path."""
-    if x.numel() < _READ_FROM or x.device.type != "cpu":
-        return False
+def _reads(x: torch.Tensor) -> bool:
+    """Whether a fused path on ``x`` reads its result on the host (:func:`_within`)
+    instead of passing over ``x``: a large ``x`` on the CPU only. There torch's
+    operations run synchronously: reading a scalar stalls nothing and costs
+    ~1 µs, where the guard's pass over ``x`` costs 10-15% of the kernel (a
+    [1024, 8192] cross-entropy: 1.7 ms of 11). Elsewhere (CUDA and the other
+    asynchronous or lazy devices, where a read would stall the queue) and for a
+    small ``x`` (whose guard is a few scalar ops; the per-call budget of issue 16
+    counts host reads) the fused paths stay sync-free."""
+    return x.numel() >= _READ_FROM and x.device.type == "cpu"
+
+
+def _within(value: torch.Tensor, limit: float) -> bool:
+    """Whether ``value`` is within ``+-limit`` (NaN is not), read on the host
+    (only where :func:`_reads`)."""
     if value.dim() == 0:
         return -limit <= value.item() <= limit  # (NaN: False)
     grad = _grad_enabled()
@@ -379,7 +382,7 @@ def saturate_fresh(value: torch.Tensor, x: torch.Tensor, limit: float, signed: b
     ``x`` does not stop it (``fmax`` drops it; a NaN value stays NaN under a
     clamp)."""
     n = x.numel()
-    if not n or (n >= _READ_FROM and _within(value, x, limit)):  # (a large CPU x: read)
+    if not n or (_reads(x) and _within(value, limit)):  # (a large CPU x: read)
         return value
     if value._base is not None:  # a view (K-dim "none"): its own storage, so that
         value = value.clone()     # autograd does not rebuild the view's backward
@@ -436,13 +439,12 @@ def fused_sparse_xent(logits: Any, labels: Any, weight: Any, ignore_index: Any, 
         labels = labels.long()
     ignore = _NO_LABEL if ignore_index is None else ignore_index
     try:  # the kernel checks the shapes (no Python check per call)
-        if log_probs:
-            return _nll_loss(x, labels, weight, red, ignore) if x is logits else \
-                _nll_loss(x, labels, weight, red, ignore).to(dtype)
-        value = _cross_entropy_loss(x, labels, weight, red, ignore, label_smoothing)
+        value = (_nll_loss(x, labels, weight, red, ignore) if log_probs
+                 else _cross_entropy_loss(x, labels, weight, red, ignore, label_smoothing))
     except _SHAPE_ERRORS:
         return None  # labels not of logits' shape less dim 1: the spec's path names them
-    value = saturate_fresh(value, x, _MAX[dtype] if limit is None else limit, signed)
+    if not log_probs:
+        value = saturate_fresh(value, x, _MAX[dtype] if limit is None else limit, signed)
     return value if x is logits else value.to(dtype)
 
 
@@ -514,7 +516,7 @@ def fused_dense_xent(logits: Any, target: Any, weight: Any, label_smoothing: flo
         return None
     t = target if target.dtype is x.dtype else target.to(x.dtype)
     lim = _MAX[dtype] if limit is None else limit
-    if x.numel() >= _READ_FROM and x.device.type == "cpu":
+    if _reads(x):
         # large, on the CPU: the native's own kernel, whose result is ours unless it
         # is NaN (its 0 * -inf at a zero target) or beyond the limit -- read (_within)
         w = None if weight is None else weight.to(x.dtype)
@@ -522,7 +524,7 @@ def fused_dense_xent(logits: Any, target: Any, weight: Any, label_smoothing: flo
             value = _cross_entropy_loss(x, t, w, _ENUM[reduction], -100, float(label_smoothing))
         except _SHAPE_ERRORS:
             return None
-        if _within(value, x, lim):
+        if _within(value, lim):
             return value if x is logits else value.to(dtype)
     ax = 1 if x.dim() > 1 else 0
     c = x.shape[ax]

@@ -453,9 +453,8 @@ def _multilabel_targets(xp: Any, y_true: Any, y_pred: Array) -> tuple:
     ``[.., K, C]`` of the target slots (``y_true``'s first ``K`` columns, ``K``
     the most targets any row has where the data can be read now, else every
     column; a bad index as class 0), which slots hold a target (``[.., K]``,
-    float), and the mask
-    of bad rows of a traced call. Memory ``O(K C)`` per row, as the native's
-    time, not ``O(C^2)``."""
+    float), and the mask of bad rows of a traced call. Memory ``O(K C)`` per
+    row, as the native's time, not ``O(C^2)``."""
     t = xp.asarray(y_true, like=y_pred)
     _checks.same_shape("y_true", xp.shape(t), "y_pred", xp.shape(y_pred))
     if xp.kind(t) != "i":
